@@ -1,0 +1,92 @@
+/**
+ * Where the CLI writes. `--json` documents go to stdout and nothing else does; human text goes
+ * to stderr. Passed in (not global) so tests can capture it.
+ */
+export interface Io {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+export interface UiOptions {
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export class Ui {
+  private progressShown = false;
+  private readonly phasesShown = new Set<string>();
+  readonly tty: boolean;
+  readonly color: boolean;
+
+  constructor(
+    readonly io: Io,
+    readonly options: UiOptions,
+  ) {
+    this.tty = io.stderr.isTTY === true;
+    // NO_COLOR (no-color.org): any non-empty value turns colour off.
+    this.color = this.tty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+  }
+
+  /** Human text: stderr, unless --quiet. */
+  info(text: string): void {
+    if (this.options.quiet) return;
+    this.clearProgress();
+    this.io.stderr.write(`${text}\n`);
+  }
+
+  /** Only with --verbose. */
+  debug(text: string): void {
+    if (this.options.verbose) this.info(text);
+  }
+
+  /** A line that the next one replaces on a TTY; a plain line otherwise. */
+  progress(text: string): void {
+    if (this.options.quiet) return;
+    if (!this.tty) {
+      // In a log file, one line per phase ("Retrieving", "Unpacking"…), not one per item.
+      const phase = text.split(' ')[0] ?? text;
+      if (!this.phasesShown.has(phase)) this.io.stderr.write(`${text}\n`);
+      this.phasesShown.add(phase);
+      return;
+    }
+    const width = 100;
+    const line = text.length > width ? `${text.slice(0, width - 3)}...` : text;
+    this.io.stderr.write(`\r\u001b[K${this.dim(line)}`);
+    this.progressShown = true;
+  }
+
+  clearProgress(): void {
+    if (this.progressShown) {
+      this.io.stderr.write('\r\u001b[K');
+      this.progressShown = false;
+    }
+  }
+
+  error(text: string): void {
+    this.clearProgress();
+    this.io.stderr.write(`${this.paint('31', 'oneroof: error:')} ${text}\n`);
+  }
+
+  /** The one JSON document of a --json run. */
+  json(document: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  }
+
+  bold(text: string): string {
+    return this.paint('1', text);
+  }
+
+  dim(text: string): string {
+    return this.paint('2', text);
+  }
+
+  private paint(code: string, text: string): string {
+    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+}

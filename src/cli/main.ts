@@ -1,0 +1,110 @@
+/**
+ * The command line: commander wiring, the global options, and the one place where errors
+ * become exit codes (CLI.md). Handlers never call process.exit(); main() returns the code.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { EXIT, OneroofError, describeCauses, type ExitCode } from '../errors.js';
+import { Ui, processIo, type Io } from './io.js';
+import { PACKAGE_ROOT, resolveSettings, type Settings } from './options.js';
+import { registerTargets } from '../commands/targets.js';
+import { registerReplica } from '../commands/replica.js';
+
+export interface Context {
+  io: Io;
+  ui: Ui;
+  settings: Settings;
+}
+
+/** What a command handler gets: the resolved global settings and a Ui that honours them. */
+export type ContextFactory = (command: { optsWithGlobals(): object }) => Context;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function buildProgram(io: Io): Command {
+  const program = new Command()
+    .name('oneroof')
+    .description(
+      'Gated, reversible SQL releases: ssh -> docker exec -i -> psql, exactly, with logs you can replay.',
+    )
+    .version(version(), '--version', 'print the version')
+    .addOption(
+      new Option(
+        '--inventory <path>',
+        'inventory file or folder (env ONEROOF_INVENTORY; default inventory/)',
+      ),
+    )
+    .addOption(
+      new Option('--log-dir <dir>', 'where run logs go (env ONEROOF_LOG_DIR; default logs/)'),
+    )
+    .addOption(
+      new Option('--transport <name>', 'ssh2 | openssh | local (default: from the inventory)'),
+    )
+    .addOption(new Option('--quiet', 'only errors and results').conflicts('verbose'))
+    .addOption(new Option('--verbose', 'more detail, and the cause of errors'))
+    .showHelpAfterError('(see --help)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  program.addHelpText(
+    'after',
+    `
+Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuration error
+            3 NO-GO (gate closed) · 4 assertion failed · 5 integrity failure · 6 target locked`,
+  );
+
+  const context: ContextFactory = (command) => {
+    const settings = resolveSettings(command.optsWithGlobals(), io);
+    return { io, settings, ui: new Ui(io, { quiet: settings.quiet, verbose: settings.verbose }) };
+  };
+  registerTargets(program, context);
+  registerReplica(program, context);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<ExitCode> {
+  const program = buildProgram(io);
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io, verbose);
+  }
+}
+
+function report(error: unknown, io: Io, verbose: boolean): ExitCode {
+  const ui = new Ui(io, { quiet: false, verbose });
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version).
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    )
+      return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (error instanceof OneroofError) {
+    ui.error(error.message);
+    if (error.hint) io.stderr.write(`  ${error.hint.split('\n').join('\n  ')}\n`);
+    if (verbose)
+      for (const line of describeCauses(error)) io.stderr.write(`  caused by: ${line}\n`);
+    return error.exitCode;
+  }
+  // Not one of ours: a bug or an unexpected failure. Say so plainly; the stack only with --verbose.
+  const message = error instanceof Error ? error.message : String(error);
+  ui.error(`unexpected failure: ${message}`);
+  if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  else io.stderr.write('  run again with --verbose for the details\n');
+  return EXIT.runtime;
+}

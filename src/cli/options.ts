@@ -1,0 +1,56 @@
+/**
+ * The global options of CLI.md, shared by every command, and their defaults from the
+ * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Io } from './io.js';
+import { TRANSPORTS, type TransportName } from '../inventory/schema.js';
+import { OneroofError } from '../errors.js';
+
+export interface GlobalOptions {
+  inventory?: string;
+  logDir?: string;
+  transport?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+export interface Settings {
+  /** The inventory path, absolute. */
+  inventory: string;
+  logDir: string;
+  transport: TransportName | undefined;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** The folder that holds package.json, bin/, inventory/, sql/. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function resolveSettings(options: GlobalOptions, io: Io): Settings {
+  const transport = options.transport;
+  if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
+    throw new OneroofError(
+      'usage',
+      `--transport: expected one of ${TRANSPORTS.join(', ')}, got ${JSON.stringify(transport)}`,
+    );
+  }
+  return {
+    inventory: resolve(
+      io.cwd,
+      options.inventory ?? io.env.ONEROOF_INVENTORY ?? defaultInventory(io.cwd),
+    ),
+    logDir: resolve(io.cwd, options.logDir ?? io.env.ONEROOF_LOG_DIR ?? 'logs'),
+    transport: transport as TransportName | undefined,
+    quiet: options.quiet === true,
+    verbose: options.verbose === true,
+  };
+}
+
+/** `inventory/` in the working folder when there is one, else the one shipped with oneroof. */
+function defaultInventory(cwd: string): string {
+  const local = join(cwd, 'inventory');
+  return existsSync(local) ? local : join(PACKAGE_ROOT, 'inventory');
+}

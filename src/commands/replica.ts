@@ -1,0 +1,97 @@
+/** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
+import type { Command } from '@commander-js/extra-typings';
+import type { Context, ContextFactory } from '../cli/main.js';
+import { loadInventory, selectTargets } from '../inventory/load.js';
+import { connectDocker } from '../replica/docker.js';
+import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
+import { OneroofError } from '../errors.js';
+
+const DEFAULT_TARGET = 'replica';
+
+export function registerReplica(program: Command, context: ContextFactory): void {
+  const replica = program
+    .command('replica')
+    .description('local replicas of production (docker, --network none)');
+
+  replica
+    .command('up')
+    .description(
+      'start the replica (build its image once if needed); ready when pg_isready says so',
+    )
+    .option('--target <name>', 'a local target', DEFAULT_TARGET)
+    .action(async (options, command) => {
+      const ctx = context(command);
+      const r = await openReplica(ctx, options.target);
+      const result = await r.up();
+      if (result.image)
+        ctx.ui.info(
+          `image ${result.image.image} (${result.image.source}, ${result.image.seconds.toFixed(1)} s)`,
+        );
+      ctx.ui.info(
+        `replica ${result.container} ${result.action}; ready in ${result.readySeconds.toFixed(1)} s`,
+      );
+      ctx.ui.info(
+        `  docker exec -i ${result.container} psql -U ${r.target.user} -d ${r.target.database}`,
+      );
+    });
+
+  replica
+    .command('down')
+    .description('stop and remove the replica; no container is left behind')
+    .option('--target <name>', 'a local target', DEFAULT_TARGET)
+    .action(async (options, command) => {
+      const ctx = context(command);
+      const r = await openReplica(ctx, options.target);
+      const outcome = await r.down();
+      ctx.ui.info(
+        outcome === 'removed'
+          ? `replica ${r.container} removed`
+          : `replica ${r.container} was not there`,
+      );
+    });
+
+  replica
+    .command('reset')
+    .description('return the replica to a clean state (an empty database)')
+    .option('--target <name>', 'a local target', DEFAULT_TARGET)
+    .action(async (options, command) => {
+      const ctx = context(command);
+      const r = await openReplica(ctx, options.target);
+      await r.reset();
+      ctx.ui.info(`replica ${r.container}: database ${r.target.database} reset`);
+    });
+
+  replica
+    .command('ps')
+    .description('list the replicas oneroof started')
+    .option('--target <name>', 'only this target')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (options, command) => {
+      const { ui, io } = context(command);
+      const docker = await connectDocker(io.env);
+      const rows = await listReplicas(docker, options.target);
+      if (options.json) {
+        ui.json({ replicas: rows });
+        return;
+      }
+      if (rows.length === 0) ui.info('no replicas');
+      for (const row of rows)
+        io.stdout.write(
+          `${row.container}  ${row.target}  ${row.state}  ${row.status}  ${row.image}\n`,
+        );
+    });
+}
+
+async function openReplica(ctx: Context, name: string): Promise<Replica> {
+  const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
+  const targets = selectTargets(inventory, name);
+  if (targets.length !== 1)
+    throw new OneroofError(
+      'usage',
+      `--target ${name}: replica commands take one target, not a group`,
+    );
+  const target = targets[0]!;
+  assertLocal(target);
+  const docker = await connectDocker(ctx.io.env);
+  return new Replica(docker, target, { onProgress: (line) => ctx.ui.progress(line) });
+}

@@ -1,0 +1,81 @@
+/**
+ * The one error type of oneroof. A `kind` decides the exit code (CLI.md's table); the message
+ * is for a human, `hint` says what to do next, `cause` is shown with --verbose only.
+ */
+export const EXIT = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  noGo: 3,
+  assertion: 4,
+  integrity: 5,
+  locked: 6,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export type ErrorKind =
+  | 'runtime' // connection lost, container missing, psql could not start, log not writable
+  | 'usage' // bad flag, bad value on the command line
+  | 'config' // bad inventory, bad ssh_config resolution
+  | 'no-go' // the gate is closed; nothing was mutated
+  | 'assertion' // a tier or verify raised; the failing tier was not committed
+  | 'integrity' // manifest mismatch, or a replayed log was edited
+  | 'locked'; // another run holds the target's lock
+
+const EXIT_BY_KIND: Record<ErrorKind, ExitCode> = {
+  runtime: EXIT.runtime,
+  usage: EXIT.usage,
+  config: EXIT.usage,
+  'no-go': EXIT.noGo,
+  assertion: EXIT.assertion,
+  integrity: EXIT.integrity,
+  locked: EXIT.locked,
+};
+
+export function exitCodeFor(kind: ErrorKind): ExitCode {
+  return EXIT_BY_KIND[kind];
+}
+
+export interface OneroofErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class OneroofError extends Error {
+  readonly kind: ErrorKind;
+  readonly hint: string | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: OneroofErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OneroofError';
+    this.kind = kind;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): ExitCode {
+    return exitCodeFor(this.kind);
+  }
+}
+
+export function isOneroofError(value: unknown): value is OneroofError {
+  return value instanceof OneroofError;
+}
+
+/** The message chain of an error and its causes, one per line, for --verbose. */
+export function describeCauses(error: unknown): string[] {
+  const lines: string[] = [];
+  let current: unknown = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; current !== undefined && depth < 10; depth++) {
+    if (current instanceof Error) {
+      lines.push(`${current.name}: ${current.message}`);
+      current = current.cause;
+    } else {
+      lines.push(
+        typeof current === 'string' ? current : (JSON.stringify(current) ?? typeof current),
+      );
+      break;
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,54 @@
+/**
+ * Where an SSH target really goes: resolved by OpenSSH's own rules (`ssh -G`), so that the
+ * alias `contabo` means here exactly what `ssh contabo` means in the operator's shell.
+ */
+import { OneroofError } from '../errors.js';
+import { resolveSshTarget, SshResolveError, type ResolvedSsh } from '../ssh/resolve.js';
+import type { Target } from './load.js';
+
+export interface ResolvedEndpoint extends ResolvedSsh {
+  /** The known_hosts files host keys are checked against (inventory override, else ssh's). */
+  knownHostsFiles: string[];
+}
+
+export async function resolveEndpoint(
+  target: Target,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedEndpoint> {
+  const ssh = target.ssh;
+  if (!ssh)
+    throw new OneroofError(
+      'usage',
+      `target ${target.name} has no ssh endpoint (transport ${target.transport})`,
+    );
+  let resolved: ResolvedSsh;
+  try {
+    resolved =
+      ssh.kind === 'alias'
+        ? await resolveSshTarget(ssh.alias, {
+            ...(ssh.configFile === undefined ? {} : { configFile: ssh.configFile }),
+            env,
+          })
+        : await resolveSshTarget(ssh.host, {
+            env,
+            overrides: {
+              ...(ssh.user === undefined ? {} : { user: ssh.user }),
+              ...(ssh.port === undefined ? {} : { port: ssh.port }),
+              ...(ssh.identity === undefined ? {} : { identityFile: ssh.identity }),
+            },
+          });
+  } catch (error) {
+    if (error instanceof SshResolveError) {
+      throw new OneroofError('config', `target ${target.name}: ${error.message}`, {
+        cause: error,
+        ...(error.detail === undefined ? {} : { hint: error.detail }),
+      });
+    }
+    throw error;
+  }
+  const knownHostsFiles = target.knownHosts ?? [
+    ...resolved.userKnownHostsFiles,
+    ...resolved.globalKnownHostsFiles,
+  ];
+  return { ...resolved, knownHostsFiles };
+}

@@ -1,0 +1,296 @@
+/**
+ * Reads the inventory (a YAML file, or every *.yml / *.yaml in a folder), validates it with
+ * zod and turns it into plain types. Every error names the file, the line, the key, what was
+ * found and what was expected; nothing here ever throws a stack trace at the user.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { OneroofError } from '../errors.js';
+import { inventoryFileSchema, type TargetSpec, type TransportName } from './schema.js';
+
+export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
+
+export type SshEndpoint =
+  | { kind: 'alias'; alias: string; configFile: string | undefined }
+  | {
+      kind: 'endpoint';
+      host: string;
+      user: string | undefined;
+      port: number | undefined;
+      identity: string | undefined;
+    };
+
+export interface Target {
+  name: string;
+  /** The inventory file that defines it. */
+  source: string;
+  description: string | undefined;
+  transport: TransportName;
+  ssh: SshEndpoint | undefined;
+  knownHosts: string[] | undefined;
+  hostKeyPolicy: 'strict' | 'accept-new';
+  container: string;
+  database: string;
+  user: string;
+  replica: { image: string; pull: 'never' | 'missing' };
+}
+
+export interface Inventory {
+  /** Files read, in order. */
+  sources: string[];
+  targets: Map<string, Target>;
+  groups: Map<string, { members: string[]; source: string }>;
+}
+
+const MAX_ISSUES_SHOWN = 20;
+
+export async function loadInventory(path: string, cwd = process.cwd()): Promise<Inventory> {
+  const root = resolve(cwd, path);
+  const files = await inventoryFiles(root, path);
+  const inventory: Inventory = { sources: [], targets: new Map(), groups: new Map() };
+  for (const file of files) {
+    const shown = displayPath(file, cwd);
+    const parsed = await parseInventoryFile(file, shown);
+    inventory.sources.push(file);
+    for (const [name, spec] of Object.entries(parsed.targets ?? {})) {
+      const earlier = inventory.targets.get(name);
+      if (earlier) {
+        throw new OneroofError(
+          'config',
+          `${shown}: targets.${name}: defined again (first in ${displayPath(earlier.source, cwd)})`,
+          {
+            hint: 'each target name must be unique across the inventory files',
+          },
+        );
+      }
+      inventory.targets.set(name, toTarget(name, spec, file));
+    }
+    for (const [name, members] of Object.entries(parsed.groups ?? {})) {
+      if (inventory.groups.has(name)) {
+        throw new OneroofError('config', `${shown}: groups.${name}: defined again`);
+      }
+      inventory.groups.set(name, { members, source: file });
+    }
+  }
+  for (const [name, group] of inventory.groups) {
+    const where = displayPath(group.source, cwd);
+    if (inventory.targets.has(name)) {
+      throw new OneroofError(
+        'config',
+        `${where}: groups.${name}: a target has the same name; a name must mean one thing`,
+      );
+    }
+    for (const member of group.members) {
+      if (!inventory.targets.has(member)) {
+        throw new OneroofError('config', `${where}: groups.${name}: "${member}" is not a target`, {
+          hint: `known targets: ${[...inventory.targets.keys()].join(', ') || '(none)'}`,
+        });
+      }
+    }
+  }
+  if (inventory.targets.size === 0) {
+    throw new OneroofError('config', `${displayPath(root, cwd)}: no targets defined`, {
+      hint: 'an inventory file needs a top-level "targets:" mapping',
+    });
+  }
+  return inventory;
+}
+
+/** The targets a name stands for: the target itself, or a group's members in order. */
+export function selectTargets(inventory: Inventory, name: string): Target[] {
+  const target = inventory.targets.get(name);
+  if (target) return [target];
+  const group = inventory.groups.get(name);
+  if (group) return group.members.map((member) => inventory.targets.get(member)!);
+  const known = [
+    ...inventory.targets.keys(),
+    ...[...inventory.groups.keys()].map((g) => `${g} (group)`),
+  ];
+  throw new OneroofError('usage', `unknown target "${name}"`, {
+    hint: `known: ${known.join(', ')}`,
+  });
+}
+
+async function inventoryFiles(root: string, asGiven: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (error) {
+    throw new OneroofError('config', `inventory ${asGiven}: cannot be read (${errorCode(error)})`, {
+      hint: 'pass --inventory PATH (a YAML file or a folder of them) or set ONEROOF_INVENTORY',
+      cause: error,
+    });
+  }
+  if (!info.isDirectory()) return [root];
+  const names = (await readdir(root))
+    .filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.'))
+    .sort();
+  if (names.length === 0) {
+    throw new OneroofError(
+      'config',
+      `inventory ${asGiven}: the folder holds no .yml or .yaml file`,
+    );
+  }
+  return names.map((n) => join(root, n));
+}
+
+async function parseInventoryFile(
+  file: string,
+  shown: string,
+): Promise<z.infer<typeof inventoryFileSchema>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new OneroofError('config', `${shown}: cannot be read (${errorCode(error)})`, {
+      cause: error,
+    });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const messages = doc.errors.slice(0, MAX_ISSUES_SHOWN).map((e) => {
+      const at = lines.linePos(e.pos[0]);
+      return `${shown}:${at.line}:${at.col}: ${firstLine(e.message)}`;
+    });
+    throw new OneroofError('config', `invalid YAML\n${messages.join('\n')}`);
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const result = inventoryFileSchema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  const messages = result.error.issues
+    .slice(0, MAX_ISSUES_SHOWN)
+    .map((issue) => describeIssue(issue, doc, lines, data, shown));
+  const more =
+    result.error.issues.length > MAX_ISSUES_SHOWN
+      ? `\n(and ${result.error.issues.length - MAX_ISSUES_SHOWN} more)`
+      : '';
+  throw new OneroofError('config', `invalid inventory\n${messages.join('\n')}${more}`);
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  lines: LineCounter,
+  data: unknown,
+  shown: string,
+): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys
+      .map((key) => {
+        const full = [...path, key];
+        return `${shown}${position(doc, lines, full, true)}: ${full.join('.')}: unknown key`;
+      })
+      .join('\n');
+  }
+  const found = valueAt(data, path);
+  const where = `${shown}${position(doc, lines, path, false)}`;
+  const key = path.length > 0 ? path.join('.') : '(top level)';
+  if (found.missing) return `${where}: ${key}: is missing; ${issue.message}`;
+  if (issue.code === 'custom') return `${where}: ${key}: ${issue.message}`;
+  return `${where}: ${key}: ${issue.message}, got ${show(found.value)}`;
+}
+
+/** `:line:col` of the node at `path` (or of its key), or of its nearest present ancestor. */
+function position(doc: Document, lines: LineCounter, path: string[], keyOfLast: boolean): string {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const sub = path.slice(0, depth);
+    const node = keyOfLast && depth === path.length ? keyNode(doc, sub) : doc.getIn(sub, true);
+    if (isNode(node) && node.range) {
+      const at = lines.linePos(node.range[0]);
+      return `:${at.line}:${at.col}`;
+    }
+  }
+  return '';
+}
+
+function keyNode(doc: Document, path: string[]): unknown {
+  const parent = doc.getIn(path.slice(0, -1), true) as { items?: { key: unknown }[] } | undefined;
+  const last = path[path.length - 1];
+  return parent?.items?.find(
+    (pair) => isNode(pair.key) && String((pair.key as { value?: unknown }).value) === last,
+  )?.key;
+}
+
+function valueAt(data: unknown, path: string[]): { missing: boolean; value: unknown } {
+  let current: unknown = data;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !(key in current))
+      return { missing: true, value: undefined };
+    current = (current as Record<string, unknown>)[key];
+  }
+  return { missing: current === undefined, value: current };
+}
+
+/** A value for an error message: JSON escapes control characters, so nothing reaches the terminal raw. */
+export function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function toTarget(name: string, spec: TargetSpec, file: string): Target {
+  const base = dirname(file);
+  const transport = spec.transport ?? (spec.ssh === undefined ? 'local' : 'ssh2');
+  let ssh: SshEndpoint | undefined;
+  if (typeof spec.ssh === 'string') {
+    ssh = {
+      kind: 'alias',
+      alias: spec.ssh,
+      configFile: spec.ssh_config === undefined ? undefined : expandPath(spec.ssh_config, base),
+    };
+  } else if (spec.ssh) {
+    ssh = {
+      kind: 'endpoint',
+      host: spec.ssh.host,
+      user: spec.ssh.user,
+      port: spec.ssh.port,
+      identity: spec.ssh.identity === undefined ? undefined : expandPath(spec.ssh.identity, base),
+    };
+  }
+  const knownHosts =
+    spec.known_hosts === undefined
+      ? undefined
+      : [spec.known_hosts].flat().map((p) => expandPath(p, base));
+  return {
+    name,
+    source: file,
+    description: spec.description,
+    transport,
+    ssh,
+    knownHosts,
+    hostKeyPolicy: spec.host_key ?? 'strict',
+    container: spec.container,
+    database: spec.database,
+    user: spec.user,
+    replica: {
+      image: spec.replica?.image ?? DEFAULT_REPLICA_IMAGE,
+      pull: spec.replica?.pull ?? 'missing',
+    },
+  };
+}
+
+/** `~/x` is the home folder's; a relative path is the inventory file's folder's. */
+export function expandPath(path: string, base: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+function errorCode(error: unknown): string {
+  return (
+    (error as NodeJS.ErrnoException).code ??
+    (error instanceof Error ? error.message : String(error))
+  );
+}

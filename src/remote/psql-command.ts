@@ -1,0 +1,72 @@
+/**
+ * The remote command of the production path, built once, as argv, by a pure function:
+ *   docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 [-v name=value …]
+ * Identifiers are checked again here (the inventory already did), values only ever travel as
+ * psql variables (read in SQL as :'name'), and the line is quoted for a POSIX login shell.
+ */
+import { CONTAINER_NAME, PG_IDENTIFIER, hasControlCharacter } from '../inventory/identifiers.js';
+import { shellJoin } from './quote.js';
+
+export interface PsqlCommand {
+  container: string;
+  database: string;
+  user: string;
+  /** psql variables (-v name=value): values arrive in SQL only through :'name'. */
+  variables?: Record<string, string>;
+  /** Extra psql flags from a fixed set the runner chooses (never user text). */
+  flags?: readonly PsqlFlag[];
+}
+
+export type PsqlFlag = '--no-align' | '--tuples-only' | '--echo-errors' | '--quiet';
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export class CommandLineError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+    expected: string,
+  ) {
+    super(`${field}: expected ${expected}, got ${JSON.stringify(value)}`);
+    this.name = 'CommandLineError';
+  }
+}
+
+export function buildPsqlArgv(command: PsqlCommand): string[] {
+  check('container', command.container, CONTAINER_NAME.pattern, CONTAINER_NAME.expected);
+  check('database', command.database, PG_IDENTIFIER.pattern, PG_IDENTIFIER.expected);
+  check('user', command.user, PG_IDENTIFIER.pattern, PG_IDENTIFIER.expected);
+  const argv = [
+    'docker',
+    'exec',
+    '-i',
+    command.container,
+    'psql',
+    '-X',
+    '-U',
+    command.user,
+    '-d',
+    command.database,
+    '-v',
+    'ON_ERROR_STOP=1',
+  ];
+  argv.push(...(command.flags ?? []));
+  for (const [name, value] of Object.entries(command.variables ?? {})) {
+    check('variable name', name, VARIABLE_NAME, 'a psql variable name (letters, digits, _)');
+    if (name.toUpperCase() === 'ON_ERROR_STOP')
+      throw new CommandLineError('variable name', name, 'a name other than ON_ERROR_STOP');
+    // psql reads -v's argument as one token; a newline or NUL would end up inside SQL text.
+    if (hasControlCharacter(value))
+      throw new CommandLineError(`variable ${name}`, value, 'no control characters');
+    argv.push('-v', `${name}=${value}`);
+  }
+  return argv;
+}
+
+export function buildPsqlCommandLine(command: PsqlCommand): string {
+  return shellJoin(buildPsqlArgv(command));
+}
+
+function check(field: string, value: string, pattern: RegExp, expected: string): void {
+  if (!pattern.test(value)) throw new CommandLineError(field, value, expected);
+}

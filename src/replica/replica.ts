@@ -1,0 +1,243 @@
+/**
+ * Local replicas of production: a PostgreSQL container with the target's container name, role
+ * and database, no network at all, and labels that mark it as ours. We only ever stop or
+ * remove containers that carry our label.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OneroofError } from '../errors.js';
+import type { Target } from '../inventory/load.js';
+import { isNotFound, type DockerClient } from './docker.js';
+import { dockerExec, type ExecResult } from './exec.js';
+import { ensureImage, type ImageChoice } from './image.js';
+
+export const LABEL_MANAGED = 'dev.oneroof.managed';
+export const LABEL_TARGET = 'dev.oneroof.target';
+const READY_TIMEOUT_MS = 60_000;
+
+export interface ReplicaOptions {
+  onProgress?: (line: string) => void;
+  /** Extra labels (the test harness marks its own containers). */
+  labels?: Record<string, string>;
+}
+
+export interface ReplicaInfo {
+  target: string;
+  container: string;
+  image: string;
+  state: string;
+  status: string;
+  created: string;
+}
+
+export interface UpResult {
+  container: string;
+  image: ImageChoice | undefined;
+  /** 'created': new container; 'started': existed, was stopped; 'running': already up. */
+  action: 'created' | 'started' | 'running';
+  readySeconds: number;
+}
+
+export class Replica {
+  constructor(
+    private readonly docker: DockerClient,
+    readonly target: Target,
+    private readonly options: ReplicaOptions = {},
+  ) {
+    assertLocal(target);
+  }
+
+  get container(): string {
+    return this.target.container;
+  }
+
+  async up(): Promise<UpResult> {
+    const existing = await this.inspect();
+    let action: UpResult['action'];
+    let image: ImageChoice | undefined;
+    if (existing) {
+      this.assertOurs(existing.Config.Labels);
+      action = existing.State.Running ? 'running' : 'started';
+      if (!existing.State.Running) await this.docker.getContainer(this.container).start();
+    } else {
+      image = await ensureImage(this.docker, {
+        ...this.target.replica,
+        ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
+      });
+      await this.create(image.image);
+      action = 'created';
+    }
+    const started = Date.now();
+    await this.waitReady();
+    return {
+      container: this.container,
+      image,
+      action,
+      readySeconds: (Date.now() - started) / 1000,
+    };
+  }
+
+  /** Stops and removes the container and its anonymous volume. Absent is fine. */
+  async down(): Promise<'removed' | 'absent'> {
+    const existing = await this.inspect();
+    if (!existing) return 'absent';
+    this.assertOurs(existing.Config.Labels);
+    await this.docker.getContainer(this.container).remove({ force: true, v: true });
+    return 'removed';
+  }
+
+  /** Back to a clean, empty database (the golden clone is seeded on top, once the packet has one). */
+  async reset(): Promise<void> {
+    const existing = await this.inspect();
+    if (!existing?.State.Running) {
+      throw new OneroofError('runtime', `replica ${this.container} is not running`, {
+        hint: `oneroof replica up --target ${this.target.name}`,
+      });
+    }
+    this.assertOurs(existing.Config.Labels);
+    // Identifiers travel as psql variables and are quoted by psql (:"name"), never spliced.
+    const result = await this.psql(
+      ['-d', 'postgres', '-v', `db=${this.target.database}`, '-v', `owner=${this.target.user}`],
+      'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\nCREATE DATABASE :"db" OWNER :"owner";\n',
+    );
+    if (result.exitCode !== 0) {
+      throw new OneroofError(
+        'runtime',
+        `could not reset database ${this.target.database} in ${this.container}: ${result.stderr.trim()}`,
+      );
+    }
+  }
+
+  /** psql inside the replica, SQL on stdin, ON_ERROR_STOP, no psqlrc: the production invocation. */
+  async psql(args: string[], sql: string): Promise<ExecResult> {
+    return dockerExec(
+      this.docker,
+      this.container,
+      ['psql', '-X', '-q', '-U', this.target.user, '-v', 'ON_ERROR_STOP=1', ...args],
+      { stdin: sql },
+    );
+  }
+
+  async ps(): Promise<ReplicaInfo[]> {
+    return listReplicas(this.docker, this.target.name);
+  }
+
+  private async create(image: string): Promise<void> {
+    await this.docker.createContainer({
+      name: this.container,
+      Image: image,
+      Cmd: ['postgres', '-c', 'listen_addresses='],
+      Env: [
+        'POSTGRES_USER=' + this.target.user,
+        'POSTGRES_DB=' + this.target.database,
+        'POSTGRES_HOST_AUTH_METHOD=trust',
+      ],
+      Labels: { ...this.options.labels, [LABEL_MANAGED]: 'true', [LABEL_TARGET]: this.target.name },
+      StopSignal: 'SIGINT',
+      HostConfig: { NetworkMode: 'none', AutoRemove: false, RestartPolicy: { Name: 'no' } },
+    });
+    await this.docker.getContainer(this.container).start();
+  }
+
+  /**
+   * Ready means: pg_isready answers, and the server answering is PID 1. The official image
+   * first runs a temporary server (a child of its entrypoint) that pg_isready would also accept.
+   */
+  private async waitReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let last: ExecResult | undefined;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const info = await this.inspect();
+      if (!info?.State.Running) {
+        const logs = await this.tail();
+        throw new OneroofError(
+          'runtime',
+          `replica ${this.container} stopped while starting (exit ${info?.State.ExitCode ?? '?'})`,
+          { hint: logs },
+        );
+      }
+      last = await dockerExec(this.docker, this.container, [
+        'sh',
+        '-c',
+        'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" && [ "$(head -n 1 "$PGDATA/postmaster.pid")" = 1 ]',
+      ]);
+      if (last.exitCode === 0) return;
+      await sleep(Math.min(100 * (attempt + 1), 500));
+    }
+    throw new OneroofError(
+      'runtime',
+      `replica ${this.container} not ready after ${READY_TIMEOUT_MS / 1000} s`,
+      { hint: await this.tail() },
+    );
+  }
+
+  private async tail(): Promise<string> {
+    const buffer = await this.docker
+      .getContainer(this.container)
+      .logs({ stdout: true, stderr: true, tail: 20 });
+    return demuxFrames(buffer).toString('utf8');
+  }
+
+  private async inspect() {
+    try {
+      return await this.docker.getContainer(this.container).inspect();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private assertOurs(labels: Record<string, string> | undefined): void {
+    if (labels?.[LABEL_MANAGED] !== 'true') {
+      throw new OneroofError(
+        'runtime',
+        `a container named ${this.container} exists and is not a oneroof replica; refusing to touch it`,
+        {
+          hint: 'remove or rename it yourself, or give the target another container name',
+        },
+      );
+    }
+  }
+}
+
+/** Replica commands never act on a remote target: production is not theirs to touch. */
+export function assertLocal(target: Target): void {
+  if (target.transport !== 'local') {
+    throw new OneroofError(
+      'usage',
+      `target ${target.name} is not a local replica (transport ${target.transport})`,
+      {
+        hint: 'replica commands act only on targets with transport: local; production is never touched by them',
+      },
+    );
+  }
+}
+
+export async function listReplicas(docker: DockerClient, target?: string): Promise<ReplicaInfo[]> {
+  const filters = {
+    label: [
+      `${LABEL_MANAGED}=true`,
+      ...(target === undefined ? [] : [`${LABEL_TARGET}=${target}`]),
+    ],
+  };
+  const containers = await docker.listContainers({ all: true, filters });
+  return containers.map((c) => ({
+    target: c.Labels[LABEL_TARGET] ?? '?',
+    container: (c.Names[0] ?? '').replace(/^\//, ''),
+    image: c.Image,
+    state: c.State,
+    status: c.Status,
+    created: new Date(c.Created * 1000).toISOString(),
+  }));
+}
+
+/** Non-TTY container logs come in frames: 1 byte stream, 3 zero bytes, 4 bytes length, payload. */
+export function demuxFrames(buffer: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,113 @@
+/**
+ * The integration testbed, raised once per test run: the Docker engine (reused; `npm test`
+ * runs test/testbed/provision.sh first), a replica container, and a loopback sshd with an
+ * ssh_config alias and a pinned known_hosts. Leftovers of a killed run are removed first;
+ * everything started here is stopped at teardown. Nothing is skipped when a part is missing:
+ * the run fails and says what is missing.
+ */
+import { rm, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { connectDocker } from '../../src/replica/docker.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { Replica, LABEL_MANAGED } from '../../src/replica/replica.js';
+import { SSH_ALIAS, startSshd, stopSshd } from './sshd.js';
+
+export const TESTBED_LABEL = 'dev.oneroof.testbed';
+const BASE = join(tmpdir(), `oneroof-testbed-${process.getuid?.() ?? 0}`);
+const CONTAINER = 'oneroof-testbed-replica';
+
+export interface Testbed {
+  dir: string;
+  inventory: string;
+  container: string;
+  database: string;
+  user: string;
+  ssh: {
+    alias: string;
+    port: number;
+    user: string;
+    userKey: string;
+    knownHosts: string;
+    sshConfig: string;
+    hostKeyPub: string;
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testbed: Testbed;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  stopSshd(join(BASE, 'sshd'));
+  await rm(BASE, { recursive: true, force: true });
+  await mkdir(BASE, { recursive: true, mode: 0o700 });
+
+  const docker = await connectDocker();
+  for (const leftover of await docker.listContainers({
+    all: true,
+    filters: { label: [`${TESTBED_LABEL}=true`, `${LABEL_MANAGED}=true`] },
+  })) {
+    await docker.getContainer(leftover.Id).remove({ force: true, v: true });
+  }
+
+  const sshd = await startSshd(join(BASE, 'sshd'));
+  const inventory = join(BASE, 'inventory');
+  await mkdir(inventory);
+  await writeFile(
+    join(inventory, 'targets.yml'),
+    `targets:
+  replica:
+    transport: local
+    container: ${CONTAINER}
+    database: directus
+    user: workflow_admin
+    replica:
+      image: postgres:15
+      pull: never
+  ${SSH_ALIAS}:
+    ssh: ${SSH_ALIAS}
+    ssh_config: ${sshd.sshConfig}
+    container: ${CONTAINER}
+    database: directus
+    user: workflow_admin
+`,
+  );
+  const target = (await loadInventory(inventory)).targets.get('replica')!;
+  const replica = new Replica(docker, target, { labels: { [TESTBED_LABEL]: 'true' } });
+  const up = await replica.up();
+
+  project.provide('testbed', {
+    dir: BASE,
+    inventory,
+    container: CONTAINER,
+    database: 'directus',
+    user: 'workflow_admin',
+    ssh: {
+      alias: SSH_ALIAS,
+      port: sshd.port,
+      user: sshd.user,
+      userKey: sshd.userKey,
+      knownHosts: sshd.knownHosts,
+      sshConfig: sshd.sshConfig,
+      hostKeyPub: sshd.hostKeyPub,
+    },
+  });
+  console.error(
+    `testbed: sshd 127.0.0.1:${sshd.port} (pid ${sshd.pid}), replica ${CONTAINER} ${up.action} (image ${up.image?.source ?? 'present'}), ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+
+  return async () => {
+    await replica
+      .down()
+      .catch((error: unknown) =>
+        console.error(`testbed: could not remove ${CONTAINER}: ${String(error)}`),
+      );
+    stopSshd(join(BASE, 'sshd'));
+    await rm(BASE, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { shellJoin, shellQuote } from '../../src/remote/quote.js';
+import {
+  buildPsqlArgv,
+  buildPsqlCommandLine,
+  CommandLineError,
+} from '../../src/remote/psql-command.js';
+
+const HOSTILE = [
+  "'",
+  "a'b",
+  '"',
+  '$(id)',
+  '`id`',
+  '; rm -rf /',
+  '&& true',
+  '| cat',
+  '> /tmp/x',
+  '$HOME',
+  '${PATH}',
+  '\\',
+  '-v',
+  '--help',
+  '*',
+  '?',
+  '~',
+  '#comment',
+  '!',
+  'a b',
+  '\t',
+  'é漢字🙂',
+  "'\\''",
+  '%s%n',
+  '=',
+  '',
+];
+
+describe('shellQuote', () => {
+  it('leaves plain words readable', () => {
+    expect(shellQuote('oneroof-replica')).toBe('oneroof-replica');
+    expect(shellQuote('ON_ERROR_STOP=1')).toBe('ON_ERROR_STOP=1');
+  });
+
+  it.each(HOSTILE)(
+    '%j reaches the program as one inert argument (checked with a real sh)',
+    (value) => {
+      const line = shellJoin(['printf', '%s\\0', value, 'end']);
+      const out = execFileSync('sh', ['-c', line]).toString();
+      expect(out).toBe(`${value}\0end\0`);
+    },
+  );
+
+  it('refuses NUL', () => {
+    expect(() => shellQuote('a\u0000b')).toThrow(/NUL/);
+  });
+});
+
+describe('buildPsqlCommandLine', () => {
+  const base = { container: 'postgres', database: 'directus', user: 'workflow_admin' };
+
+  it('is exactly the documented command', () => {
+    expect(buildPsqlCommandLine(base)).toBe(
+      'docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1',
+    );
+  });
+
+  it('passes values only as psql variables, quoted', () => {
+    expect(
+      buildPsqlCommandLine({ ...base, variables: { ratified_apr: "APR-1'; drop table x; --" } }),
+    ).toBe(
+      `docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -v 'ratified_apr=APR-1'\\''; drop table x; --'`,
+    );
+    expect(
+      buildPsqlArgv({ ...base, variables: { ratified_apr: 'APR-2026-0142' } }).slice(-2),
+    ).toEqual(['-v', 'ratified_apr=APR-2026-0142']);
+  });
+
+  it.each([
+    ['container', '-it'],
+    ['container', 'a;b'],
+    ['database', 'directus; drop'],
+    ['user', '$(id)'],
+  ] as const)('refuses a hostile %s %j', (field, value) => {
+    expect(() => buildPsqlArgv({ ...base, [field]: value })).toThrow(CommandLineError);
+  });
+
+  it('refuses control characters in values and bad variable names', () => {
+    expect(() => buildPsqlArgv({ ...base, variables: { apr: 'a\nb' } })).toThrow(
+      /control characters/,
+    );
+    expect(() => buildPsqlArgv({ ...base, variables: { 'a b': 'x' } })).toThrow(CommandLineError);
+    expect(() => buildPsqlArgv({ ...base, variables: { ON_ERROR_STOP: '0' } })).toThrow(
+      /ON_ERROR_STOP/,
+    );
+  });
+});
