@@ -17,7 +17,7 @@ export default defineConfig({
           // One replica and one sshd are shared: files run one after another.
           fileParallelism: false,
           testTimeout: 120_000,
-          hookTimeout: 300_000,
+          hookTimeout: 900_000,
         },
       },
     ],

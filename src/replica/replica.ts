@@ -88,12 +88,12 @@ export class Replica {
   /** Back to a clean, empty database (the golden clone is seeded on top, once the packet has one). */
   async reset(): Promise<void> {
     const existing = await this.inspect();
+    if (existing) this.assertOurs(existing.Config.Labels);
     if (!existing?.State.Running) {
       throw new OneroofError('runtime', `replica ${this.container} is not running`, {
         hint: `oneroof replica up --target ${this.target.name}`,
       });
     }
-    this.assertOurs(existing.Config.Labels);
     // Identifiers travel as psql variables and are quoted by psql (:"name"), never spliced.
     const result = await this.psql(
       ['-d', 'postgres', '-v', `db=${this.target.database}`, '-v', `owner=${this.target.user}`],

@@ -17,11 +17,14 @@ import { SSH_ALIAS, startSshd, stopSshd } from './sshd.js';
 export const TESTBED_LABEL = 'dev.oneroof.testbed';
 const BASE = join(tmpdir(), `oneroof-testbed-${process.getuid?.() ?? 0}`);
 const CONTAINER = 'oneroof-testbed-replica';
+/** For tests that create and remove a replica of their own through the CLI. */
+const SCRATCH = 'oneroof-testbed-scratch';
 
 export interface Testbed {
   dir: string;
   inventory: string;
   container: string;
+  scratchContainer: string;
   database: string;
   user: string;
   ssh: {
@@ -69,6 +72,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     replica:
       image: postgres:15
       pull: never
+  scratch:
+    transport: local
+    container: ${SCRATCH}
+    database: directus
+    user: workflow_admin
+    replica:
+      image: postgres:15
+      pull: never
   ${SSH_ALIAS}:
     ssh: ${SSH_ALIAS}
     ssh_config: ${sshd.sshConfig}
@@ -85,6 +96,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dir: BASE,
     inventory,
     container: CONTAINER,
+    scratchContainer: SCRATCH,
     database: 'directus',
     user: 'workflow_admin',
     ssh: {
