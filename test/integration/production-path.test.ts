@@ -6,38 +6,41 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { resolveEndpoint } from '../../src/inventory/endpoint.js';
-import { loadInventory } from '../../src/inventory/load.js';
+import { resolveEndpoint, type ResolvedEndpoint } from '../../src/inventory/endpoint.js';
+import { loadInventory, type Target } from '../../src/inventory/load.js';
 import { buildPsqlCommandLine } from '../../src/remote/psql-command.js';
-import { connectSsh2 } from '../../src/transport/ssh2.js';
+import { connectSsh2, type Ssh2Session } from '../../src/transport/ssh2.js';
 import { fingerprintSha256 } from '../../src/ssh/known-hosts.js';
 
 const testbed = inject('testbed');
 
-async function session() {
+type Session = { target: Target; endpoint: ResolvedEndpoint; ssh: Ssh2Session };
+
+/** One verified ssh2 session to the testbed's alias, closed whatever the test does. */
+async function withSession(test: (session: Session) => Promise<void> | void): Promise<void> {
   const inventory = await loadInventory(testbed.inventory);
   const target = inventory.targets.get(testbed.ssh.alias)!;
   const endpoint = await resolveEndpoint(target);
-  return { target, endpoint, ssh: await connectSsh2(endpoint, { hostKeyPolicy: 'strict' }) };
+  const ssh = await connectSsh2(endpoint, { hostKeyPolicy: 'strict' });
+  try {
+    await test({ target, endpoint, ssh });
+  } finally {
+    ssh.close();
+  }
 }
 
 describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
-  it('resolves the alias as ssh would and pins the host key', async () => {
-    const { endpoint, ssh } = await session();
-    try {
+  it('resolves the alias as ssh would and pins the host key', () =>
+    withSession(({ endpoint, ssh }) => {
       expect(endpoint.hostname).toBe('127.0.0.1');
       expect(endpoint.port).toBe(testbed.ssh.port);
       expect(endpoint.knownHostsFiles).toContain(testbed.ssh.knownHosts);
       const blob = Buffer.from(testbed.ssh.hostKeyPub.split(' ')[1]!, 'base64');
       expect(ssh.hostKeyFingerprint).toBe(fingerprintSha256(blob));
-    } finally {
-      ssh.close();
-    }
-  });
+    }));
 
-  it('runs SQL from stdin and returns its result', async () => {
-    const { target, ssh } = await session();
-    try {
+  it('runs SQL from stdin and returns its result', () =>
+    withSession(async ({ target, ssh }) => {
       const line = buildPsqlCommandLine({
         container: target.container,
         database: target.database,
@@ -51,14 +54,10 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
       expect(result.stderr.toString()).toBe('');
       expect(result).toMatchObject({ exitCode: 0, connectionLost: false });
       expect(result.stdout.toString().trim()).toBe('directus|workflow_admin|42');
-    } finally {
-      ssh.close();
-    }
-  });
+    }));
 
-  it('a failing statement stops the script: psql exits 3 and nothing after it runs', async () => {
-    const { target, ssh } = await session();
-    try {
+  it('a failing statement stops the script: psql exits 3 and nothing after it runs', () =>
+    withSession(async ({ target, ssh }) => {
       const line = buildPsqlCommandLine({
         container: target.container,
         database: target.database,
@@ -69,14 +68,10 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
       expect(result.stdout.toString()).toContain('before');
       expect(result.stdout.toString()).not.toContain('after');
       expect(result.stderr.toString()).toMatch(/ERROR:\s+division by zero/);
-    } finally {
-      ssh.close();
-    }
-  });
+    }));
 
-  it('a psql variable reaches SQL only as a quoted literal', async () => {
-    const { target, ssh } = await session();
-    try {
+  it('a psql variable reaches SQL only as a quoted literal', () =>
+    withSession(async ({ target, ssh }) => {
       const hostile = `x'; drop table if exists t; --$(touch /tmp/pwned)\`id\``;
       const line = buildPsqlCommandLine({
         container: target.container,
@@ -88,10 +83,7 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
       const result = await ssh.exec(line, "select :'apr';\n");
       expect(result.exitCode).toBe(0);
       expect(result.stdout.toString().trim()).toBe(hostile);
-    } finally {
-      ssh.close();
-    }
-  });
+    }));
 
   it('refuses a changed host key before anything runs', async () => {
     const inventory = await loadInventory(testbed.inventory);
