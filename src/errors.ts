@@ -58,10 +58,6 @@ export class OneroofError extends Error {
   }
 }
 
-export function isOneroofError(value: unknown): value is OneroofError {
-  return value instanceof OneroofError;
-}
-
 /** The message chain of an error and its causes, one per line, for --verbose. */
 export function describeCauses(error: unknown): string[] {
   const lines: string[] = [];

@@ -75,7 +75,3 @@ export function hasControlCharacter(value: string): boolean {
 }
 
 export const PATH_EXPECTED = 'a file path without control characters, not starting with -';
-
-export function matches(rule: IdentifierRule, value: string): boolean {
-  return rule.pattern.test(value);
-}

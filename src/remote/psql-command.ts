@@ -4,7 +4,12 @@
  * Identifiers are checked again here (the inventory already did), values only ever travel as
  * psql variables (read in SQL as :'name'), and the line is quoted for a POSIX login shell.
  */
-import { CONTAINER_NAME, PG_IDENTIFIER, hasControlCharacter } from '../inventory/identifiers.js';
+import {
+  CONTAINER_NAME,
+  PG_IDENTIFIER,
+  hasControlCharacter,
+  type IdentifierRule,
+} from '../inventory/identifiers.js';
 import { shellJoin } from './quote.js';
 
 export interface PsqlCommand {
@@ -19,7 +24,10 @@ export interface PsqlCommand {
 
 export type PsqlFlag = '--no-align' | '--tuples-only' | '--echo-errors' | '--quiet';
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const VARIABLE_NAME: IdentifierRule = {
+  pattern: /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+  expected: 'a psql variable name (letters, digits, _)',
+};
 
 export class CommandLineError extends Error {
   constructor(
@@ -33,9 +41,9 @@ export class CommandLineError extends Error {
 }
 
 export function buildPsqlArgv(command: PsqlCommand): string[] {
-  check('container', command.container, CONTAINER_NAME.pattern, CONTAINER_NAME.expected);
-  check('database', command.database, PG_IDENTIFIER.pattern, PG_IDENTIFIER.expected);
-  check('user', command.user, PG_IDENTIFIER.pattern, PG_IDENTIFIER.expected);
+  check('container', command.container, CONTAINER_NAME);
+  check('database', command.database, PG_IDENTIFIER);
+  check('user', command.user, PG_IDENTIFIER);
   const argv = [
     'docker',
     'exec',
@@ -52,7 +60,7 @@ export function buildPsqlArgv(command: PsqlCommand): string[] {
   ];
   argv.push(...(command.flags ?? []));
   for (const [name, value] of Object.entries(command.variables ?? {})) {
-    check('variable name', name, VARIABLE_NAME, 'a psql variable name (letters, digits, _)');
+    check('variable name', name, VARIABLE_NAME);
     if (name.toUpperCase() === 'ON_ERROR_STOP')
       throw new CommandLineError('variable name', name, 'a name other than ON_ERROR_STOP');
     // psql reads -v's argument as one token; a newline or NUL would end up inside SQL text.
@@ -67,6 +75,6 @@ export function buildPsqlCommandLine(command: PsqlCommand): string {
   return shellJoin(buildPsqlArgv(command));
 }
 
-function check(field: string, value: string, pattern: RegExp, expected: string): void {
-  if (!pattern.test(value)) throw new CommandLineError(field, value, expected);
+function check(field: string, value: string, rule: IdentifierRule): void {
+  if (!rule.pattern.test(value)) throw new CommandLineError(field, value, rule.expected);
 }

@@ -117,10 +117,6 @@ export class Replica {
     );
   }
 
-  async ps(): Promise<ReplicaInfo[]> {
-    return listReplicas(this.docker, this.target.name);
-  }
-
   private async create(image: string): Promise<void> {
     await this.docker.createContainer({
       name: this.container,
