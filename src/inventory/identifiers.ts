@@ -30,6 +30,16 @@ export const PG_IDENTIFIER: IdentifierRule = {
     'a PostgreSQL identifier: letters, digits and _, starting with a letter or _, at most 63',
 };
 
+/**
+ * An approval (APR) code as the operator types it: the gate's key. Strict on purpose: it is
+ * passed to psql as a variable and read as :'ratified_apr' (a quoted literal), and it is
+ * written into logs and ledgers, where it must stay one plain token.
+ */
+export const APR_CODE: IdentifierRule = {
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/,
+  expected: 'an APR code: letters, digits, . _ : / -, starting with a letter or digit, at most 64',
+};
+
 export const SSH_ALIAS: IdentifierRule = {
   pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/,
   expected: 'an ssh_config host alias: letters, digits, _ . -, starting with a letter, digit or _',

@@ -40,24 +40,11 @@ export class CommandLineError extends Error {
   }
 }
 
-export function buildPsqlArgv(command: PsqlCommand): string[] {
-  check('container', command.container, CONTAINER_NAME);
+/** psql's own argv, as it runs inside the container (the transports decide how to get there). */
+export function buildPsqlInvocation(command: PsqlCommand): string[] {
   check('database', command.database, PG_IDENTIFIER);
   check('user', command.user, PG_IDENTIFIER);
-  const argv = [
-    'docker',
-    'exec',
-    '-i',
-    command.container,
-    'psql',
-    '-X',
-    '-U',
-    command.user,
-    '-d',
-    command.database,
-    '-v',
-    'ON_ERROR_STOP=1',
-  ];
+  const argv = ['psql', '-X', '-U', command.user, '-d', command.database, '-v', 'ON_ERROR_STOP=1'];
   argv.push(...(command.flags ?? []));
   for (const [name, value] of Object.entries(command.variables ?? {})) {
     check('variable name', name, VARIABLE_NAME);
@@ -69,6 +56,47 @@ export function buildPsqlArgv(command: PsqlCommand): string[] {
     argv.push('-v', `${name}=${value}`);
   }
   return argv;
+}
+
+/** Names docker exec may set with -e: a fixed list, so no caller can smuggle in LD_PRELOAD. */
+export const EXEC_ENV_NAMES = ['PGOPTIONS', 'PGAPPNAME'] as const;
+
+/**
+ * `docker exec -i [-e NAME=VALUE …] CONTAINER ARGV…` — stdin attached (-i), never a TTY (-t
+ * would mangle bytes and merge stderr into stdout).
+ */
+export function buildDockerExecArgv(
+  container: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): string[] {
+  check('container', container, CONTAINER_NAME);
+  if (argv.length === 0) throw new CommandLineError('argv', '', 'a program to run');
+  const out = ['docker', 'exec', '-i'];
+  for (const [name, value] of Object.entries(env)) {
+    if (!(EXEC_ENV_NAMES as readonly string[]).includes(name))
+      throw new CommandLineError('environment name', name, `one of ${EXEC_ENV_NAMES.join(', ')}`);
+    if (hasControlCharacter(value))
+      throw new CommandLineError(`environment ${name}`, value, 'no control characters');
+    out.push('-e', `${name}=${value}`);
+  }
+  out.push(container, ...argv);
+  return out;
+}
+
+/** The line a POSIX login shell on the far side runs (ssh's exec request). */
+export function buildDockerExecLine(
+  container: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): string {
+  return shellJoin(buildDockerExecArgv(container, argv, env));
+}
+
+/** The seed's line: docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 [-v …]. */
+export function buildPsqlArgv(command: PsqlCommand): string[] {
+  check('container', command.container, CONTAINER_NAME);
+  return buildDockerExecArgv(command.container, buildPsqlInvocation(command));
 }
 
 export function buildPsqlCommandLine(command: PsqlCommand): string {

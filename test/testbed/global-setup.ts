@@ -15,10 +15,19 @@ import { Replica, LABEL_MANAGED } from '../../src/replica/replica.js';
 import { SSH_ALIAS, startSshd, stopSshd } from './sshd.js';
 
 export const TESTBED_LABEL = 'dev.oneroof.testbed';
-const BASE = join(tmpdir(), `oneroof-testbed-${process.getuid?.() ?? 0}`);
-const CONTAINER = 'oneroof-testbed-replica';
+/**
+ * ONEROOF_TESTBED_ID lets several test runs share one Docker engine without touching each
+ * other's containers, sshd or files (each run removes only its own leftovers).
+ */
+const ID = process.env.ONEROOF_TESTBED_ID ?? '';
+if (!/^[a-z0-9]{0,12}$/.test(ID))
+  throw new Error(`ONEROOF_TESTBED_ID=${JSON.stringify(ID)}: expected up to 12 of [a-z0-9]`);
+const SUFFIX = ID === '' ? '' : `-${ID}`;
+const LABEL_VALUE = ID === '' ? 'true' : ID;
+const BASE = join(tmpdir(), `oneroof-testbed-${process.getuid?.() ?? 0}${SUFFIX}`);
+const CONTAINER = `oneroof-testbed${SUFFIX}-replica`;
 /** For tests that create and remove a replica of their own through the CLI. */
-const SCRATCH = 'oneroof-testbed-scratch';
+const SCRATCH = `oneroof-testbed${SUFFIX}-scratch`;
 
 export interface Testbed {
   dir: string;
@@ -53,9 +62,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const docker = await connectDocker();
   for (const leftover of await docker.listContainers({
     all: true,
-    filters: { label: [`${TESTBED_LABEL}=true`, `${LABEL_MANAGED}=true`] },
+    filters: { label: [`${TESTBED_LABEL}=${LABEL_VALUE}`, `${LABEL_MANAGED}=true`] },
   })) {
     await docker.getContainer(leftover.Id).remove({ force: true, v: true });
+  }
+  // The scratch replica is made through the CLI, without the testbed label: remove it by name.
+  for (const leftover of await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL_MANAGED}=true`], name: [SCRATCH] },
+  })) {
+    if (leftover.Names.includes(`/${SCRATCH}`))
+      await docker.getContainer(leftover.Id).remove({ force: true, v: true });
   }
 
   const sshd = await startSshd(join(BASE, 'sshd'));
@@ -89,7 +106,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 `,
   );
   const target = (await loadInventory(inventory)).targets.get('replica')!;
-  const replica = new Replica(docker, target, { labels: { [TESTBED_LABEL]: 'true' } });
+  const replica = new Replica(docker, target, { labels: { [TESTBED_LABEL]: LABEL_VALUE } });
   const up = await replica.up();
 
   project.provide('testbed', {
