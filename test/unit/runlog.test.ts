@@ -1,0 +1,85 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OneroofError } from '../../src/errors.js';
+import { RunLog, runLogBase } from '../../src/runlog/writer.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const AT = new Date('2026-11-25T11:30:05.123Z');
+
+function records(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('run log', () => {
+  it('is named like the seed: kind, UTC stamp, target', () => {
+    expect(runLogBase('rollout', 'contabo', AT)).toBe('rollout_20261125T113005Z_contabo');
+    expect(runLogBase('preflight', 'replica', AT, 1)).toBe('preflight_20261125T113005Z_replica-2');
+  });
+
+  it('keeps psql output byte for byte, indexed with stream, offset and time', async () => {
+    const dir = join(await tempDir('oneroof-log-'), 'nested', 'logs');
+    const log = RunLog.open({ dir, kind: 'rollout', target: 'replica', now: () => AT });
+    const a = Buffer.from('BEGIN\n');
+    const b = Buffer.from([0xff, 0x00, 0x0a, 0xe6, 0xbc]); // not UTF-8: kept as is
+    log.output('stdout', a);
+    log.output('stderr', b);
+    log.record('connected', { peer: { host: 'h' } });
+    log.close({ outcome: 'ok' });
+    expect(readFileSync(log.paths.output)).toEqual(Buffer.concat([a, b]));
+    const rs = records(log.paths.records);
+    expect(rs.map((r) => r.record)).toEqual(['start', 'output', 'output', 'connected', 'end']);
+    expect(rs[1]).toMatchObject({ stream: 'stdout', offset: 0, length: 6, time: AT.toISOString() });
+    expect(rs[2]).toMatchObject({ stream: 'stderr', offset: 6, length: 5 });
+    expect(rs[4]).toMatchObject({ record: 'end', bytes: 11, outcome: 'ok' });
+  });
+
+  it('never overwrites: a second run in the same second gets its own files', async () => {
+    const dir = await tempDir('oneroof-log-');
+    const first = RunLog.open({ dir, kind: 'rollout', target: 'replica', now: () => AT });
+    const second = RunLog.open({ dir, kind: 'rollout', target: 'replica', now: () => AT });
+    expect(second.paths.output).not.toBe(first.paths.output);
+    expect(second.paths.output).toMatch(/_replica-2\.log$/);
+    first.close();
+    second.close();
+  });
+
+  it('refuses to start when the directory cannot be written, naming it', async () => {
+    const parent = await tempDir('oneroof-log-');
+    const blocker = join(parent, 'file');
+    writeFileSync(blocker, '');
+    const error = (() => {
+      try {
+        RunLog.open({ dir: join(blocker, 'logs'), kind: 'rollout', target: 'replica' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(OneroofError);
+    expect((error as OneroofError).kind).toBe('runtime');
+    expect((error as OneroofError).message).toContain(join(blocker, 'logs'));
+    expect((error as OneroofError).message).toContain('nothing was run');
+    if (process.getuid?.() !== 0) {
+      const ro = await tempDir('oneroof-log-');
+      chmodSync(ro, 0o500);
+      expect(() => RunLog.open({ dir: ro, kind: 'rollout', target: 'r' })).toThrow(
+        /log not writable/,
+      );
+    }
+  });
+
+  it('redacts secret-named fields even if a caller passes them', async () => {
+    const dir = await tempDir('oneroof-log-');
+    const log = RunLog.open({ dir, kind: 'run', target: 'replica' });
+    log.record('auth', { passphrase: 'hunter2', key: { password: 'swordfish' } });
+    log.close();
+    const text = readFileSync(log.paths.records, 'utf8');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('swordfish');
+    expect(text).toContain('[redacted]');
+    expect(existsSync(log.paths.output)).toBe(true);
+  });
+});
