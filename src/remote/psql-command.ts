@@ -1,6 +1,6 @@
 /**
  * The remote command of the production path, built once, as argv, by a pure function:
- *   docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 [-v name=value …]
+ *   docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 -f - [-v name=value …]
  * Identifiers are checked again here (the inventory already did), values only ever travel as
  * psql variables (read in SQL as :'name'), and the line is quoted for a POSIX login shell.
  */
@@ -44,7 +44,20 @@ export class CommandLineError extends Error {
 export function buildPsqlInvocation(command: PsqlCommand): string[] {
   check('database', command.database, PG_IDENTIFIER);
   check('user', command.user, PG_IDENTIFIER);
-  const argv = ['psql', '-X', '-U', command.user, '-d', command.database, '-v', 'ON_ERROR_STOP=1'];
+  // `-f -`: stdin read as a script file, so every message carries `psql:<stdin>:LINE:` (plain
+  // stdin gets no location) — the runner maps that line back to the packet's file and line.
+  const argv = [
+    'psql',
+    '-X',
+    '-U',
+    command.user,
+    '-d',
+    command.database,
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-f',
+    '-',
+  ];
   argv.push(...(command.flags ?? []));
   for (const [name, value] of Object.entries(command.variables ?? {})) {
     check('variable name', name, VARIABLE_NAME);
@@ -93,7 +106,7 @@ export function buildDockerExecLine(
   return shellJoin(buildDockerExecArgv(container, argv, env));
 }
 
-/** The seed's line: docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 [-v …]. */
+/** The seed's line: docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 -f - [-v …]. */
 export function buildPsqlArgv(command: PsqlCommand): string[] {
   check('container', command.container, CONTAINER_NAME);
   return buildDockerExecArgv(command.container, buildPsqlInvocation(command));

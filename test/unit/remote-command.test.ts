@@ -61,7 +61,7 @@ describe('buildPsqlCommandLine', () => {
 
   it('is exactly the documented command', () => {
     expect(buildPsqlCommandLine(base)).toBe(
-      'docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1',
+      'docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -f -',
     );
   });
 
@@ -69,7 +69,7 @@ describe('buildPsqlCommandLine', () => {
     expect(
       buildPsqlCommandLine({ ...base, variables: { ratified_apr: "APR-1'; drop table x; --" } }),
     ).toBe(
-      `docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -v 'ratified_apr=APR-1'\\''; drop table x; --'`,
+      `docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -f - -v 'ratified_apr=APR-1'\\''; drop table x; --'`,
     );
     expect(
       buildPsqlArgv({ ...base, variables: { ratified_apr: 'APR-2026-0142' } }).slice(-2),

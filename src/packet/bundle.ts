@@ -1,0 +1,329 @@
+/**
+ * The SQL stream: a packet's entry file with its `\i` / `\ir` includes expanded locally, so the
+ * far side receives one stream whose every byte was checked here, and psql's line counter over
+ * it maps back to (file, line) through a SourceMap.
+ *
+ * Rules (each refusal is a BundleError naming file, line, column, with the text and a caret):
+ * - `\ir` / `\include_relative` resolve against the including file's directory; `\i` /
+ *   `\include` against `cwd` (psql's working directory; default: the packet root's parent,
+ *   where an operator runs `psql -f sql/prod/99_run_all.sql`). File names follow psql's
+ *   argument rules ('…' with '' and backslash escapes; "…" is kept literally, quotes included).
+ * - An include must stay inside the packet root, also after symlinks (realpath); absolute and
+ *   `~` paths, backquotes and `:variables` are refused; so are missing files and cycles.
+ * - Includes are expanded even inside a `\if` branch: the files are ours, and a branch psql
+ *   skips still had to be checked. (psql would not read a file in a false branch; the packet
+ *   does not rely on that.)
+ * - An include must stand alone on its line with no SQL pending in the buffer (psql runs an
+ *   included file with its own buffer; inlined, pending text would glue onto it). Every file
+ *   must end outside any string, comment, dollar quote or COPY data, and with no unterminated
+ *   statement (psql sends that at the end of *each* file; inlined, it would glue onto the next).
+ * - Meta-commands that reach beyond the stream are refused ('unsupported'): `\copy … from` a
+ *   file or program (`from stdin` is fine: the data lines follow in the stream), `\copy … to
+ *   program`, `\cd` (it moves where `\i` resolves), `\!`, `\lo_import`, `\o`/`\w` to a file or
+ *   pipe. Every other line is copied byte for byte.
+ * - psql skips a UTF-8 byte order mark at the start of each file it reads, but not in the
+ *   middle of a stream: the bundle drops it (so line 1 of such a file is 3 bytes shorter).
+ *   A last line without a newline gets one, so the next file starts on a line of its own
+ *   (line numbers do not change). CRLF is kept as it is (psql counts lines by LF).
+ */
+import { createHash } from 'node:crypto';
+import { readFile as fsReadFile, realpath as fsRealpath } from 'node:fs/promises';
+import path from 'node:path';
+import { BundleError, type BundleErrorDetails } from './bundle-error.js';
+import { checkSupported, parseIncludeArgument } from './meta-args.js';
+import { scanPsqlScript, type MetaCommand } from './psql-lexer.js';
+import { SourceMap } from './source-map.js';
+
+/** File access for the bundler; the default reads the disk, tests pass an in-memory one. */
+export interface PacketReader {
+  readFile(absolutePath: string): Promise<Buffer> | Buffer;
+  /** The path with symlinks resolved; throws (code ENOENT) when it does not exist. */
+  realpath(absolutePath: string): Promise<string> | string;
+}
+
+export interface BundleOptions {
+  /** The packet directory (e.g. /…/sql); nothing outside it may be included. */
+  root: string;
+  /** The entry file, relative to root (e.g. prod/99_run_all.sql) or absolute inside it. */
+  entry: string;
+  /** psql's working directory, against which `\i` resolves. Default: the parent of root. */
+  cwd?: string;
+  reader?: PacketReader;
+}
+
+export interface BundledFile {
+  /** Relative to root, `/`-separated. */
+  path: string;
+  /** sha256 of the file's bytes as read (before BOM or newline fixes). */
+  sha256: string;
+}
+
+export interface Bundle {
+  text: string;
+  bytes: Buffer;
+  sha256: string;
+  map: SourceMap;
+  /** Every file read, in the order first read (the entry first). */
+  files: BundledFile[];
+}
+
+export const fsPacketReader: PacketReader = {
+  readFile: (p) => fsReadFile(p),
+  realpath: (p) => fsRealpath(p),
+};
+
+export { BundleError, type BundleErrorDetails, type BundleErrorReason } from './bundle-error.js';
+
+const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
+const RELATIVE = new Set(['ir', 'include_relative']);
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const NEWLINE = Buffer.from('\n');
+
+export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
+  const reader = options.reader ?? fsPacketReader;
+  const root = path.resolve(options.root);
+  const cwd = path.resolve(options.cwd ?? path.dirname(root));
+  let realRoot: string;
+  try {
+    realRoot = await reader.realpath(root);
+  } catch (error) {
+    throw new BundleError(
+      { reason: 'missing', file: root },
+      `the packet root does not exist (${describe(error)})`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  const map = SourceMap.builder();
+  const files: BundledFile[] = [];
+  const seen = new Set<string>();
+  const display = (absolute: string): string => toPosix(path.relative(root, absolute));
+
+  const entry = path.resolve(root, options.entry);
+  const entryFile = display(entry);
+  if (!isInside(root, entry))
+    throw new BundleError(
+      { reason: 'escape', file: entryFile },
+      `the entry file is outside the packet root ${root}`,
+    );
+  const realEntry = await resolveReal(
+    entry,
+    { reason: 'missing', file: entryFile },
+    'the entry file',
+  );
+  if (!isInside(realRoot, realEntry))
+    throw new BundleError(
+      { reason: 'escape', file: entryFile },
+      `the entry file resolves outside the packet root: ${realEntry}`,
+    );
+  await expand(entry, realEntry, []);
+
+  const bytes = Buffer.concat(chunks);
+  return {
+    text: bytes.toString('utf8'),
+    bytes,
+    sha256: sha256(bytes),
+    map: map.build(),
+    files,
+  };
+
+  async function resolveReal(
+    absolute: string,
+    details: BundleErrorDetails,
+    what: string,
+  ): Promise<string> {
+    try {
+      return await reader.realpath(absolute);
+    } catch (error) {
+      throw new BundleError(
+        details,
+        `${what} ${display(absolute)} does not exist (${describe(error)})`,
+      );
+    }
+  }
+
+  async function expand(
+    absolute: string,
+    real: string,
+    chain: { file: string; real: string }[],
+  ): Promise<void> {
+    const file = display(absolute);
+    let raw: Buffer;
+    try {
+      raw = await reader.readFile(real);
+    } catch (error) {
+      const last = chain.at(-1);
+      throw new BundleError(
+        { reason: 'missing', file: last?.file ?? file },
+        `cannot read ${file} (${describe(error)})`,
+      );
+    }
+    if (!seen.has(real)) {
+      seen.add(real);
+      files.push({ path: file, sha256: sha256(raw) });
+    }
+    const content = raw.subarray(0, 3).equals(BOM) ? raw.subarray(3) : raw;
+    const lineStarts = lineOffsets(content);
+    const lineBytes = (line: number): Buffer => {
+      const next = lineStarts[line];
+      const end = next !== undefined ? next - 1 : content.length;
+      const bytes = content.subarray(lineStarts[line - 1] ?? content.length, end);
+      return bytes.at(-1) === 0x0a ? bytes.subarray(0, -1) : bytes;
+    };
+    const lineText = (line: number): string => lineBytes(line).toString('utf8');
+    /** The lexer counts bytes; a caret under UTF-8 text counts characters. */
+    const charColumn = (line: number, column: number): number =>
+      lineBytes(line)
+        .subarray(0, column - 1)
+        .toString('utf8').length + 1;
+    const scan = scanPsqlScript(content.toString('latin1'));
+    if (scan.open !== undefined) {
+      const { construct, line, column, tag } = scan.open;
+      throw new BundleError(
+        { reason: 'syntax', file, line, column: charColumn(line, column), text: lineText(line) },
+        `${construct}${tag === undefined ? '' : ` ${tag}`} opened here is not closed before the end of the file`,
+        construct === 'COPY data' ? 'end COPY data with a line holding only \\.' : undefined,
+      );
+    }
+    if (scan.pending !== undefined) {
+      const { line, column } = scan.pending;
+      throw new BundleError(
+        { reason: 'syntax', file, line, column: charColumn(line, column), text: lineText(line) },
+        'statement not terminated at the end of the file (psql would send it when this file ends)',
+        "end it with ';'",
+      );
+    }
+    const includes = new Map<number, MetaCommand>();
+    for (const command of scan.commands) {
+      const where = {
+        file,
+        line: command.line,
+        column: charColumn(command.line, command.column),
+        text: lineText(command.line),
+      };
+      checkSupported(command, where);
+      if (!INCLUDE.has(command.name)) continue;
+      if (!command.atLineStart || !command.endsLine)
+        throw new BundleError(
+          { reason: 'syntax', ...where },
+          `\\${command.name} must stand alone on its line`,
+        );
+      if (!command.bufferEmpty)
+        throw new BundleError(
+          { reason: 'syntax', ...where },
+          `\\${command.name} with an unterminated statement before it (psql runs the included file with its own buffer)`,
+          "end the statement with ';' before the include",
+        );
+      includes.set(command.line, command);
+    }
+
+    const bundleLineOf = new Map<number, number>();
+    const nextChain = [...chain, { file, real }];
+    for (let index = 0; index < lineStarts.length; index++) {
+      const lineNo = index + 1;
+      const start = lineStarts[index]!;
+      const end = lineStarts[index + 1] ?? content.length;
+      const include = includes.get(lineNo);
+      if (include !== undefined) {
+        await expandInclude(
+          include,
+          absolute,
+          {
+            file,
+            line: lineNo,
+            column: charColumn(lineNo, include.column),
+            text: lineText(lineNo),
+          },
+          nextChain,
+        );
+        continue;
+      }
+      chunks.push(content.subarray(start, end));
+      if (end === content.length && content[end - 1] !== 0x0a) chunks.push(NEWLINE);
+      bundleLineOf.set(lineNo, map.addLine(file, lineNo));
+    }
+    for (const statement of scan.statements) {
+      const start = bundleLineOf.get(statement.start);
+      const end = bundleLineOf.get(statement.end);
+      if (start !== undefined && end !== undefined) map.addStatement(start, end);
+    }
+  }
+
+  async function expandInclude(
+    command: MetaCommand,
+    including: string,
+    where: Omit<BundleErrorDetails, 'reason'>,
+    chain: { file: string; real: string }[],
+  ): Promise<void> {
+    const name = parseIncludeArgument(command, where);
+    if (path.isAbsolute(name) || name.startsWith('~'))
+      throw new BundleError(
+        { reason: 'absolute', ...where },
+        `\\${command.name} ${name}: an absolute path ties the packet to one machine`,
+        'use \\ir with a path relative to the including file',
+      );
+    const base = RELATIVE.has(command.name) ? path.dirname(including) : cwd;
+    const target = path.resolve(base, name);
+    const shown = display(target);
+    if (!isInside(root, target))
+      throw new BundleError(
+        { reason: 'escape', ...where },
+        `\\${command.name} ${name} resolves to ${shown}, outside the packet root`,
+      );
+    const real = await resolveReal(
+      target,
+      { reason: 'missing', ...where },
+      `\\${command.name}: file`,
+    );
+    if (!isInside(realRoot, real))
+      throw new BundleError(
+        { reason: 'escape', ...where },
+        `\\${command.name} ${name} resolves (through a symlink) to ${real}, outside the packet root`,
+      );
+    const loop = chain.findIndex((c) => c.real === real);
+    if (loop >= 0) {
+      const names = [...chain.map((c) => c.file), shown];
+      throw new BundleError(
+        { reason: 'cycle', ...where, chain: names },
+        `include cycle: ${names.join(' → ')}`,
+      );
+    }
+    await expand(target, real, chain);
+  }
+}
+
+/** Byte offsets of the start of every line; a trailing newline does not start another line. */
+function lineOffsets(content: Buffer): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  while (at < content.length) {
+    starts.push(at);
+    const eol = content.indexOf(0x0a, at);
+    if (eol < 0) break;
+    at = eol + 1;
+  }
+  return starts;
+}
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return (
+    relative !== '' &&
+    relative !== '..' &&
+    !relative.startsWith(`..${path.sep}`) &&
+    !path.isAbsolute(relative)
+  );
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message : String(error);
+}

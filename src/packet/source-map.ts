@@ -1,0 +1,247 @@
+/**
+ * The map from a line of the bundled SQL stream back to the packet file and line it came from.
+ * psql counts the lines of its input (`psql:<stdin>:LINE:`); the bundle keeps every source line
+ * whole and in order, so the map is a short list of runs: "bundle lines 40..71 are lines 1..32 of
+ * prod/20_axis.sql". Lines the runner adds around the packet (a preamble, the sentinel) are runs
+ * with a label instead of a file.
+ *
+ * It also remembers where each statement starts and ends: psql reports the line that *ended* a
+ * statement, and the server's `LINE n:` counts from the line it *started*; together they give
+ * the exact line of the error (`resolveInStatement`).
+ *
+ * Immutable: prepend/append return a new map. toJSON()/fromJSON() give the compact form that the
+ * run log stores.
+ */
+import { z } from 'zod';
+
+export interface SourcePosition {
+  /** Packet file, relative to the packet root with `/` separators, or a generated label. */
+  file: string;
+  /** 1-based line in that file (or within the generated run). */
+  line: number;
+  /** Present when the line was added by the runner, not read from a packet file. */
+  generated?: true;
+}
+
+/** A run of consecutive bundle lines that are consecutive lines of one source. */
+interface Run {
+  /** First bundle line of the run (1-based). */
+  start: number;
+  count: number;
+  source: number;
+  sourceStart: number;
+}
+
+interface Source {
+  name: string;
+  generated: boolean;
+}
+
+const sourceMapJsonSchema = z.object({
+  version: z.literal(1),
+  lines: z.number().int().nonnegative(),
+  sources: z.array(z.object({ name: z.string(), generated: z.boolean().optional() })),
+  /** [bundleStart, count, sourceIndex, sourceStart] */
+  runs: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()])),
+  /** [startLine, endLine] of each statement, in bundle lines, ascending. */
+  statements: z.array(z.tuple([z.number().int(), z.number().int()])),
+});
+
+export type SourceMapJson = z.infer<typeof sourceMapJsonSchema>;
+
+export class SourceMap {
+  private constructor(
+    private readonly sources: readonly Source[],
+    private readonly runs: readonly Run[],
+    private readonly statements: readonly (readonly [number, number])[],
+    /** Total number of lines of the bundle this map describes. */
+    readonly lines: number,
+  ) {}
+
+  static empty(): SourceMap {
+    return new SourceMap([], [], [], 0);
+  }
+
+  static fromJSON(json: unknown): SourceMap {
+    const parsed = sourceMapJsonSchema.parse(json);
+    const runs = parsed.runs.map(([start, count, source, sourceStart]) => ({
+      start,
+      count,
+      source,
+      sourceStart,
+    }));
+    let expected = 1;
+    for (const run of runs) {
+      if (run.start !== expected || run.count < 1 || parsed.sources[run.source] === undefined)
+        throw new Error(
+          `source map: run at line ${run.start} does not follow line ${expected - 1}`,
+        );
+      expected += run.count;
+    }
+    if (expected - 1 !== parsed.lines)
+      throw new Error(`source map: runs cover ${expected - 1} lines, expected ${parsed.lines}`);
+    return new SourceMap(
+      parsed.sources.map((s) => ({ name: s.name, generated: s.generated === true })),
+      runs,
+      parsed.statements,
+      parsed.lines,
+    );
+  }
+
+  toJSON(): SourceMapJson {
+    return {
+      version: 1,
+      lines: this.lines,
+      sources: this.sources.map((s) =>
+        s.generated ? { name: s.name, generated: true } : { name: s.name },
+      ),
+      runs: this.runs.map((r) => [r.start, r.count, r.source, r.sourceStart]),
+      statements: this.statements.map(([a, b]) => [a, b]),
+    };
+  }
+
+  /** Where bundle line `line` (1-based, as psql counts) came from; undefined past either end. */
+  lookup(line: number): SourcePosition | undefined {
+    const run = this.runAt(line);
+    if (run === undefined) return undefined;
+    const source = this.sources[run.source]!;
+    const position: SourcePosition = {
+      file: source.name,
+      line: run.sourceStart + line - run.start,
+    };
+    if (source.generated) position.generated = true;
+    return position;
+  }
+
+  /**
+   * The source line of line `lineInStatement` (the server's `LINE n:`, 1-based) of the statement
+   * that psql reports at bundle line `endLine` (the line that ended it). Undefined when no known
+   * statement ends there, or when several do and the line number does not tell which.
+   */
+  resolveInStatement(endLine: number, lineInStatement: number): SourcePosition | undefined {
+    const candidates = this.statementsEndingAt(endLine).filter(
+      ([start, end]) => end - start + 1 >= lineInStatement,
+    );
+    // Several statements on one line (`SELECT 1; SELECT 2;`) are all single-line: same answer.
+    const starts = new Set(candidates.map(([start]) => start));
+    if (starts.size !== 1) return undefined;
+    const [start] = candidates[0]!;
+    return this.lookup(start + lineInStatement - 1);
+  }
+
+  /** This map with `lines` generated lines labelled `label` before the bundle. */
+  prepend(lines: number, label: string): SourceMap {
+    checkCount(lines);
+    if (lines === 0) return this;
+    const sources = [...this.sources, { name: label, generated: true }];
+    const runs: Run[] = [
+      { start: 1, count: lines, source: sources.length - 1, sourceStart: 1 },
+      ...this.runs.map((r) => ({ ...r, start: r.start + lines })),
+    ];
+    const statements = this.statements.map(([a, b]) => [a + lines, b + lines] as const);
+    return new SourceMap(sources, runs, statements, this.lines + lines);
+  }
+
+  /** This map with `lines` generated lines labelled `label` after the bundle. */
+  append(lines: number, label: string): SourceMap {
+    checkCount(lines);
+    if (lines === 0) return this;
+    const sources = [...this.sources, { name: label, generated: true }];
+    const runs = [
+      ...this.runs,
+      { start: this.lines + 1, count: lines, source: sources.length - 1, sourceStart: 1 },
+    ];
+    return new SourceMap(sources, runs, this.statements, this.lines + lines);
+  }
+
+  private runAt(line: number): Run | undefined {
+    if (!Number.isInteger(line) || line < 1 || line > this.lines) return undefined;
+    let lo = 0;
+    let hi = this.runs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const run = this.runs[mid]!;
+      if (line < run.start) hi = mid - 1;
+      else if (line >= run.start + run.count) lo = mid + 1;
+      else return run;
+    }
+    return undefined;
+  }
+
+  private statementsEndingAt(endLine: number): (readonly [number, number])[] {
+    // Statements are sorted by start and do not overlap, so their ends ascend too.
+    let lo = 0;
+    let hi = this.statements.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.statements[mid]![1] < endLine) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: (readonly [number, number])[] = [];
+    for (let i = lo; i < this.statements.length && this.statements[i]![1] === endLine; i++)
+      found.push(this.statements[i]!);
+    return found;
+  }
+
+  /** @internal Used by the bundler: builds a map run by run. */
+  static builder(): SourceMapBuilder {
+    return new SourceMapBuilder(
+      (sources, runs, statements, lines) => new SourceMap(sources, runs, statements, lines),
+    );
+  }
+}
+
+/** Accumulates lines in bundle order; consecutive lines of one source merge into one run. */
+export class SourceMapBuilder {
+  private readonly sources: Source[] = [];
+  private readonly sourceIndex = new Map<string, number>();
+  private readonly runs: Run[] = [];
+  private readonly statements: [number, number][] = [];
+  private lines = 0;
+
+  constructor(
+    private readonly make: (
+      sources: Source[],
+      runs: Run[],
+      statements: [number, number][],
+      lines: number,
+    ) => SourceMap,
+  ) {}
+
+  /** Adds the next bundle line, which is line `line` of `file`; returns its bundle line number. */
+  addLine(file: string, line: number): number {
+    let source = this.sourceIndex.get(file);
+    if (source === undefined) {
+      source = this.sources.push({ name: file, generated: false }) - 1;
+      this.sourceIndex.set(file, source);
+    }
+    this.lines += 1;
+    const last = this.runs.at(-1);
+    if (last?.source === source && last.sourceStart + last.count === line) last.count += 1;
+    else this.runs.push({ start: this.lines, count: 1, source, sourceStart: line });
+    return this.lines;
+  }
+
+  /** Records a statement spanning bundle lines start..end (added in ascending order). */
+  addStatement(start: number, end: number): void {
+    this.statements.push([start, end]);
+  }
+
+  build(): SourceMap {
+    return this.make(
+      this.sources.map((s) => ({ ...s })),
+      this.runs.map((r) => ({ ...r })),
+      // Files are expanded depth first: an included file's statements arrive before the
+      // rest of its includer's, so sort them.
+      this.statements
+        .map(([a, b]) => [a, b] as [number, number])
+        .sort((x, y) => x[0] - y[0] || x[1] - y[1]),
+      this.lines,
+    );
+  }
+}
+
+function checkCount(lines: number): void {
+  if (!Number.isSafeInteger(lines) || lines < 0)
+    throw new RangeError(`line count must be a non-negative integer, got ${lines}`);
+}

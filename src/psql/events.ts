@@ -1,0 +1,224 @@
+/**
+ * What psql's output means, as typed events: a boundary (they go into run logs and --json), so
+ * each has a zod schema. A discriminated union on `kind`. Every event carries the stream it came
+ * from and its raw line(s) as received (without the LF); `at` is the packet file and line when
+ * known (psql's location mapped through the bundle's SourceMap), `location` psql's own.
+ *
+ * Packet markers (the message contract, PACKET.md) are emitted *in addition to* the message they
+ * came from, right after it: `message` is every server message, always; `tier`, `assertion`, …
+ * say what a message means to the packet. So "all errors" = message events of severity ERROR
+ * and up, and no marker is counted twice.
+ */
+import { z } from 'zod';
+
+export const streamSchema = z.enum(['stdout', 'stderr']);
+export type PsqlStream = z.infer<typeof streamSchema>;
+
+export const positionSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  generated: z.literal(true).optional(),
+});
+export type Position = z.infer<typeof positionSchema>;
+
+/** psql's own location prefix: `psql:<stdin>:12:` → { input: '<stdin>', line: 12 }. */
+export const locationSchema = z.object({ input: z.string(), line: z.number().int() });
+export type PsqlLocation = z.infer<typeof locationSchema>;
+
+export const severitySchema = z.enum([
+  'PANIC',
+  'FATAL',
+  'ERROR',
+  'WARNING',
+  'NOTICE',
+  'INFO',
+  'LOG',
+  'DEBUG',
+]);
+export type Severity = z.infer<typeof severitySchema>;
+
+const base = {
+  stream: streamSchema,
+  raw: z.array(z.string()),
+};
+const placed = {
+  location: locationSchema.optional(),
+  at: positionSchema.optional(),
+};
+
+/** The server's `LINE n: …` and caret: where in the statement the error is. */
+export const statementPositionSchema = z.object({
+  /** n of `LINE n:` — the line within the statement text (1-based). */
+  lineInStatement: z.number().int(),
+  /** Column of the caret within lineText (1-based); absent when no caret line followed. */
+  caretColumn: z.number().int().optional(),
+  lineText: z.string(),
+  /** The packet file and line of that statement line, when the map knows the statement. */
+  at: positionSchema.optional(),
+});
+export type StatementPosition = z.infer<typeof statementPositionSchema>;
+
+export const tagEventSchema = z.object({
+  kind: z.literal('tag'),
+  ...base,
+  /** `INSERT`, `CREATE TABLE`, `COMMIT`, … */
+  command: z.string(),
+  rows: z.number().int().optional(),
+  oid: z.number().int().optional(),
+});
+
+/** Any other line: query results on stdout, unattributable text on stderr. */
+export const outputEventSchema = z.object({ kind: z.literal('output'), ...base });
+
+export const messageEventSchema = z.object({
+  kind: z.literal('message'),
+  ...base,
+  ...placed,
+  severity: severitySchema,
+  /** The primary message (more than one line when the message itself has newlines). */
+  text: z.string(),
+  detail: z.string().optional(),
+  hint: z.string().optional(),
+  /** PL/pgSQL call chain, one frame per line. */
+  context: z.string().optional(),
+  /** The internal query of an error inside a function (`QUERY:`). */
+  query: z.string().optional(),
+  /** The failing statement, when psql echoes it (`--echo-errors`). */
+  statement: z.string().optional(),
+  position: statementPositionSchema.optional(),
+  queryPosition: statementPositionSchema.optional(),
+});
+
+/** psql's own errors (lower-case `error:`): meta-commands, connection failures. */
+export const psqlErrorEventSchema = z.object({
+  kind: z.literal('psql-error'),
+  ...base,
+  ...placed,
+  level: z.enum(['fatal', 'error', 'warning', 'info', 'other']),
+  text: z.string(),
+  detail: z.string().optional(),
+  hint: z.string().optional(),
+});
+
+const marker = { ...base, ...placed, severity: severitySchema };
+
+export const preflightEventSchema = z.object({
+  kind: z.literal('preflight'),
+  ...marker,
+  status: z.enum(['PASS', 'FAIL', 'INFO']),
+  check: z.string(),
+  /** PASS/INFO: the value; FAIL: what was found (after the last `, got `). */
+  observed: z.string(),
+  expected: z.string().optional(),
+});
+
+export const verdictEventSchema = z.object({
+  kind: z.literal('verdict'),
+  ...marker,
+  verdict: z.enum(['GO', 'NO-GO']),
+  /** The checks that closed the gate (NO-GO); empty for GO. */
+  checks: z.array(z.string()),
+});
+
+export const phaseSchema = z.enum(['BEGIN', 'SKIP', 'COMMIT']);
+
+export const tierEventSchema = z.object({
+  kind: z.literal('tier'),
+  ...marker,
+  tier: z.number().int(),
+  phase: phaseSchema,
+  name: z.string(),
+  /** What follows the name after `: ` (SKIP's `already applied`). */
+  note: z.string().optional(),
+});
+
+export const rollbackEventSchema = z.object({
+  kind: z.literal('rollback'),
+  ...marker,
+  tier: z.union([z.number().int(), z.literal('full')]),
+  phase: phaseSchema,
+  name: z.string(),
+  note: z.string().optional(),
+});
+
+export const verifyEventSchema = z.object({
+  kind: z.literal('verify'),
+  ...marker,
+  check: z.string(),
+  observed: z.string(),
+});
+
+export const assertionEventSchema = z.object({
+  kind: z.literal('assertion'),
+  ...marker,
+  /** tier<nn> | verify | rollback<nn> | rollback_full | revalidation */
+  scope: z.string(),
+  /** The tier number of a tier<nn> or rollback<nn> scope. */
+  tier: z.number().int().optional(),
+  check: z.string(),
+  /** Everything after `<scope>.<check>: `. */
+  text: z.string(),
+  /** From `expected X, got Y` (split at the last `, got `); absent when the text is not so. */
+  expected: z.string().optional(),
+  got: z.string().optional(),
+});
+
+export const refusedEventSchema = z.object({
+  kind: z.literal('refused'),
+  ...marker,
+  reason: z.string(),
+});
+
+export const endEventSchema = z.object({ kind: z.literal('end'), ...marker, script: z.string() });
+
+/** The runner's last line, `\echo ONEROOF SENTINEL <nonce>`: psql read the stream to its end. */
+export const sentinelEventSchema = z.object({
+  kind: z.literal('sentinel'),
+  ...base,
+  nonce: z.string().regex(/^[0-9a-f]{32}$/),
+});
+
+export const psqlEventSchema = z.discriminatedUnion('kind', [
+  tagEventSchema,
+  outputEventSchema,
+  messageEventSchema,
+  psqlErrorEventSchema,
+  preflightEventSchema,
+  verdictEventSchema,
+  tierEventSchema,
+  rollbackEventSchema,
+  verifyEventSchema,
+  assertionEventSchema,
+  refusedEventSchema,
+  endEventSchema,
+  sentinelEventSchema,
+]);
+
+export type PsqlEvent = z.infer<typeof psqlEventSchema>;
+export type TagEvent = z.infer<typeof tagEventSchema>;
+export type OutputEvent = z.infer<typeof outputEventSchema>;
+export type MessageEvent = z.infer<typeof messageEventSchema>;
+export type PsqlErrorEvent = z.infer<typeof psqlErrorEventSchema>;
+export type PreflightEvent = z.infer<typeof preflightEventSchema>;
+export type VerdictEvent = z.infer<typeof verdictEventSchema>;
+export type TierEvent = z.infer<typeof tierEventSchema>;
+export type RollbackEvent = z.infer<typeof rollbackEventSchema>;
+export type VerifyEvent = z.infer<typeof verifyEventSchema>;
+export type AssertionEvent = z.infer<typeof assertionEventSchema>;
+export type RefusedEvent = z.infer<typeof refusedEventSchema>;
+export type EndEvent = z.infer<typeof endEventSchema>;
+export type SentinelEvent = z.infer<typeof sentinelEventSchema>;
+export type MarkerEvent =
+  | PreflightEvent
+  | VerdictEvent
+  | TierEvent
+  | RollbackEvent
+  | VerifyEvent
+  | AssertionEvent
+  | RefusedEvent
+  | EndEvent;
+
+/** Severities at which psql (with ON_ERROR_STOP) stops: the statement failed. */
+export function isErrorSeverity(severity: Severity): boolean {
+  return severity === 'ERROR' || severity === 'FATAL' || severity === 'PANIC';
+}

@@ -1,0 +1,134 @@
+/**
+ * The packet's message contract (PACKET.md; fixed, the SQL is written against it):
+ *
+ *   ONEROOF PREFLIGHT PASS <check>: <observed>                          NOTICE
+ *   ONEROOF PREFLIGHT FAIL <check>: expected <expected>, got <observed> NOTICE
+ *   ONEROOF PREFLIGHT INFO <name>: <value>                              NOTICE
+ *   ONEROOF PREFLIGHT GO                                                NOTICE
+ *   ONEROOF NO-GO: <check>[, <check>…]                                  ERROR
+ *   ONEROOF TIER <nn> BEGIN|SKIP|COMMIT <name>[: <note>]                NOTICE
+ *   ONEROOF ROLLBACK <nn|full> BEGIN|SKIP|COMMIT <name>[: <note>]       NOTICE
+ *   ASSERT <scope>.<check>: expected <expected>, got <observed>         ERROR
+ *   ONEROOF REFUSED: <reason>                                           ERROR
+ *   ONEROOF VERIFY PASS <check>: <observed>                             NOTICE
+ *   ONEROOF END <script>                                                NOTICE
+ *
+ * A marker is read from the first line of a message's text, anchored at its start, and only at
+ * the severity the contract gives it: an ERROR-class marker (NO-GO, ASSERT, REFUSED) only from
+ * ERROR/FATAL/PANIC, the others only from a non-error message. Values may hold spaces, colons
+ * and commas: `expected X, got Y` splits at the last `, got `.
+ */
+import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
+
+const CHECK = String.raw`[a-z0-9_]+(?:\.[a-z0-9_]+)*`;
+const PREFLIGHT = new RegExp(String.raw`^ONEROOF PREFLIGHT (PASS|FAIL|INFO) (${CHECK}): (.*)$`);
+const GO = /^ONEROOF PREFLIGHT GO$/;
+const NO_GO = /^ONEROOF NO-GO: (.+)$/;
+const TIER = /^ONEROOF TIER (\d+) (BEGIN|SKIP|COMMIT) (.+)$/;
+const ROLLBACK = /^ONEROOF ROLLBACK (\d+|full) (BEGIN|SKIP|COMMIT) (.+)$/;
+const ASSERT = new RegExp(
+  String.raw`^ASSERT (tier\d+|verify|rollback\d+|rollback_full|revalidation)\.(${CHECK}): (.*)$`,
+);
+const REFUSED = /^ONEROOF REFUSED: (.+)$/;
+const VERIFY = new RegExp(String.raw`^ONEROOF VERIFY PASS (${CHECK}): (.*)$`);
+const END = /^ONEROOF END (.+)$/;
+
+/** The packet marker a message carries, if any. */
+export function markerOf(message: MessageEvent): MarkerEvent | undefined {
+  const first = message.text.split('\n', 1)[0]!;
+  const common = {
+    stream: message.stream,
+    raw: message.raw.slice(0, 1),
+    ...(message.location === undefined ? {} : { location: message.location }),
+    ...(message.at === undefined ? {} : { at: message.at }),
+    severity: message.severity,
+  };
+  let m: RegExpExecArray | null;
+  if (isErrorSeverity(message.severity)) {
+    if ((m = NO_GO.exec(first)) !== null)
+      return {
+        kind: 'verdict',
+        ...common,
+        verdict: 'NO-GO',
+        checks: m[1]!
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== ''),
+      };
+    if ((m = ASSERT.exec(first)) !== null) {
+      const [, scope, check, text] = m as unknown as [string, string, string, string];
+      const tier = /^(?:tier|rollback)(\d+)$/.exec(scope)?.[1];
+      return {
+        kind: 'assertion',
+        ...common,
+        scope,
+        ...(tier === undefined ? {} : { tier: Number(tier) }),
+        check,
+        text,
+        ...splitExpectedGot(text),
+      };
+    }
+    if ((m = REFUSED.exec(first)) !== null) return { kind: 'refused', ...common, reason: m[1]! };
+    return undefined;
+  }
+  if (GO.test(first)) return { kind: 'verdict', ...common, verdict: 'GO', checks: [] };
+  if ((m = PREFLIGHT.exec(first)) !== null) {
+    const [, status, check, value] = m as unknown as [
+      string,
+      'PASS' | 'FAIL' | 'INFO',
+      string,
+      string,
+    ];
+    if (status === 'FAIL') {
+      const split = splitExpectedGot(value);
+      return split.got === undefined
+        ? { kind: 'preflight', ...common, status, check, observed: value }
+        : {
+            kind: 'preflight',
+            ...common,
+            status,
+            check,
+            observed: split.got,
+            expected: split.expected,
+          };
+    }
+    return { kind: 'preflight', ...common, status, check, observed: value };
+  }
+  if ((m = TIER.exec(first)) !== null)
+    return {
+      kind: 'tier',
+      ...common,
+      tier: Number(m[1]),
+      phase: phase(m[2]!),
+      ...nameAndNote(m[3]!),
+    };
+  if ((m = ROLLBACK.exec(first)) !== null)
+    return {
+      kind: 'rollback',
+      ...common,
+      tier: m[1] === 'full' ? 'full' : Number(m[1]),
+      phase: phase(m[2]!),
+      ...nameAndNote(m[3]!),
+    };
+  if ((m = VERIFY.exec(first)) !== null)
+    return { kind: 'verify', ...common, check: m[1]!, observed: m[2]! };
+  if ((m = END.exec(first)) !== null) return { kind: 'end', ...common, script: m[1]! };
+  return undefined;
+}
+
+/** `expected X, got Y` → { expected: X, got: Y }, splitting at the last `, got `. */
+export function splitExpectedGot(text: string): { expected?: string; got?: string } {
+  if (!text.startsWith('expected ')) return {};
+  const at = text.lastIndexOf(', got ');
+  if (at < 'expected '.length) return {};
+  return { expected: text.slice('expected '.length, at), got: text.slice(at + ', got '.length) };
+}
+
+function phase(word: string): 'BEGIN' | 'SKIP' | 'COMMIT' {
+  return word as 'BEGIN' | 'SKIP' | 'COMMIT';
+}
+
+function nameAndNote(rest: string): { name: string; note?: string } {
+  const at = rest.indexOf(': ');
+  return at < 0 ? { name: rest } : { name: rest.slice(0, at), note: rest.slice(at + 2) };
+}

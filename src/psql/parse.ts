@@ -1,0 +1,321 @@
+/**
+ * psql's output → typed events. Pure and streaming: feed chunks as they arrive, split anywhere
+ * (mid-line, mid-UTF-8 sequence); the events are the same as for one chunk. Each stream has its
+ * own line buffer; a line is decoded once it is whole (LF never occurs inside a UTF-8 sequence),
+ * invalid bytes become U+FFFD, a trailing CR is ignored for parsing (kept in `raw`). The work is
+ * linear in the input: a long line is kept as a list of chunks until its LF arrives.
+ *
+ * stdout: command tags (`INSERT 0 5`), the runner's sentinel, and everything else as `output`.
+ * stderr: a message starts at `psql:<input>:<line>: SEVERITY:  …` (psql run with `-f -`; without
+ * `-f` psql prints no location and a bare `SEVERITY:  …` starts one), `psql:…: error: …` or
+ * `psql: error: …` (psql's own). The lines that follow (DETAIL, HINT, CONTEXT, QUERY, STATEMENT,
+ * `LINE n:` and its caret, and bare continuation lines) belong to it. A message ends when a line
+ * arrives that cannot continue it: a new message on stderr, any line on stdout, or end().
+ * So an event is emitted once the line after it arrives; end() flushes the last one. Across the
+ * two streams, events come in the order the lines arrive (psql flushes stdout per statement).
+ *
+ * The runner must run psql with `-f -`: reading plain stdin, psql prints no `psql:<stdin>:N:`
+ * location, so nothing can be mapped, and its own errors come without a prefix (they then read
+ * as more text of the message before them). A log with both streams merged (an operator's
+ * `2>&1 | tee`) can be pushed as `combined`.
+ */
+import type { SourceMap } from '../packet/source-map.js';
+import type {
+  MessageEvent,
+  Position,
+  PsqlErrorEvent,
+  PsqlEvent,
+  PsqlLocation,
+  PsqlStream,
+  Severity,
+  StatementPosition,
+} from './events.js';
+import { LineSplitter } from './lines.js';
+import { markerOf } from './markers.js';
+
+export interface PsqlParserOptions {
+  /** Maps psql's input lines (of `input`) back to packet files and lines. */
+  map?: SourceMap;
+  /** The psql input name the map describes: `<stdin>` (psql -f -), or the staged file's path. */
+  input?: string;
+}
+
+export interface PsqlParser {
+  /**
+   * `combined` is for a log where both streams were merged (`psql … 2>&1 | tee log`): each line
+   * is attributed by its shape (see combinedLine).
+   */
+  push(stream: PsqlStream | 'combined', chunk: Buffer | string): PsqlEvent[];
+  /** The streams ended: flushes partial last lines and the open message. */
+  end(): PsqlEvent[];
+}
+
+const LOCUS = /^psql:(.+?):(\d+): (.*)$/;
+const SEVERITY = /^(PANIC|FATAL|ERROR|WARNING|NOTICE|INFO|LOG|DEBUG): {2}(.*)$/;
+const FIELD = /^(DETAIL|HINT|CONTEXT|QUERY|STATEMENT): {2}(.*)$/;
+const PSQL_LEVEL = /^(fatal|error|warning|info|detail|hint): (.*)$/;
+const PROGNAME = /^psql: (fatal|error|warning|info|detail|hint): (.*)$/;
+const LINE_N = /^LINE (\d+): (.*)$/;
+const CARET = /^( *)\^$/;
+/** The frames of a CONTEXT chain (errcontext calls in the server and PL/pgSQL). */
+const CONTEXT_FRAME =
+  /^(PL\/pgSQL |SQL (statement|function|expression) |COPY \S.*, line \d+|parallel worker|JSON data, line \d+|while |referential integrity query|automatic (vacuum|analyze) of table)/;
+const SENTINEL = /^ONEROOF SENTINEL ([0-9a-f]{32})$/;
+const TAG = /^([A-Z]+(?: [A-Z]+)*)((?: \d+){0,2})$/;
+
+type Field = 'text' | 'detail' | 'hint' | 'context' | 'query' | 'statement';
+
+interface OpenMessage {
+  event: MessageEvent;
+  field: Field;
+  /** The LINE n: line is waiting for its caret. */
+  caretFor?: StatementPosition | undefined;
+  /** Width of `LINE n: `, to turn the caret's offset into a column of lineText. */
+  caretOffset: number;
+}
+
+interface OpenPsqlError {
+  event: PsqlErrorEvent;
+  field: 'text' | 'detail' | 'hint';
+}
+
+export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
+  const input = options.input ?? '<stdin>';
+  const lines = {
+    stdout: new LineSplitter(),
+    stderr: new LineSplitter(),
+    combined: new LineSplitter(),
+  };
+  let open: OpenMessage | OpenPsqlError | undefined;
+  let out: PsqlEvent[] = [];
+
+  const where = (location: PsqlLocation | undefined): Position | undefined => {
+    if (location === undefined) return undefined;
+    if (location.input !== input) return { file: location.input, line: location.line };
+    return options.map?.lookup(location.line);
+  };
+
+  const close = (): void => {
+    if (open === undefined) return;
+    const event = open.event;
+    open = undefined;
+    out.push(event);
+    if (event.kind === 'message') {
+      const marker = markerOf(event);
+      if (marker !== undefined) out.push(marker);
+    }
+  };
+
+  const startMessage = (
+    raw: string,
+    severity: Severity,
+    text: string,
+    location: PsqlLocation | undefined,
+  ): void => {
+    close();
+    const at = where(location);
+    open = {
+      event: {
+        kind: 'message',
+        stream: 'stderr',
+        raw: [raw],
+        ...(location === undefined ? {} : { location }),
+        ...(at === undefined ? {} : { at }),
+        severity,
+        text,
+      },
+      field: 'text',
+      caretOffset: 0,
+    };
+  };
+
+  const startPsqlError = (
+    raw: string,
+    level: string,
+    text: string,
+    location: PsqlLocation | undefined,
+  ): void => {
+    close();
+    const at = where(location);
+    open = {
+      event: {
+        kind: 'psql-error',
+        stream: 'stderr',
+        raw: [raw],
+        ...(location === undefined ? {} : { location }),
+        ...(at === undefined ? {} : { at }),
+        level:
+          level === 'fatal' || level === 'error' || level === 'warning' || level === 'info'
+            ? level
+            : 'other',
+        text,
+      },
+      field: 'text',
+    };
+  };
+
+  /** Appends to the open message's current field (a continuation line) or sets a new field. */
+  const setField = (field: Field, value: string, raw: string): void => {
+    const message = open as OpenMessage;
+    const event = message.event;
+    event.raw.push(raw);
+    const before = event[field];
+    event[field] = before === undefined ? value : `${before}\n${value}`;
+    message.field = field;
+    message.caretFor = undefined;
+  };
+
+  const stderrLine = (raw: string): void => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    let m: RegExpExecArray | null;
+    if ((m = LOCUS.exec(line)) !== null) {
+      const location = { input: m[1]!, line: Number(m[2]) };
+      const rest = m[3]!;
+      let f: RegExpExecArray | null;
+      if ((f = SEVERITY.exec(rest)) !== null)
+        return startMessage(raw, f[1] as Severity, f[2]!, location);
+      // psql --echo-errors prints the failed statement as a message of its own: attach it.
+      if ((f = FIELD.exec(rest)) !== null && open?.event.kind === 'message')
+        return setField(f[1]!.toLowerCase() as Field, f[2]!, raw);
+      if ((f = PSQL_LEVEL.exec(rest)) !== null) {
+        if ((f[1] === 'detail' || f[1] === 'hint') && open?.event.kind === 'psql-error')
+          return setPsqlErrorField(f[1], f[2]!, raw);
+        return startPsqlError(raw, f[1]!, f[2]!, location);
+      }
+      return startPsqlError(raw, 'other', rest, location);
+    }
+    if ((m = PROGNAME.exec(line)) !== null) {
+      if ((m[1] === 'detail' || m[1] === 'hint') && open?.event.kind === 'psql-error')
+        return setPsqlErrorField(m[1], m[2]!, raw);
+      return startPsqlError(raw, m[1]!, m[2]!, undefined);
+    }
+    if ((m = SEVERITY.exec(line)) !== null)
+      return startMessage(raw, m[1] as Severity, m[2]!, undefined);
+    if (open === undefined) {
+      out.push({ kind: 'output', stream: 'stderr', raw: [raw] });
+      return;
+    }
+    if (open.event.kind === 'psql-error')
+      return setPsqlErrorField((open as OpenPsqlError).field, line, raw, true);
+    const message = open as OpenMessage;
+    if ((m = FIELD.exec(line)) !== null) return setField(m[1]!.toLowerCase() as Field, m[2]!, raw);
+    if ((m = LINE_N.exec(line)) !== null) {
+      const position: StatementPosition = { lineInStatement: Number(m[1]), lineText: m[2]! };
+      const event = message.event;
+      event.raw.push(raw);
+      const inQuery = message.field === 'query';
+      if (!inQuery) {
+        const location = event.location;
+        const at =
+          location !== undefined && location.input === input
+            ? options.map?.resolveInStatement(location.line, position.lineInStatement)
+            : undefined;
+        if (at !== undefined) position.at = at;
+      }
+      if (inQuery) event.queryPosition ??= position;
+      else event.position ??= position;
+      message.caretFor = position;
+      message.caretOffset = line.length - m[2]!.length;
+      return;
+    }
+    if (message.caretFor !== undefined && (m = CARET.exec(line)) !== null) {
+      message.caretFor.caretColumn = m[1]!.length - message.caretOffset + 1;
+      message.caretFor = undefined;
+      message.event.raw.push(raw);
+      return;
+    }
+    setField(message.field, line, raw);
+  };
+
+  const setPsqlErrorField = (
+    field: 'text' | 'detail' | 'hint',
+    value: string,
+    raw: string,
+    continuation = false,
+  ): void => {
+    const error = open as OpenPsqlError;
+    error.event.raw.push(raw);
+    const before = error.event[field];
+    error.event[field] = before === undefined ? value : `${before}\n${value}`;
+    if (!continuation) error.field = field;
+  };
+
+  const stdoutLine = (raw: string): void => {
+    close();
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    let m: RegExpExecArray | null;
+    if ((m = SENTINEL.exec(line)) !== null) {
+      out.push({ kind: 'sentinel', stream: 'stdout', raw: [raw], nonce: m[1]! });
+      return;
+    }
+    if ((m = TAG.exec(line)) !== null) {
+      const command = m[1]!;
+      const numbers = m[2]!.trim() === '' ? [] : m[2]!.trim().split(' ').map(Number);
+      const counts =
+        command === 'INSERT' && numbers.length === 2
+          ? { oid: numbers[0]!, rows: numbers[1]! }
+          : numbers.length === 1
+            ? { rows: numbers[0]! }
+            : {};
+      out.push({ kind: 'tag', stream: 'stdout', raw: [raw], command, ...counts });
+      return;
+    }
+    out.push({ kind: 'output', stream: 'stdout', raw: [raw] });
+  };
+
+  /**
+   * A merged log gives no stream: a line is stderr's when it starts a message (`psql:…`, a bare
+   * severity) or can continue the open one (DETAIL/HINT/CONTEXT/QUERY/STATEMENT, `LINE n:` and
+   * its caret, a CONTEXT frame, a psql error's tab-indented line); anything else is stdout's.
+   * Lossy only where the merge is: a message's own extra text lines read as output.
+   */
+  const combinedLine = (raw: string): void => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const stderr =
+      line.startsWith('psql:') ||
+      SEVERITY.test(line) ||
+      (open?.event.kind === 'psql-error' && line.startsWith('\t')) ||
+      (open?.event.kind === 'message' &&
+        (FIELD.test(line) ||
+          LINE_N.test(line) ||
+          ((open as OpenMessage).caretFor !== undefined && CARET.test(line)) ||
+          ((open as OpenMessage).field === 'context' && CONTEXT_FRAME.test(line))));
+    if (stderr) stderrLine(raw);
+    else stdoutLine(raw);
+  };
+
+  const take = (): PsqlEvent[] => {
+    const events = out;
+    out = [];
+    return events;
+  };
+
+  return {
+    push(stream, chunk) {
+      const handle =
+        stream === 'stdout' ? stdoutLine : stream === 'stderr' ? stderrLine : combinedLine;
+      for (const line of lines[stream].push(chunk)) handle(line);
+      return take();
+    },
+    end() {
+      for (const line of lines.stdout.end()) stdoutLine(line);
+      for (const line of lines.stderr.end()) stderrLine(line);
+      for (const line of lines.combined.end()) combinedLine(line);
+      close();
+      return take();
+    },
+  };
+}
+
+/** Parses two complete recordings (stdout first, then stderr: their interleaving is unknown). */
+export function parsePsqlOutput(
+  output: { stdout: Buffer | string; stderr: Buffer | string },
+  options: PsqlParserOptions = {},
+): PsqlEvent[] {
+  const parser = createPsqlParser(options);
+  return [
+    ...parser.push('stdout', output.stdout),
+    ...parser.push('stderr', output.stderr),
+    ...parser.end(),
+  ];
+}
