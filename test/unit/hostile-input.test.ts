@@ -17,57 +17,8 @@ import {
   CommandLineError,
 } from '../../src/remote/psql-command.js';
 import { buildSshGArgs } from '../../src/ssh/resolve.js';
+import { HOSTILE_VALUES } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';
-
-export const HOSTILE_VALUES: readonly string[] = [
-  "'",
-  "a'b",
-  "'; DROP TABLE os_proposal_approvals; --",
-  '"',
-  'a"b',
-  '$(id)',
-  '$(touch /tmp/oneroof-pwned)',
-  '`id`',
-  '${IFS}',
-  '$HOME',
-  ';',
-  'a;b',
-  '&& reboot',
-  '| sh',
-  '> /etc/passwd',
-  '< /etc/shadow',
-  '\n',
-  'a\nb',
-  'a\r\nb',
-  '\t',
-  '\u0000',
-  '-',
-  '-v',
-  '--help',
-  '-oProxyCommand=sh',
-  '-c',
-  '=',
-  ' leading space',
-  'trailing space ',
-  '*',
-  '?',
-  '~root',
-  '#',
-  '!',
-  '\\',
-  '\\\\',
-  "\\'",
-  ':',
-  "x:'y'",
-  'é',
-  '漢字',
-  '🙂',
-  'Ω≈ç√',
-  '\u202e',
-  '%s%n%x',
-  'a'.repeat(300),
-  '',
-];
 
 describe('hostile values', () => {
   it('the list is long enough to mean something', () => {
