@@ -5,6 +5,7 @@ import { loadInventory, selectTargets } from '../inventory/load.js';
 import { connectDocker } from '../replica/docker.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
+import { APR_CODE } from '../inventory/identifiers.js';
 
 const DEFAULT_TARGET = 'replica';
 
@@ -52,13 +53,29 @@ export function registerReplica(program: Command, context: ContextFactory): void
 
   replica
     .command('reset')
-    .description('return the replica to a clean state (an empty database)')
+    .description(
+      "back to production's baseline: the database recreated and seeded with the golden clone",
+    )
     .option('--target <name>', 'a local target', DEFAULT_TARGET)
+    .option(
+      '--approve <code>',
+      'also record a ratified approval for this APR code (rehearsals only: opens the gate)',
+    )
     .action(async (options, command) => {
       const ctx = context(command);
+      // Checked before anything is read or contacted: the code goes to psql as a variable.
+      if (options.approve !== undefined) validateAprCode(options.approve);
       const r = await openReplica(ctx, options.target);
-      await r.reset();
-      ctx.ui.info(`replica ${r.container}: database ${r.target.database} reset`);
+      const result = await r.reset(
+        options.approve === undefined ? {} : { approve: options.approve },
+      );
+      ctx.ui.info(
+        `replica ${r.container}: database ${r.target.database} reset to the golden clone in ${result.seedSeconds.toFixed(1)} s`,
+      );
+      if (result.approved !== undefined)
+        ctx.ui.info(
+          `replica ${r.container}: ratified approval ${result.approved} recorded (10_approve.sql, rehearsal only)`,
+        );
     });
 
   replica
@@ -94,4 +111,12 @@ async function openReplica(ctx: Context, name: string): Promise<Replica> {
   assertLocal(target);
   const docker = await connectDocker(ctx.io.env);
   return new Replica(docker, target, { onProgress: (line) => ctx.ui.progress(line) });
+}
+
+function validateAprCode(code: string): void {
+  if (!APR_CODE.pattern.test(code))
+    throw new OneroofError(
+      'usage',
+      `--approve: expected ${APR_CODE.expected}, got ${JSON.stringify(code)}`,
+    );
 }

@@ -36,7 +36,7 @@ export const PG_IDENTIFIER: IdentifierRule = {
  * written into logs and ledgers, where it must stay one plain token.
  */
 export const APR_CODE: IdentifierRule = {
-  pattern: /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/,
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
   expected: 'an APR code: letters, digits, . _ : / -, starting with a letter or digit, at most 64',
 };
 

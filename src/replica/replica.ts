@@ -3,7 +3,10 @@
  * and database, no network at all, and labels that mark it as ours. We only ever stop or
  * remove containers that carry our label.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PACKAGE_ROOT } from '../cli/options.js';
 import { OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from './docker.js';
@@ -18,7 +21,27 @@ export interface ReplicaOptions {
   onProgress?: (line: string) => void;
   /** Extra labels (the test harness marks its own containers). */
   labels?: Record<string, string>;
+  /** The packet's sql/ folder (default: the one shipped with oneroof). */
+  packetDir?: string;
 }
+
+export interface ResetOptions {
+  /**
+   * An APR code to record as a ratified approval (sql/clone_revalidation/10_approve.sql, a
+   * rehearsal-only fake ratification), so that the gate is open. The caller validates it.
+   */
+  approve?: string;
+}
+
+export interface ResetResult {
+  /** Seconds spent recreating the database and seeding the golden clone. */
+  seedSeconds: number;
+  approved: string | undefined;
+}
+
+/** The golden clone and the approval script, streamed to psql on stdin (no includes). */
+export const GOLDEN_CLONE_FILE = 'clone_revalidation/00_golden_clone.sql';
+export const APPROVE_FILE = 'clone_revalidation/10_approve.sql';
 
 export interface ReplicaInfo {
   target: string;
@@ -85,8 +108,13 @@ export class Replica {
     return 'removed';
   }
 
-  /** Back to a clean, empty database (the golden clone is seeded on top, once the packet has one). */
-  async reset(): Promise<void> {
+  /**
+   * Back to production's baseline: the database is dropped and recreated, then seeded with the
+   * golden clone (state vector 0|0|210|0|0|0); with `approve`, a ratified approval for that APR
+   * code is recorded too, so a rehearsal is one command.
+   */
+  async reset(options: ResetOptions = {}): Promise<ResetResult> {
+    const started = Date.now();
     const existing = await this.inspect();
     if (existing) this.assertOurs(existing.Config.Labels);
     if (!existing?.State.Running) {
@@ -103,6 +131,36 @@ export class Replica {
       throw new OneroofError(
         'runtime',
         `could not reset database ${this.target.database} in ${this.container}: ${result.stderr.trim()}`,
+      );
+    }
+    await this.runPacketFile(GOLDEN_CLONE_FILE, [], '00_golden_clone');
+    const seedSeconds = (Date.now() - started) / 1000;
+    if (options.approve !== undefined)
+      await this.runPacketFile(
+        APPROVE_FILE,
+        ['-v', `ratified_apr=${options.approve}`],
+        '10_approve',
+      );
+    return { seedSeconds, approved: options.approve };
+  }
+
+  /**
+   * A self-contained packet file on psql's stdin. Success is exit 0 and the file's own last
+   * line, ONEROOF END <script> (psql exits 0 on a stream cut short, too).
+   */
+  private async runPacketFile(file: string, args: string[], script: string): Promise<void> {
+    const path = join(this.options.packetDir ?? join(PACKAGE_ROOT, 'sql'), file);
+    let sql: Buffer;
+    try {
+      sql = await readFile(path);
+    } catch (error) {
+      throw new OneroofError('runtime', `cannot read the packet file ${path}`, { cause: error });
+    }
+    const result = await this.psql(['-d', this.target.database, ...args], sql.toString('utf8'));
+    if (result.exitCode !== 0 || !result.stderr.includes(`ONEROOF END ${script}`)) {
+      throw new OneroofError(
+        'runtime',
+        `${file} failed on ${this.container} (psql exit ${result.exitCode}): ${lastLines(result.stderr)}`,
       );
     }
   }
@@ -224,6 +282,11 @@ export async function listReplicas(docker: DockerClient, target?: string): Promi
     status: c.Status,
     created: new Date(c.Created * 1000).toISOString(),
   }));
+}
+
+function lastLines(text: string, count = 5): string {
+  const lines = text.trim().split('\n');
+  return lines.slice(-count).join('\n') || '(no output)';
 }
 
 /** Non-TTY container logs come in frames: 1 byte stream, 3 zero bytes, 4 bytes length, payload. */
