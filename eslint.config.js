@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/oneroof', '**/*.js'],
+    files: ['bin/oneroof', '**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -20,6 +20,16 @@ export default defineConfig({
           hookTimeout: 900_000,
         },
       },
+      {
+        // `npm run bench` only: prints ratios against the raw ssh pipeline, asserts no timings.
+        test: {
+          name: 'bench',
+          include: ['bench/**/*.bench.ts'],
+          globalSetup: ['test/testbed/global-setup.ts'],
+          fileParallelism: false,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

@@ -1,229 +1,224 @@
 /**
- * The ssh2 leg of the production path: connect as `ssh ALIAS` would (endpoint resolved by
- * `ssh -G`), with the host key checked against known_hosts — ssh2 itself accepts any key
- * unless told otherwise (mscdex/ssh2#1421) — then run one command with bytes on its stdin.
+ * The ssh2 transport (the default): the target resolved as `ssh ALIAS` resolves it (`ssh -G`),
+ * every host key — each ProxyJump hop's too — checked against known_hosts, then
+ * `docker exec -i CONTAINER ARGV…` run through the host's login shell with stdin streamed in
+ * and stdout/stderr streamed out, backpressure kept both ways.
  */
-import { appendFile, readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import ssh2 from 'ssh2';
-import type { AnyAuthMethod, Client as Ssh2Client } from 'ssh2';
+import { PassThrough } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import type { Client, ClientErrorExtensions } from 'ssh2';
 import { OneroofError } from '../errors.js';
 import type { ResolvedEndpoint } from '../inventory/endpoint.js';
-import {
-  checkHostKey,
-  fingerprintSha256,
-  formatKnownHostsLine,
-  keyTypeOfBlob,
-  knownKeyTypesFor,
-  loadKnownHosts,
-} from '../ssh/known-hosts.js';
+import type { ResolvedSsh } from '../ssh/resolve.js';
+import type { AskPassphrase } from './ssh2-auth.js';
+import type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
+import { resolveJumpChain, sshGHopResolver, type HopResolver } from './ssh2-jump.js';
+import { remoteCommandLine } from './remote-line.js';
+import { forwardTo, openLink, type Link, type LinkTarget } from './ssh2-link.js';
+import { feedStdin, reasonOf, settleAfterOutputs, stdinSource } from './streams.js';
+import type {
+  Connection,
+  ExecEnd,
+  ExecRequest,
+  Peer,
+  RunningCommand,
+  Transport,
+  TransportKind,
+} from './types.js';
 
-export interface ExecOutcome {
-  /** The remote command's exit code; null when it died of a signal or the link was lost. */
-  exitCode: number | null;
-  signal: string | null;
-  /** The channel closed without an exit status: the connection was lost. */
-  connectionLost: boolean;
-  stdout: Buffer;
-  stderr: Buffer;
-}
+export type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
+export type { AskPassphrase } from './ssh2-auth.js';
 
-export interface Ssh2Session {
-  /** SHA256:… of the host key that was verified. */
-  readonly hostKeyFingerprint: string;
-  exec(commandLine: string, stdin: Buffer | string): Promise<ExecOutcome>;
-  close(): void;
-}
-
-export interface ConnectOptions {
-  hostKeyPolicy: 'strict' | 'accept-new';
+export interface Ssh2TransportOptions {
+  hostKeyPolicy: HostKeyPolicy;
   env?: NodeJS.ProcessEnv;
+  /** Asks for an encrypted key's passphrase (on a TTY). Without it such keys are skipped. */
+  askPassphrase?: AskPassphrase;
+  /** Handshake + login deadline (default: ConnectTimeout, else 20 s). */
   readyTimeoutMs?: number;
+  /** accept-new recorded a host key (for the run log). */
+  onHostKeyAccepted?: (event: HostKeyAccepted) => void;
+  /** Things worth a line in the log that are not errors (a skipped key). Never a secret. */
+  onNotice?: (message: string) => void;
+  /** The -F file the endpoint was resolved with: ProxyJump hops are resolved with it too. */
+  sshConfigFile?: string;
+  /** The inventory's known_hosts: used for every hop too (else each hop's own files). */
+  knownHostsOverride?: readonly string[];
+  /** Resolves a ProxyJump hop (default: `ssh -G`, as OpenSSH's jump command would). */
+  resolveHop?: HopResolver;
 }
 
-export async function connectSsh2(
-  endpoint: ResolvedEndpoint,
-  options: ConnectOptions,
-): Promise<Ssh2Session> {
-  if (endpoint.proxyJump !== undefined || endpoint.proxyCommand !== undefined) {
-    throw new OneroofError(
-      'config',
-      `${endpoint.alias}: ProxyJump/ProxyCommand is not supported by the ssh2 transport yet`,
-      {
-        hint: 'use --transport openssh for this target',
-      },
-    );
-  }
-  // Fail closed: an unreadable known_hosts file throws here, before any connection.
-  const known = await loadKnownHosts(endpoint.knownHostsFiles);
-  const lookupHost = endpoint.hostKeyAlias ?? endpoint.hostname;
-  const lookupPort = endpoint.hostKeyAlias === undefined ? endpoint.port : 22;
-  const hostKeyTypes = knownKeyTypesFor(known.entries, lookupHost, lookupPort);
-  const auth = await authMethods(endpoint, options.env ?? process.env);
-
-  let refusal: OneroofError | undefined;
-  let accepted: { line: string } | undefined;
-  let fingerprint = '';
-  const client = new ssh2.Client();
-  const ready = new Promise<void>((resolve, reject) => {
-    client.once('ready', resolve);
-    client.once('error', (error) => reject(refusal ?? error));
-  });
-  client.connect({
-    host: endpoint.hostname,
-    port: endpoint.port,
-    username: endpoint.user,
-    authHandler: auth,
-    readyTimeout: options.readyTimeoutMs ?? (endpoint.connectTimeout ?? 20) * 1000,
-    keepaliveInterval:
-      (endpoint.serverAliveInterval > 0 ? endpoint.serverAliveInterval : 15) * 1000,
-    keepaliveCountMax: endpoint.serverAliveCountMax > 0 ? endpoint.serverAliveCountMax : 3,
-    // Offer only the key types known_hosts has for this host, or a known host looks unknown.
-    ...(hostKeyTypes.length > 0
-      ? { algorithms: { serverHostKey: hostKeyTypes as ssh2.ServerHostKeyAlgorithm[] } }
-      : {}),
-    hostVerifier: (blob: Buffer) => {
-      fingerprint = fingerprintSha256(blob);
-      const type = keyTypeOfBlob(blob);
-      const verdict = checkHostKey(known.entries, lookupHost, lookupPort, { type, blob });
-      const name = lookupPort === 22 ? lookupHost : `[${lookupHost}]:${lookupPort}`;
-      switch (verdict.kind) {
-        case 'match':
-          return true;
-        case 'revoked':
-          refusal = new OneroofError(
-            'runtime',
-            `host key of ${name} is REVOKED (${fingerprint}, ${verdict.entry.source}:${verdict.entry.line}); refusing to connect`,
-          );
-          return false;
-        case 'mismatch': {
-          const knownPrints = verdict.known
-            .map((e) => `${e.type} ${fingerprintSha256(e.blob)} (${e.source}:${e.line})`)
-            .join('; ');
-          refusal = new OneroofError(
-            'runtime',
-            `host key of ${name} does not match known_hosts: the server offered ${type} ${fingerprint}, known: ${knownPrints}`,
-            {
-              hint: 'this may be an attack (or a reinstalled server); verify the new key out of band before you change known_hosts',
-            },
-          );
-          return false;
-        }
-        case 'unknown':
-          if (options.hostKeyPolicy === 'accept-new' && endpoint.knownHostsFiles[0] !== undefined) {
-            accepted = { line: formatKnownHostsLine(lookupHost, lookupPort, type, blob) };
-            return true;
-          }
-          refusal = new OneroofError(
-            'runtime',
-            `host ${name} is not in known_hosts (${endpoint.knownHostsFiles.join(', ') || 'none configured'}); it offered ${type} ${fingerprint}`,
-            {
-              hint: 'verify the fingerprint out of band, then add it (ssh-keyscan, or connect once with ssh), or set host_key: accept-new for this target',
-            },
-          );
-          return false;
-      }
-    },
-  });
-  try {
-    await ready;
-  } catch (error) {
-    client.end();
-    if (error instanceof OneroofError) throw error;
-    throw new OneroofError(
-      'runtime',
-      `cannot connect to ${endpoint.user}@${endpoint.hostname}:${endpoint.port} (${endpoint.alias}): ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  if (accepted && endpoint.knownHostsFiles[0] !== undefined)
-    await appendFile(endpoint.knownHostsFiles[0], `${accepted.line}\n`);
-  return new Session(client, fingerprint);
-}
-
-class Session implements Ssh2Session {
-  private lost: Error | undefined;
+export class Ssh2Transport implements Transport {
+  readonly kind: TransportKind = 'ssh2';
 
   constructor(
-    private readonly client: Ssh2Client,
-    readonly hostKeyFingerprint: string,
-  ) {
-    client.on('error', (error) => (this.lost = error));
-  }
+    private readonly endpoint: ResolvedEndpoint,
+    private readonly options: Ssh2TransportOptions,
+  ) {}
 
-  exec(commandLine: string, stdin: Buffer | string): Promise<ExecOutcome> {
-    return new Promise((resolve, reject) => {
-      this.client.exec(commandLine, (error, channel) => {
-        if (error) {
-          reject(
-            new OneroofError('runtime', `could not start the remote command: ${error.message}`, {
-              cause: error,
-            }),
-          );
-          return;
-        }
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let exit: { code: number | null; signal: string | null } | undefined;
-        channel.on('data', (chunk: Buffer) => out.push(chunk));
-        channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-        channel.on(
-          'exit',
-          (code: number | null, signal?: string) =>
-            (exit = { code: code ?? null, signal: signal ?? null }),
-        );
-        // 'close' is the verdict: with an exit status, the command ended; without, the link died.
-        channel.on('close', () =>
-          resolve({
-            exitCode: exit?.code ?? null,
-            signal: exit?.signal ?? null,
-            connectionLost: exit === undefined,
-            stdout: Buffer.concat(out),
-            stderr: Buffer.concat(err),
-          }),
-        );
-        // pipeline, not write(): a write into a closing channel never calls back (mscdex/ssh2#1508).
-        pipeline(Readable.from([Buffer.from(stdin)]), channel).catch(() => undefined);
+  async connect(): Promise<Connection> {
+    const { endpoint, options } = this;
+    if (endpoint.proxyCommand !== undefined) {
+      throw new OneroofError(
+        'config',
+        `${endpoint.alias}: reached through a ProxyCommand, which the ssh2 transport does not run`,
+        { hint: 'use --transport openssh for this target' },
+      );
+    }
+    const env = options.env ?? process.env;
+    const resolveHop =
+      options.resolveHop ??
+      sshGHopResolver({
+        env,
+        ...(options.sshConfigFile === undefined ? {} : { configFile: options.sshConfigFile }),
       });
-    });
+    const hops =
+      endpoint.proxyJump === undefined
+        ? []
+        : await resolveJumpChain(endpoint.proxyJump, resolveHop);
+    const linkOptions = {
+      hostKeyPolicy: options.hostKeyPolicy,
+      env,
+      ...(options.askPassphrase === undefined ? {} : { askPassphrase: options.askPassphrase }),
+      ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+      ...(options.onHostKeyAccepted === undefined
+        ? {}
+        : { onHostKeyAccepted: options.onHostKeyAccepted }),
+      ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+    };
+
+    const links: { link: Link; target: LinkTarget }[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (const [index, hop] of hops.entries()) {
+        const target = this.hopTarget(hop);
+        const link = await openLink(target, sock, linkOptions);
+        links.push({ link, target });
+        const next = hops[index + 1] ?? endpoint;
+        sock = await forwardTo(link.client, hop.alias, next.hostname, next.port);
+      }
+      const link = await openLink(endpoint, sock, linkOptions);
+      links.push({ link, target: endpoint });
+    } catch (error) {
+      for (const { link } of links.reverse()) link.client.end();
+      throw error;
+    }
+    const peer: Peer = {
+      transport: 'ssh2',
+      host: endpoint.hostname,
+      port: endpoint.port,
+      user: endpoint.user,
+      hostKeyFingerprint: links[links.length - 1]?.link.hostKeyFingerprint ?? '',
+    };
+    if (hops.length > 0) {
+      peer.jumps = links.slice(0, -1).map(({ link, target }) => ({
+        host: target.hostname,
+        port: target.port,
+        hostKeyFingerprint: link.hostKeyFingerprint,
+      }));
+    }
+    return new Ssh2Connection(
+      peer,
+      links.map(({ link, target }) => ({ link, name: target.alias })),
+    );
   }
 
-  close(): void {
-    this.client.end();
+  private hopTarget(hop: ResolvedSsh): LinkTarget {
+    const override = this.options.knownHostsOverride;
+    return {
+      ...hop,
+      knownHostsFiles: override ?? [...hop.userKnownHostsFiles, ...hop.globalKnownHostsFiles],
+    };
   }
 }
 
-/** OpenSSH's order: the agent's keys (unless IdentitiesOnly), then the identity files that exist. */
-async function authMethods(
-  endpoint: ResolvedEndpoint,
-  env: NodeJS.ProcessEnv,
-): Promise<AnyAuthMethod[]> {
-  const methods: AnyAuthMethod[] = [];
-  const agent =
-    endpoint.identityAgent === undefined || endpoint.identityAgent === 'SSH_AUTH_SOCK'
-      ? env.SSH_AUTH_SOCK
-      : endpoint.identityAgent === 'none'
-        ? undefined
-        : endpoint.identityAgent;
-  if (agent && !endpoint.identitiesOnly)
-    methods.push({ type: 'agent', username: endpoint.user, agent });
-  for (const file of endpoint.identityFiles) {
-    let key: Buffer;
-    try {
-      key = await readFile(file);
-    } catch {
-      continue; // ssh -G lists the default identity files whether or not they exist
+class Ssh2Connection implements Connection {
+  /** Why the connection went away, once it has (the 'lost' reason). */
+  private failure: string | undefined;
+  private readonly client: Client;
+  private readonly closed = new Set<Client>();
+
+  constructor(
+    readonly peer: Peer,
+    private readonly links: { link: Link; name: string }[],
+  ) {
+    const last = links[links.length - 1];
+    if (last === undefined) throw new Error('no link');
+    this.client = last.link.client;
+    for (const [index, { link, name }] of links.entries()) {
+      const role = index === links.length - 1 ? '' : `jump host ${name}: `;
+      link.client.on('error', (error: Error & ClientErrorExtensions) => {
+        this.failure ??= role + describeLinkError(error, link);
+      });
+      link.client.on('close', () => {
+        this.closed.add(link.client);
+        this.failure ??= `${role}the connection was closed`;
+      });
     }
-    const parsed = ssh2.utils.parseKey(key);
-    if (parsed instanceof Error) continue; // encrypted without a passphrase: the agent may still hold it
-    methods.push({ type: 'publickey', username: endpoint.user, key });
   }
-  if (methods.length === 0) {
-    throw new OneroofError(
-      'config',
-      `${endpoint.alias}: no usable identity (no agent, and none of ${endpoint.identityFiles.join(', ') || 'no identity files'} is readable and unencrypted)`,
-    );
+
+  exec(request: ExecRequest): RunningCommand {
+    const commandLine = remoteCommandLine(request);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const end = new Promise<ExecEnd>((resolve) => {
+      const lost = (reason: string): void => {
+        stdout.end();
+        stderr.end();
+        resolve({ kind: 'lost', reason });
+      };
+      if (this.failure !== undefined) {
+        lost(`not connected (${this.failure}); the command was not sent`);
+        return;
+      }
+      try {
+        this.client.exec(commandLine, (error, channel) => {
+          if (error) {
+            lost(`the command was not started: ${this.failure ?? reasonOf(error)}`);
+            return;
+          }
+          channel.pipe(stdout);
+          channel.stderr.pipe(stderr);
+          // 'close' is the verdict: (code), (null, signal), or nothing at all — the link died.
+          channel.once('close', (code?: number | null, signal?: string) => {
+            if (typeof code === 'number') resolve({ kind: 'exit', code });
+            else if (typeof signal === 'string') resolve({ kind: 'signal', signal });
+            else
+              resolve({
+                kind: 'lost',
+                reason: this.failure ?? 'the channel closed without an exit status',
+              });
+          });
+          feedStdin(stdinSource(request.stdin), channel);
+        });
+      } catch (error) {
+        lost(`the command was not started: ${reasonOf(error)}`);
+      }
+    });
+    return { commandLine, stdout, stderr, done: settleAfterOutputs(stdout, stderr, end) };
   }
-  return methods;
+
+  async close(): Promise<void> {
+    this.failure ??= 'closed by oneroof';
+    for (const { link } of [...this.links].reverse()) {
+      if (this.closed.has(link.client)) continue;
+      const closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        link.client.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      link.client.end();
+      await closed;
+    }
+  }
+}
+
+function describeLinkError(error: Error & ClientErrorExtensions, link: Link): string {
+  if (error.level === 'client-timeout' && /keepalive/i.test(error.message)) {
+    const { intervalMs, countMax } = link.keepalive;
+    return `no answer to ${countMax} keepalives sent ${intervalMs / 1000} s apart (ServerAliveInterval/CountMax)`;
+  }
+  return reasonOf(error);
 }

@@ -8,24 +8,48 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { resolveEndpoint, type ResolvedEndpoint } from '../../src/inventory/endpoint.js';
 import { loadInventory, type Target } from '../../src/inventory/load.js';
-import { buildPsqlCommandLine } from '../../src/remote/psql-command.js';
-import { connectSsh2, type Ssh2Session } from '../../src/transport/ssh2.js';
+import { buildPsqlCommandLine, buildPsqlInvocation } from '../../src/remote/psql-command.js';
+import { Ssh2Transport } from '../../src/transport/ssh2.js';
+import type { Connection } from '../../src/transport/types.js';
 import { fingerprintSha256 } from '../../src/ssh/known-hosts.js';
+import { collect } from '../helpers/transport.js';
 
 const testbed = inject('testbed');
 
-type Session = { target: Target; endpoint: ResolvedEndpoint; ssh: Ssh2Session };
+type Session = {
+  target: Target;
+  endpoint: ResolvedEndpoint;
+  ssh: Connection;
+  /** Runs psql in the target's container with `sql` on stdin. */
+  psql: (
+    sql: string,
+    options?: Omit<Parameters<typeof buildPsqlInvocation>[0], 'container' | 'database' | 'user'>,
+  ) => ReturnType<typeof collect>;
+};
 
-/** One verified ssh2 session to the testbed's alias, closed whatever the test does. */
+/** One verified ssh2 connection to the testbed's alias, closed whatever the test does. */
 async function withSession(test: (session: Session) => Promise<void> | void): Promise<void> {
   const inventory = await loadInventory(testbed.inventory);
   const target = inventory.targets.get(testbed.ssh.alias)!;
   const endpoint = await resolveEndpoint(target);
-  const ssh = await connectSsh2(endpoint, { hostKeyPolicy: 'strict' });
+  const ssh = await new Ssh2Transport(endpoint, { hostKeyPolicy: 'strict' }).connect();
+  const psql: Session['psql'] = (sql, options = {}) =>
+    collect(
+      ssh.exec({
+        container: target.container,
+        argv: buildPsqlInvocation({
+          container: target.container,
+          database: target.database,
+          user: target.user,
+          ...options,
+        }),
+        stdin: sql,
+      }),
+    );
   try {
-    await test({ target, endpoint, ssh });
+    await test({ target, endpoint, ssh, psql });
   } finally {
-    ssh.close();
+    await ssh.close();
   }
 }
 
@@ -36,7 +60,7 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
       expect(endpoint.port).toBe(testbed.ssh.port);
       expect(endpoint.knownHostsFiles).toContain(testbed.ssh.knownHosts);
       const blob = Buffer.from(testbed.ssh.hostKeyPub.split(' ')[1]!, 'base64');
-      expect(ssh.hostKeyFingerprint).toBe(fingerprintSha256(blob));
+      expect(ssh.peer.hostKeyFingerprint).toBe(fingerprintSha256(blob));
     }));
 
   it('runs SQL from stdin and returns its result', () =>
@@ -48,40 +72,42 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
         flags: ['--no-align', '--tuples-only'],
       });
       expect(line).toBe(
-        `docker exec -i ${testbed.container} psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 --no-align --tuples-only`,
+        `docker exec -i ${testbed.container} psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -f - --no-align --tuples-only`,
       );
-      const result = await ssh.exec(line, 'select current_database(), current_user, 6 * 7;\n');
+      const running = ssh.exec({
+        container: target.container,
+        argv: buildPsqlInvocation({
+          container: target.container,
+          database: target.database,
+          user: target.user,
+          flags: ['--no-align', '--tuples-only'],
+        }),
+        stdin: 'select current_database(), current_user, 6 * 7;\n',
+      });
+      expect(running.commandLine).toBe(line);
+      const result = await collect(running);
       expect(result.stderr.toString()).toBe('');
-      expect(result).toMatchObject({ exitCode: 0, connectionLost: false });
+      expect(result.end).toEqual({ kind: 'exit', code: 0 });
       expect(result.stdout.toString().trim()).toBe('directus|workflow_admin|42');
     }));
 
   it('a failing statement stops the script: psql exits 3 and nothing after it runs', () =>
-    withSession(async ({ target, ssh }) => {
-      const line = buildPsqlCommandLine({
-        container: target.container,
-        database: target.database,
-        user: target.user,
-      });
-      const result = await ssh.exec(line, "select 'before';\nselect 1/0;\nselect 'after';\n");
-      expect(result.exitCode).toBe(3);
+    withSession(async ({ psql }) => {
+      const result = await psql("select 'before';\nselect 1/0;\nselect 'after';\n");
+      expect(result.end).toEqual({ kind: 'exit', code: 3 });
       expect(result.stdout.toString()).toContain('before');
       expect(result.stdout.toString()).not.toContain('after');
       expect(result.stderr.toString()).toMatch(/ERROR:\s+division by zero/);
     }));
 
   it('a psql variable reaches SQL only as a quoted literal', () =>
-    withSession(async ({ target, ssh }) => {
+    withSession(async ({ psql }) => {
       const hostile = `x'; drop table if exists t; --$(touch /tmp/pwned)\`id\``;
-      const line = buildPsqlCommandLine({
-        container: target.container,
-        database: target.database,
-        user: target.user,
+      const result = await psql("select :'apr';\n", {
         variables: { apr: hostile },
         flags: ['--no-align', '--tuples-only'],
       });
-      const result = await ssh.exec(line, "select :'apr';\n");
-      expect(result.exitCode).toBe(0);
+      expect(result.end).toEqual({ kind: 'exit', code: 0 });
       expect(result.stdout.toString().trim()).toBe(hostile);
     }));
 
@@ -96,8 +122,11 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
       `[127.0.0.1]:${testbed.ssh.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`,
     );
     await expect(
-      connectSsh2({ ...endpoint, knownHostsFiles: [forged] }, { hostKeyPolicy: 'strict' }),
-    ).rejects.toThrow(/does not match known_hosts/);
+      new Ssh2Transport(
+        { ...endpoint, knownHostsFiles: [forged] },
+        { hostKeyPolicy: 'strict' },
+      ).connect(),
+    ).rejects.toThrow(/has CHANGED/);
   });
 
   it('refuses an unknown host unless accept-new is asked for', async () => {
@@ -106,7 +135,10 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
     const empty = join(testbed.dir, 'known_hosts.empty');
     await writeFile(empty, '');
     await expect(
-      connectSsh2({ ...endpoint, knownHostsFiles: [empty] }, { hostKeyPolicy: 'strict' }),
+      new Ssh2Transport(
+        { ...endpoint, knownHostsFiles: [empty] },
+        { hostKeyPolicy: 'strict' },
+      ).connect(),
     ).rejects.toThrow(/not in known_hosts/);
   });
 });

@@ -44,6 +44,11 @@ export interface Testbed {
     knownHosts: string;
     sshConfig: string;
     hostKeyPub: string;
+    /** The loopback sshd's own pid: tests may end only its per-connection children. */
+    pid: number;
+    /** An encrypted user key (in authorized_keys) and its passphrase. */
+    encryptedUserKey: string;
+    passphrase: string;
   };
 }
 
@@ -124,6 +129,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       knownHosts: sshd.knownHosts,
       sshConfig: sshd.sshConfig,
       hostKeyPub: sshd.hostKeyPub,
+      pid: sshd.pid,
+      encryptedUserKey: sshd.encryptedUserKey,
+      passphrase: sshd.passphrase,
     },
   });
   console.error(

@@ -4,6 +4,7 @@
  * `contabo-replica`, so alias resolution and host key checking are exercised for real.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -19,6 +20,9 @@ export interface SshdHandle {
   pid: number;
   user: string;
   userKey: string;
+  /** An ed25519 user key encrypted with `passphrase` (also in authorized_keys). */
+  encryptedUserKey: string;
+  passphrase: string;
   hostKeyPub: string;
   knownHosts: string;
   sshConfig: string;
@@ -57,7 +61,24 @@ export async function startSshd(dir: string): Promise<SshdHandle> {
       '-f',
       key,
     ]);
-  await writeFile(join(dir, 'authorized_keys'), await readFile(`${userKey}.pub`), { mode: 0o600 });
+  const encryptedUserKey = join(dir, 'userkey-encrypted');
+  const passphrase = `pp-${randomBytes(12).toString('hex')}`;
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    passphrase,
+    '-C',
+    'oneroof-testbed-encrypted',
+    '-f',
+    encryptedUserKey,
+  ]);
+  await writeFile(
+    join(dir, 'authorized_keys'),
+    Buffer.concat([await readFile(`${userKey}.pub`), await readFile(`${encryptedUserKey}.pub`)]),
+    { mode: 0o600 },
+  );
   const port = await freePort();
   const user = userInfo().username;
   const config = join(dir, 'sshd_config');
@@ -122,6 +143,8 @@ export async function startSshd(dir: string): Promise<SshdHandle> {
     pid: child.pid,
     user,
     userKey,
+    encryptedUserKey,
+    passphrase,
     hostKeyPub,
     knownHosts,
     sshConfig,

@@ -1,0 +1,48 @@
+/**
+ * Asking for an encrypted key's passphrase on the terminal, as ssh does: the prompt on stderr,
+ * nothing echoed, and no prompt at all without a TTY (a cron box gets a clear refusal
+ * instead). The answer goes to the caller only; it is never written anywhere.
+ */
+import type { AskPassphrase } from './ssh2-auth.js';
+
+export interface TtyInput extends NodeJS.EventEmitter {
+  isTTY?: boolean;
+  isRaw?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  resume(): unknown;
+  pause(): unknown;
+}
+
+/** A prompt reading from `input` in raw mode, or undefined when `input` is not a terminal. */
+export function ttyPassphrasePrompt(
+  input: TtyInput = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): AskPassphrase | undefined {
+  const setRawMode = input.setRawMode?.bind(input);
+  if (input.isTTY !== true || setRawMode === undefined) return undefined;
+  return (keyPath) =>
+    new Promise((resolve, reject) => {
+      output.write(`Enter passphrase for key '${keyPath}': `);
+      const wasRaw = input.isRaw === true;
+      setRawMode(true);
+      input.resume();
+      let typed = '';
+      const finish = (error?: Error): void => {
+        input.off('data', onData);
+        setRawMode(wasRaw);
+        input.pause();
+        output.write('\n');
+        if (error) reject(error);
+        else resolve(typed);
+      };
+      const onData = (chunk: Buffer | string): void => {
+        for (const ch of chunk.toString()) {
+          if (ch === '\r' || ch === '\n') return finish();
+          if (ch === '\u0003' || ch === '\u0004') return finish(new Error('cancelled'));
+          if (ch === '\u007f' || ch === '\b') typed = [...typed].slice(0, -1).join('');
+          else typed += ch;
+        }
+      };
+      input.on('data', onData);
+    });
+}

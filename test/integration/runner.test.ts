@@ -1,0 +1,180 @@
+/**
+ * The runner through each transport on the testbed: the same packet gives the same outcome,
+ * the same events (mapped back to file:line), the same exit and the same log bytes, whether
+ * it went ssh2 → sshd, system ssh → sshd, or straight to the local Docker engine.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadInventory, type Inventory } from '../../src/inventory/load.js';
+import { connectDocker, type DockerClient } from '../../src/replica/docker.js';
+import { buildPsqlInvocation, CommandLineError } from '../../src/remote/psql-command.js';
+import { runSql, type RunResult } from '../../src/runner/run.js';
+import { summarize } from '../../src/psql/summary.js';
+import type { PsqlEvent } from '../../src/psql/events.js';
+import { createTransport } from '../../src/transport/index.js';
+import type { TransportKind } from '../../src/transport/types.js';
+import { HOSTILE_VALUES } from '../helpers/hostile.js';
+import { testbedPsql } from '../helpers/testbed-psql.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const testbed = inject('testbed');
+const PACKET = join(import.meta.dirname, '..', 'fixtures', 'runner', 'sql');
+const KINDS: TransportKind[] = ['ssh2', 'openssh', 'local'];
+
+let docker: DockerClient;
+let inventory: Inventory;
+let logDir: string;
+
+const psql = (sql: string): Promise<string> => testbedPsql(docker, testbed, sql);
+
+async function run(kind: TransportKind, variables: Record<string, string>): Promise<RunResult> {
+  const target = inventory.targets.get(kind === 'local' ? 'replica' : testbed.ssh.alias)!;
+  return runSql({
+    kind: 'run',
+    target,
+    source: { kind: 'packet', root: PACKET, entry: 'prod/run_all.sql' },
+    transport: await createTransport(target, { transportOverride: kind }),
+    logDir,
+    variables,
+  });
+}
+
+/**
+ * What must not depend on the transport: each stream's events in order. (How stdout and
+ * stderr interleave is up to the far side's scheduling, not ours.)
+ */
+function comparable(events: PsqlEvent[]): Record<'stdout' | 'stderr', PsqlEvent[]> {
+  const kept = events.filter((e) => e.kind !== 'sentinel');
+  return {
+    stdout: kept.filter((e) => e.stream === 'stdout'),
+    stderr: kept.filter((e) => e.stream === 'stderr'),
+  };
+}
+
+/** The .log split back into its streams through the records' offsets. */
+function streamsOf(result: RunResult): { stdout: string; stderr: string } {
+  const bytes = readFileSync(result.log.output);
+  const out = { stdout: '', stderr: '' };
+  for (const line of readFileSync(result.log.records, 'utf8').trimEnd().split('\n')) {
+    const r = JSON.parse(line) as {
+      record: string;
+      stream?: 'stdout' | 'stderr';
+      offset?: number;
+      length?: number;
+    };
+    if (r.record === 'output' && r.stream && r.offset !== undefined && r.length !== undefined)
+      out[r.stream] += bytes.subarray(r.offset, r.offset + r.length).toString('utf8');
+  }
+  // Each run has its own random sentinel; everything else must be the same bytes.
+  out.stdout = out.stdout.replace(/ONEROOF SENTINEL [0-9a-f]{32}/, 'ONEROOF SENTINEL <nonce>');
+  return out;
+}
+
+beforeAll(async () => {
+  docker = await connectDocker();
+  inventory = await loadInventory(testbed.inventory);
+  logDir = join(await tempDir('oneroof-runner-'), 'logs');
+});
+
+const reset = () =>
+  psql('DROP SCHEMA IF EXISTS runner_fixture CASCADE; CREATE SCHEMA runner_fixture;');
+
+describe('runSql through every transport', () => {
+  const ok = new Map<TransportKind, RunResult>();
+  const failed = new Map<TransportKind, RunResult>();
+
+  it.each(KINDS)('%s: a whole packet runs, every tier committed, sentinel seen', async (kind) => {
+    await reset();
+    const result = await run(kind, { apr: 'APR-1', fail: 'no' });
+    ok.set(kind, result);
+    expect(result.outcome).toBe('ok');
+    expect(result.end).toEqual({ kind: 'exit', code: 0 });
+    expect(result.sentinelSeen).toBe(true);
+    expect(result.peer.transport).toBe(kind);
+    const summary = summarize(result.events);
+    expect([...summary.tiers.entries()].map(([t, s]) => [t, s.outcome])).toEqual([
+      [10, 'committed'],
+      [20, 'committed'],
+    ]);
+    expect(summary.endedScripts).toContain('run_all');
+    expect(
+      await psql("SELECT string_agg(tier || apr, ',' ORDER BY tier) FROM runner_fixture.applied"),
+    ).toBe('10APR-1,20APR-1');
+    const tier = result.events.find(
+      (e) => e.kind === 'tier' && e.tier === 20 && e.phase === 'BEGIN',
+    );
+    expect(tier && 'at' in tier ? tier.at : undefined).toMatchObject({
+      file: 'lib/tier_20.sql',
+      line: 2,
+    });
+    expect(result.commandLine).toContain('oneroof-stage');
+  });
+
+  it.each(KINDS)('%s: a failed assertion stops the run; the tier before stays', async (kind) => {
+    await reset();
+    const result = await run(kind, { apr: 'APR-1', fail: 'yes' });
+    failed.set(kind, result);
+    expect(result.outcome).toBe('sql-error');
+    expect(result.end).toEqual({ kind: 'exit', code: 3 });
+    const assertion = result.events.find((e) => e.kind === 'assertion');
+    expect(assertion).toMatchObject({
+      kind: 'assertion',
+      scope: 'tier20',
+      check: 'rows',
+      expected: '3',
+      got: '2',
+      at: { file: 'lib/tier_20.sql', line: 13 },
+    });
+    const summary = summarize(result.events);
+    expect(summary.tiers.get(10)?.outcome).toBe('committed');
+    expect(summary.tiers.get(20)?.outcome).not.toBe('committed');
+    expect(await psql("SELECT string_agg(tier::text, ',') FROM runner_fixture.applied")).toBe('10');
+  });
+
+  it('gives the same events and the same log bytes per stream through all three', () => {
+    expect(ok.size).toBe(3);
+    const [first, ...rest] = KINDS;
+    for (const kind of rest) {
+      expect(comparable(ok.get(kind)!.events)).toEqual(comparable(ok.get(first!)!.events));
+      expect(comparable(failed.get(kind)!.events)).toEqual(comparable(failed.get(first!)!.events));
+      expect(streamsOf(ok.get(kind)!)).toEqual(streamsOf(ok.get(first!)!));
+      expect(streamsOf(failed.get(kind)!)).toEqual(streamsOf(failed.get(first!)!));
+    }
+  });
+
+  it.each(KINDS)(
+    '%s: hostile values reach SQL only as quoted literals, byte for byte',
+    async (kind) => {
+      const accepted = HOSTILE_VALUES.filter((v) => {
+        try {
+          buildPsqlInvocation({ container: 'c', database: 'd', user: 'u', variables: { v } });
+          return true;
+        } catch (error) {
+          expect(error).toBeInstanceOf(CommandLineError);
+          return false;
+        }
+      });
+      expect(accepted.length).toBeGreaterThanOrEqual(30);
+      const variables = Object.fromEntries(accepted.map((v, i) => [`v${i}`, v]));
+      const sql = accepted
+        .map((_, i) => `SELECT encode(convert_to(:'v${i}', 'UTF8'), 'hex');`)
+        .join('\n');
+      const target = inventory.targets.get(kind === 'local' ? 'replica' : testbed.ssh.alias)!;
+      const stdout: Buffer[] = [];
+      const result = await runSql({
+        kind: 'run',
+        target,
+        source: { kind: 'text', label: 'hostile', text: sql },
+        transport: await createTransport(target, { transportOverride: kind }),
+        logDir,
+        variables,
+        flags: ['--no-align', '--tuples-only'],
+        onOutput: (stream, chunk) => stream === 'stdout' && stdout.push(chunk),
+      });
+      expect(result.outcome).toBe('ok');
+      const lines = Buffer.concat(stdout).toString('utf8').split('\n').slice(0, accepted.length);
+      expect(lines.map((hex) => Buffer.from(hex, 'hex').toString('utf8'))).toEqual(accepted);
+    },
+  );
+});
