@@ -1,7 +1,7 @@
 /**
  * A run's log: two files opened before anything connects.
- *   <kind>_<UTC stamp>_<target>.log    psql's combined output, byte for byte as `2>&1 | tee` has it
- *   <kind>_<UTC stamp>_<target>.jsonl  the runner's own records (pino, JSON lines, timestamped):
+ *   <kind>_<UTC stamp>.log    psql's combined output, byte for byte as `2>&1 | tee` has it
+ *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines, timestamped):
  *                                      what ran where, every parsed event, and for every output
  *                                      chunk its stream, offset and length — so the timing and
  *                                      the stdout/stderr split can be reconstructed from the .log.
@@ -33,13 +33,16 @@ export interface RunLogPaths {
   records: string;
 }
 
-/** rollout_20261125T113000Z_contabo — the seed's stamp, plus the target (fleets run in parallel). */
-export function runLogBase(kind: RunKind, target: string, at: Date, attempt = 0): string {
+/**
+ * rollout_20261125T113000Z — the seed's name (CLI.md). The target is in the first record; a
+ * second run in the same second (a fleet, a retry) gets -2, -3, …: a log is never overwritten.
+ */
+export function runLogBase(kind: RunKind, at: Date, attempt = 0): string {
   const stamp = at
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-  return `${kind}_${stamp}_${target}${attempt === 0 ? '' : `-${attempt + 1}`}`;
+  return `${kind}_${stamp}${attempt === 0 ? '' : `-${attempt + 1}`}`;
 }
 
 const REDACT = [
@@ -87,7 +90,7 @@ export class RunLog {
       throw notWritable(dir, error);
     }
     for (let attempt = 0; attempt < 100; attempt++) {
-      const base = runLogBase(options.kind, options.target, startedAt, attempt);
+      const base = runLogBase(options.kind, startedAt, attempt);
       const paths = { output: join(dir, `${base}.log`), records: join(dir, `${base}.jsonl`) };
       let outputFd: number;
       try {

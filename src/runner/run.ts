@@ -76,6 +76,8 @@ export interface RunResult {
 }
 
 export const SENTINEL_PREFIX = 'ONEROOF SENTINEL';
+/** Query-output lines kept in RunResult.events (all of them are in the .log). */
+export const MAX_OUTPUT_EVENTS = 10_000;
 
 interface PreparedStream {
   /** The bytes psql will read, or a way to stream them (file sources). */
@@ -215,11 +217,15 @@ export async function runSql(request: RunRequest): Promise<RunResult> {
       log.record('exec', { commandLine: running.commandLine });
       const parser = createPsqlParser(prepared.map ? { map: prepared.map } : {});
       const events: PsqlEvent[] = [];
+      let outputLines = 0;
       const take = (batch: PsqlEvent[]) => {
         for (const event of batch) {
-          events.push(event);
-          log.record('event', { event });
           request.onEvent?.(event);
+          // Query output is already in the .log byte for byte: keep a bounded sample, and do
+          // not copy it into the records, so a large SELECT costs neither memory nor log space.
+          if (event.kind === 'output' && ++outputLines > MAX_OUTPUT_EVENTS) continue;
+          events.push(event);
+          if (event.kind !== 'output') log.record('event', { event });
         }
       };
       const pump = (stream: 'stdout' | 'stderr') =>

@@ -15,9 +15,9 @@ function records(path: string): Record<string, unknown>[] {
 }
 
 describe('run log', () => {
-  it('is named like the seed: kind, UTC stamp, target', () => {
-    expect(runLogBase('rollout', 'contabo', AT)).toBe('rollout_20261125T113005Z_contabo');
-    expect(runLogBase('preflight', 'replica', AT, 1)).toBe('preflight_20261125T113005Z_replica-2');
+  it('is named like the seed: kind and UTC stamp', () => {
+    expect(runLogBase('rollout', AT)).toBe('rollout_20261125T113005Z');
+    expect(runLogBase('preflight', AT, 1)).toBe('preflight_20261125T113005Z-2');
   });
 
   it('keeps psql output byte for byte, indexed with stream, offset and time', async () => {
@@ -42,7 +42,7 @@ describe('run log', () => {
     const first = RunLog.open({ dir, kind: 'rollout', target: 'replica', now: () => AT });
     const second = RunLog.open({ dir, kind: 'rollout', target: 'replica', now: () => AT });
     expect(second.paths.output).not.toBe(first.paths.output);
-    expect(second.paths.output).toMatch(/_replica-2\.log$/);
+    expect(second.paths.output).toMatch(/rollout_20261125T113005Z-2\.log$/);
     first.close();
     second.close();
   });
