@@ -178,3 +178,43 @@ describe('runSql through every transport', () => {
     },
   );
 });
+
+describe('run logs never hold a secret', () => {
+  it('an encrypted key unlocked by its passphrase: the run works, no log file contains it', async () => {
+    const dir = await tempDir('oneroof-secret-');
+    const { writeFile, readdir, readFile } = await import('node:fs/promises');
+    await writeFile(
+      join(dir, 'targets.yml'),
+      `targets:
+  locked:
+    ssh: { host: 127.0.0.1, port: ${testbed.ssh.port}, user: ${testbed.ssh.user}, identity: ${testbed.ssh.encryptedUserKey} }
+    known_hosts: ${testbed.ssh.knownHosts}
+    container: ${testbed.container}
+    database: ${testbed.database}
+    user: ${testbed.user}
+`,
+    );
+    const target = (await loadInventory(dir)).targets.get('locked')!;
+    let asked = 0;
+    const logs = join(dir, 'logs');
+    const result = await runSql({
+      kind: 'run',
+      target,
+      source: { kind: 'text', label: 'secret', text: 'SELECT 1;' },
+      transport: await createTransport(target, {
+        env: { ...process.env, SSH_AUTH_SOCK: '' },
+        askPassphrase: () => {
+          asked++;
+          return Promise.resolve(testbed.ssh.passphrase);
+        },
+      }),
+      logDir: logs,
+    });
+    expect(result.outcome).toBe('ok');
+    expect(asked).toBe(1);
+    const files = await readdir(logs);
+    expect(files).toHaveLength(2);
+    for (const file of files)
+      expect(await readFile(join(logs, file), 'utf8')).not.toContain(testbed.ssh.passphrase);
+  });
+});
