@@ -48,7 +48,7 @@ describe('oneroof replica', () => {
     ]);
   });
 
-  it('reset empties the database', async () => {
+  it('reset drops what was there and leaves the golden clone', async () => {
     const psql = (sql: string) =>
       docker
         .getContainer(SCRATCH)
@@ -73,6 +73,14 @@ describe('oneroof replica', () => {
     expect(await psql("select count(*) from pg_tables where tablename = 'leftover'")).toContain(
       '0',
     );
+    // The golden clone (sql/clone_revalidation/00_golden_clone.sql): Directus with its user
+    // collections (210 of them governed), and no approval yet.
+    expect(await psql('select count(*) from os_proposal_approvals')).toMatch(/(^|\D)0\n/);
+    expect(
+      await psql(
+        "select count(*) from directus_collections where collection not like 'directus\\_%'",
+      ),
+    ).toMatch(/(^|\D)217\n/);
   });
 
   it('down removes it and leaves no container behind; down again is fine', async () => {
