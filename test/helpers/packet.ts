@@ -66,19 +66,7 @@ export class PacketBench {
   /** `psql -X -v ON_ERROR_STOP=1 -U … -d … [-v name=value …] -f sql/<file>`, from /. */
   runFile(file: string, vars: Record<string, string> = {}): Promise<ExecResult> {
     const variables = Object.entries(vars).flatMap(([name, value]) => ['-v', `${name}=${value}`]);
-    return this.exec([
-      'psql',
-      '-X',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-U',
-      this.testbed.user,
-      '-d',
-      this.testbed.database,
-      ...variables,
-      '-f',
-      `sql/${file}`,
-    ]);
+    return this.exec(this.psql(...variables, '-f', `sql/${file}`));
   }
 
   /**
@@ -86,22 +74,9 @@ export class PacketBench {
    * only (PGOPTIONS): a probe that tried to write would fail. Returns stdout; stderr must be empty.
    */
   async probe(name: string): Promise<string> {
-    const result = await this.exec(
-      [
-        'psql',
-        '-X',
-        '-At',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-U',
-        this.testbed.user,
-        '-d',
-        this.testbed.database,
-        '-f',
-        `sql/prod_verify/${name}.sql`,
-      ],
-      ['PGOPTIONS=-c default_transaction_read_only=on'],
-    );
+    const result = await this.exec(this.psql('-At', '-f', `sql/prod_verify/${name}.sql`), [
+      'PGOPTIONS=-c default_transaction_read_only=on',
+    ]);
     if (result.exitCode !== 0 || result.stderr !== '')
       throw new Error(`probe ${name}: exit ${result.exitCode}: ${result.stderr}`);
     return result.stdout.replace(/\n$/, '');
@@ -109,19 +84,7 @@ export class PacketBench {
 
   /** One SQL statement, `psql -At -c`; throws on failure. */
   async query(sql: string): Promise<string> {
-    const result = await this.exec([
-      'psql',
-      '-X',
-      '-At',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-U',
-      this.testbed.user,
-      '-d',
-      this.testbed.database,
-      '-c',
-      sql,
-    ]);
+    const result = await this.exec(this.psql('-At', '-c', sql));
     if (result.exitCode !== 0) throw new Error(`psql -c ${sql}: ${result.stderr}`);
     return result.stdout.replace(/\n$/, '');
   }
@@ -167,6 +130,12 @@ export class PacketBench {
       await sleep(100);
     }
     throw new Error(`no session ${application} idle in transaction after 10 s`);
+  }
+
+  /** psql as the seed runs it: no psqlrc, ON_ERROR_STOP, the testbed's role and database. */
+  private psql(...args: string[]): string[] {
+    const { user, database } = this.testbed;
+    return ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-U', user, '-d', database, ...args];
   }
 
   private exec(cmd: string[], env?: string[]): Promise<ExecResult> {

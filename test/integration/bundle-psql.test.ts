@@ -5,30 +5,33 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { bundlePacket } from '../../src/packet/bundle.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import { summarize } from '../../src/psql/summary.js';
 import { connectDocker } from '../../src/replica/docker.js';
 import { dockerExec } from '../../src/replica/exec.js';
-import type { SourceMap } from '../../src/packet/source-map.js';
+import { buildPsqlInvocation } from '../../src/remote/psql-command.js';
+import { prepareStream } from '../../src/runner/run.js';
 
 const testbed = inject('testbed');
 const PACKETS = fileURLToPath(new URL('../fixtures/packet/', import.meta.url));
-const NONCE = '5e171e1005e171e1005e171e1005e171';
-
+/** The runner's own stream (bundle + sentinel + map) and psql argv, run without a transport. */
 async function runPacket(packet: string) {
-  const bundle = await bundlePacket({
+  const prepared = await prepareStream({
+    kind: 'packet',
     root: `${PACKETS}${packet}/sql`,
     entry: 'prod/99_run_all.sql',
   });
-  const stdin = Buffer.concat([bundle.bytes, Buffer.from(`\\echo ONEROOF SENTINEL ${NONCE}\n`)]);
-  const map: SourceMap = bundle.map.append(1, '<oneroof sentinel>');
+  const map = prepared.map!;
   const docker = await connectDocker();
   const result = await dockerExec(
     docker,
     testbed.container,
-    ['psql', '-X', '-U', testbed.user, '-d', testbed.database, '-v', 'ON_ERROR_STOP=1', '-f', '-'],
-    { stdin },
+    buildPsqlInvocation({
+      container: testbed.container,
+      database: testbed.database,
+      user: testbed.user,
+    }),
+    { stdin: prepared.bytes as Buffer },
   );
   const parser = createPsqlParser({ map });
   const events = [
@@ -36,7 +39,7 @@ async function runPacket(packet: string) {
     ...parser.push('stderr', result.stderr),
     ...parser.end(),
   ];
-  return { result, events, bundle };
+  return { result, events, map, sentinel: prepared.sentinel };
 }
 
 describe('bundle → psql → events', () => {
@@ -63,15 +66,15 @@ describe('bundle → psql → events', () => {
   });
 
   it('a whole packet runs to the sentinel; a NOTICE from a DO body maps to its line', async () => {
-    const { result, events, bundle } = await runPacket('basic');
+    const { result, events, map, sentinel } = await runPacket('basic');
     expect(result.stderr).toBe('psql:<stdin>:15: NOTICE:  in a DO body: \\ir not_a_file.sql\n');
     expect(result.exitCode).toBe(0);
-    expect(bundle.map.lookup(15)).toEqual({ file: 'prod/99_run_all.sql', line: 11 });
+    expect(map.lookup(15)).toEqual({ file: 'prod/99_run_all.sql', line: 11 });
     expect(events.find((e) => e.kind === 'message')).toMatchObject({
       severity: 'NOTICE',
       at: { file: 'prod/99_run_all.sql', line: 11 },
     });
-    expect(summarize(events)).toMatchObject({ sentinel: NONCE, errors: [] });
+    expect(summarize(events)).toMatchObject({ sentinel, errors: [] });
     for (const here of [
       'prod/00_preflight.sql line 3',
       'common/nested.sql line 1',

@@ -10,7 +10,13 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OneroofError } from '../../src/errors.js';
 import type { Target } from '../../src/inventory/load.js';
-import { classify, prepareStream, runSql, SENTINEL_PREFIX } from '../../src/runner/run.js';
+import {
+  classify,
+  prepareStream,
+  runSql,
+  SENTINEL_PREFIX,
+  type RunRequest,
+} from '../../src/runner/run.js';
 import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -69,16 +75,23 @@ const echoSentinel = (stdin: Buffer) => {
   };
 };
 
+/** `SELECT 1;` through the scripted transport; `extra` overrides any field of the request. */
+function runSelect1(transport: Transport, logDir: string, extra: Partial<RunRequest> = {}) {
+  return runSql({
+    kind: 'run',
+    target,
+    source: { kind: 'text', label: 't', text: 'SELECT 1;' },
+    transport,
+    logDir,
+    ...extra,
+  });
+}
+
 describe('runSql', () => {
   it('refuses a bad variable before opening a log or connecting (exit 2)', async () => {
     const logDir = join(await tempDir('oneroof-run-'), 'logs');
     const transport = new ScriptedTransport(echoSentinel);
-    const error = await runSql({
-      kind: 'run',
-      target,
-      source: { kind: 'text', label: 't', text: 'SELECT 1;' },
-      transport,
-      logDir,
+    const error = await runSelect1(transport, logDir, {
       variables: { ratified_apr: 'a\nb' },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OneroofError);
@@ -91,13 +104,7 @@ describe('runSql', () => {
     const dir = await tempDir('oneroof-run-');
     writeFileSync(join(dir, 'file'), '');
     const transport = new ScriptedTransport(echoSentinel);
-    const error = await runSql({
-      kind: 'run',
-      target,
-      source: { kind: 'text', label: 't', text: 'SELECT 1;' },
-      transport,
-      logDir: join(dir, 'file', 'logs'),
-    }).catch((e: unknown) => e);
+    const error = await runSelect1(transport, join(dir, 'file', 'logs')).catch((e: unknown) => e);
     expect((error as OneroofError).exitCode).toBe(1);
     expect((error as OneroofError).message).toMatch(/log not writable/);
     expect(transport.connects).toBe(0);
@@ -106,13 +113,7 @@ describe('runSql', () => {
   it('stages exactly the announced bytes and calls exit 0 with our sentinel a success', async () => {
     const logDir = join(await tempDir('oneroof-run-'), 'logs');
     const transport = new ScriptedTransport(echoSentinel);
-    const result = await runSql({
-      kind: 'run',
-      target,
-      source: { kind: 'text', label: 't', text: 'SELECT 1;' },
-      transport,
-      logDir,
-    });
+    const result = await runSelect1(transport, logDir);
     expect(result.outcome).toBe('ok');
     const argv = transport.requests[0]!.argv;
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
@@ -142,13 +143,7 @@ describe('runSql', () => {
       stderr: '',
       end: { kind: 'exit', code: 0 },
     }));
-    const result = await runSql({
-      kind: 'run',
-      target,
-      source: { kind: 'text', label: 't', text: 'SELECT 1;' },
-      transport,
-      logDir,
-    });
+    const result = await runSelect1(transport, logDir);
     expect(result.outcome).toBe('incomplete');
   });
 
