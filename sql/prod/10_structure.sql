@@ -21,7 +21,7 @@ SELECT EXISTS (SELECT 1 FROM governance.ledger WHERE tier = 10 AND rolled_back_a
 \if :oneroof_tier_applied
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 10 SKIP structure: already applied'; END $$;
 \else
-BEGIN;
+:oneroof_tier_begin;   -- BEGIN; in a dry run SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 10 BEGIN structure'; END $$;
 SELECT set_config('oneroof.tier', '10', true) AS oneroof_tier,
        set_config('oneroof.tier_name', 'structure', true) AS oneroof_tier_name,
@@ -96,6 +96,6 @@ END
 $assert$;
 
 \ir _record.sql
-COMMIT;
+:oneroof_tier_commit;  -- COMMIT; in a dry run RELEASE SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 10 COMMIT structure'; END $$;
 \endif

@@ -20,7 +20,7 @@ SELECT EXISTS (SELECT 1 FROM governance.ledger WHERE tier = 20 AND rolled_back_a
 \if :oneroof_tier_applied
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 20 SKIP responsibility_axis: already applied'; END $$;
 \else
-BEGIN;
+:oneroof_tier_begin;   -- BEGIN; in a dry run SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 20 BEGIN responsibility_axis'; END $$;
 SELECT set_config('oneroof.tier', '20', true) AS oneroof_tier,
        set_config('oneroof.tier_name', 'responsibility_axis', true) AS oneroof_tier_name,
@@ -102,6 +102,6 @@ END
 $assert$;
 
 \ir _record.sql
-COMMIT;
+:oneroof_tier_commit;  -- COMMIT; in a dry run RELEASE SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 20 COMMIT responsibility_axis'; END $$;
 \endif

@@ -19,7 +19,7 @@ SELECT EXISTS (SELECT 1 FROM governance.ledger WHERE tier = 30 AND rolled_back_a
 \if :oneroof_tier_applied
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 30 SKIP sovereign_ownership: already applied'; END $$;
 \else
-BEGIN;
+:oneroof_tier_begin;   -- BEGIN; in a dry run SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 30 BEGIN sovereign_ownership'; END $$;
 SELECT set_config('oneroof.tier', '30', true) AS oneroof_tier,
        set_config('oneroof.tier_name', 'sovereign_ownership', true) AS oneroof_tier_name,
@@ -60,6 +60,6 @@ END
 $assert$;
 
 \ir _record.sql
-COMMIT;
+:oneroof_tier_commit;  -- COMMIT; in a dry run RELEASE SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 30 COMMIT sovereign_ownership'; END $$;
 \endif

@@ -21,7 +21,7 @@ SELECT EXISTS (SELECT 1 FROM governance.ledger WHERE tier = 50 AND rolled_back_a
 \if :oneroof_tier_applied
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 50 SKIP topic_finalization: already applied'; END $$;
 \else
-BEGIN;
+:oneroof_tier_begin;   -- BEGIN; in a dry run SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 50 BEGIN topic_finalization'; END $$;
 SELECT set_config('oneroof.tier', '50', true) AS oneroof_tier,
        set_config('oneroof.tier_name', 'topic_finalization', true) AS oneroof_tier_name,
@@ -77,6 +77,6 @@ END
 $assert$;
 
 \ir _record.sql
-COMMIT;
+:oneroof_tier_commit;  -- COMMIT; in a dry run RELEASE SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 50 COMMIT topic_finalization'; END $$;
 \endif

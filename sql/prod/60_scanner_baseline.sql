@@ -26,7 +26,7 @@ SELECT EXISTS (SELECT 1 FROM governance.ledger WHERE tier = 60 AND rolled_back_a
 \if :oneroof_tier_applied
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 60 SKIP scanner_baseline: already applied'; END $$;
 \else
-BEGIN;
+:oneroof_tier_begin;   -- BEGIN; in a dry run SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 60 BEGIN scanner_baseline'; END $$;
 SELECT set_config('oneroof.tier', '60', true) AS oneroof_tier,
        set_config('oneroof.tier_name', 'scanner_baseline', true) AS oneroof_tier_name,
@@ -113,6 +113,6 @@ END
 $assert$;
 
 \ir _record.sql
-COMMIT;
+:oneroof_tier_commit;  -- COMMIT; in a dry run RELEASE SAVEPOINT (see _session.sql)
 DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 60 COMMIT scanner_baseline'; END $$;
 \endif

@@ -210,6 +210,9 @@ describe('a ratified release', () => {
       expect(seen).toContain(`ONEROOF VERIFY PASS ${pass}`);
     expect(seen.slice(-2)).toEqual(['ONEROOF END 90_verify', 'ONEROOF END 99_run_all']);
     expect(seen.some((m) => m.startsWith('ASSERT') || m.includes('NO-GO'))).toBe(false);
+    // Not a dry run: real transactions, no savepoint, no dry-run marker.
+    expect(seen.some((m) => m.startsWith('ONEROOF DRY-RUN'))).toBe(false);
+    expect(run.stdout).not.toMatch(/SAVEPOINT|RELEASE/);
 
     expect(await bench.probe('state_vector')).toBe('1|210|0|0|5|0');
     expect(await bench.probe('structure_counts')).toBe('11|31|1');
@@ -456,6 +459,169 @@ describe('a ratified release', () => {
     expect(await bench.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).toBe(
       '216',
     );
+  });
+});
+
+describe('the dry run: 99_run_all.sql -v dry_run=on', () => {
+  const DRY = { ratified_apr: APR, dry_run: 'on' };
+  /** The markers after the preflight's (PREFLIGHT and VERIFY PASS lines left out). */
+  const flow = (stderr: string) =>
+    markers(stderr).filter(
+      (m) => !m.startsWith('ONEROOF PREFLIGHT ') && !m.startsWith('ONEROOF VERIFY PASS '),
+    );
+
+  it('on the approved golden clone: every tier and the verify in one transaction, rolled back; state vector, fingerprint and ledger as before', async () => {
+    await bench.reset(APR);
+    const state = await bench.probe('state_vector');
+    const fingerprint = await bench.probe('fingerprint');
+    const run = await bench.runFile('prod/99_run_all.sql', DRY);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const seen = markers(run.stderr);
+    expect(seen).toContain('ONEROOF PREFLIGHT GO');
+    expect(flow(run.stderr)).toEqual([
+      'ONEROOF END 00_preflight',
+      'ONEROOF DRY-RUN BEGIN',
+      ...TIERS.flatMap(([tier, name]) => [
+        `ONEROOF TIER ${tier} BEGIN ${name}`,
+        `ONEROOF TIER ${tier} COMMIT ${name}`,
+      ]),
+      'ONEROOF END 90_verify',
+      'ONEROOF DRY-RUN ROLLBACK',
+      'ONEROOF END 99_run_all',
+    ]);
+    // The verify ran inside the transaction and saw every tier's work.
+    for (const pass of [
+      'ledger.applied: 10,20,30,40,50,60',
+      'ownership.gap: 0',
+      'scanner.findings: 38',
+      'events.gov_emit: 5',
+      "ledger.checksums: 6 applied tiers recorded this packet's sha256",
+    ])
+      expect(seen).toContain(`ONEROOF VERIFY PASS ${pass}`);
+    expect(run.stderr).toMatch(
+      /^psql:sql\/prod\/_dry_run_begin\.sql:\d+: NOTICE: {2}ONEROOF DRY-RUN BEGIN$/m,
+    );
+    expect(run.stderr).toMatch(
+      /^psql:sql\/prod\/_dry_run_rollback\.sql:\d+: NOTICE: {2}ONEROOF DRY-RUN ROLLBACK$/m,
+    );
+    // One transaction: the preflight's own, then one BEGIN and one ROLLBACK; the tiers in savepoints.
+    const tags = run.stdout.split('\n');
+    expect(tags.filter((t) => t === 'BEGIN')).toHaveLength(2);
+    expect(tags.filter((t) => t === 'COMMIT')).toHaveLength(1);
+    expect(tags.filter((t) => t === 'SAVEPOINT')).toHaveLength(2 * TIERS.length);
+
+    expect(await bench.probe('state_vector')).toBe(state);
+    expect(await bench.probe('fingerprint')).toBe(fingerprint);
+    expect(await bench.probe('structure_counts')).toBe('0|0|0');
+    expect((await bench.probe('tier_status')).split('\n')).toEqual(
+      TIERS.map(([tier, name]) => `${tier}|${name}|f||||`),
+    );
+
+    // Nothing left behind (no lock, no session in a transaction): the release itself runs now.
+    const release = await bench.runFile('prod/99_run_all.sql', { ratified_apr: APR });
+    expect(release.exitCode, release.stderr).toBe(0);
+    expect(await bench.probe('state_vector')).toBe('1|210|0|0|5|0');
+  });
+
+  it('a tier assertion failing inside it: exit 3, and nothing persists, not even the earlier tiers and their ledger rows', async () => {
+    await bench.reset(APR);
+    // One more active account without a role: the scanner reports 39, tier 60 refuses to baseline.
+    await bench.query(
+      "INSERT INTO public.directus_users (id, email, status) VALUES (md5('dry-run/stray')::uuid, 'stray@oneroof.example', 'active')",
+    );
+    const fingerprint = await bench.probe('fingerprint');
+    const run = await bench.runFile('prod/99_run_all.sql', DRY);
+    expect(run.exitCode).toBe(3);
+    expect(flow(run.stderr)).toEqual([
+      'ONEROOF END 00_preflight',
+      'ONEROOF DRY-RUN BEGIN',
+      ...TIERS.slice(0, 5).flatMap(([tier, name]) => [
+        `ONEROOF TIER ${tier} BEGIN ${name}`,
+        `ONEROOF TIER ${tier} COMMIT ${name}`,
+      ]),
+      'ONEROOF TIER 60 BEGIN scanner_baseline',
+      'ASSERT tier60.scanner_count: expected 38, got 39',
+    ]);
+    expect(run.stderr).toMatch(
+      /^psql:sql\/prod\/60_scanner_baseline\.sql:\d+: ERROR: {2}ASSERT tier60\.scanner_count: expected 38, got 39$/m,
+    );
+    // Tiers 10..50 had released their savepoints: gone with the transaction all the same.
+    expect(await bench.probe('fingerprint')).toBe(fingerprint);
+    expect(await bench.probe('structure_counts')).toBe('0|0|0');
+    expect(await bench.probe('state_vector')).toBe('1|0|210|0|0|0');
+    expect(await bench.query("SELECT to_regnamespace('governance') IS NULL")).toBe('t');
+  });
+
+  it('the verify failing inside it, after every tier: exit 3, nothing persists', async () => {
+    await bench.reset(APR);
+    // A late collection the tiers place, own and contain happily; the verify expects 210.
+    await bench.query(
+      "CREATE TABLE public.fin_invoice_late (id serial PRIMARY KEY); INSERT INTO public.directus_collections (collection, note, \"group\") VALUES ('fin_invoice_late', 'late arrival', 'finance')",
+    );
+    const fingerprint = await bench.probe('fingerprint');
+    const run = await bench.runFile('prod/99_run_all.sql', DRY);
+    expect(run.exitCode).toBe(3);
+    const seen = flow(run.stderr);
+    expect(seen.filter((m) => m.startsWith('ONEROOF TIER'))).toHaveLength(2 * TIERS.length);
+    expect(seen.slice(-2)).toEqual([
+      'ONEROOF TIER 60 COMMIT scanner_baseline',
+      'ASSERT verify.entities.governed: expected 210, got 211',
+    ]);
+    expect(await bench.probe('fingerprint')).toBe(fingerprint);
+    expect(await bench.probe('structure_counts')).toBe('0|0|0');
+  });
+
+  it('on an applied database: every tier skips, the verify passes, nothing changes', async () => {
+    await applied();
+    const fingerprint = await bench.probe('fingerprint');
+    const status = await bench.probe('tier_status');
+    const run = await bench.runFile('prod/99_run_all.sql', DRY);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(flow(run.stderr)).toEqual([
+      'ONEROOF END 00_preflight',
+      'ONEROOF DRY-RUN BEGIN',
+      ...TIERS.map(([tier, name]) => `ONEROOF TIER ${tier} SKIP ${name}: already applied`),
+      'ONEROOF END 90_verify',
+      'ONEROOF DRY-RUN ROLLBACK',
+      'ONEROOF END 99_run_all',
+    ]);
+    expect(await bench.probe('fingerprint')).toBe(fingerprint);
+    expect(await bench.probe('tier_status')).toBe(status);
+    expect(await bench.probe('state_vector')).toBe('1|210|0|0|5|0');
+  });
+
+  it('a dry_run value other than on is refused before anything runs, the value only quoted', async () => {
+    await bench.reset(APR);
+    const fingerprint = await bench.probe('fingerprint');
+    for (const value of ['off', 'ON', '', `x'); DROP SCHEMA public CASCADE; --`]) {
+      const run = await bench.runFile('prod/99_run_all.sql', { ratified_apr: APR, dry_run: value });
+      expect(run.exitCode, value).toBe(3);
+      expect(markers(run.stderr)).toEqual([`ONEROOF REFUSED: dry_run must be on, got '${value}'`]);
+      expect(run.stderr).toMatch(/^psql:sql\/prod\/_session\.sql:\d+: ERROR: {2}ONEROOF REFUSED/m);
+    }
+    expect(await bench.probe('fingerprint')).toBe(fingerprint);
+    expect(await bench.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).toBe(
+      '216',
+    );
+  });
+
+  it('any file but 99_run_all.sql refuses dry_run before anything of it runs', async () => {
+    await bench.reset(APR);
+    const fingerprint = await bench.probe('fingerprint');
+    for (const file of [
+      'prod/10_structure.sql',
+      'prod/00_preflight.sql',
+      'prod/90_verify.sql',
+      'prod_rollback/99_rollback_full.sql',
+    ]) {
+      const run = await bench.runFile(file, DRY);
+      expect(run.exitCode, file).toBe(3);
+      const seen = markers(run.stderr);
+      expect(seen, file).toHaveLength(1);
+      expect(seen[0]).toMatch(/^ONEROOF REFUSED: dry_run only through 99_run_all\.sql /);
+    }
+    expect(await bench.probe('fingerprint')).toBe(fingerprint);
+    expect(await bench.probe('structure_counts')).toBe('0|0|0');
   });
 });
 
