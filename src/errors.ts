@@ -75,3 +75,14 @@ export function describeCauses(error: unknown): string[] {
   }
   return lines;
 }
+
+/**
+ * The command has already printed its result (a NO-GO report, a group summary); only the exit
+ * code is left to return. main() prints nothing more for it.
+ */
+export class ReportedExit extends Error {
+  constructor(readonly exitCode: ExitCode) {
+    super(`exit ${exitCode}`);
+    this.name = 'ReportedExit';
+  }
+}

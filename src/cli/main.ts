@@ -5,11 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import { EXIT, OneroofError, describeCauses, type ExitCode } from '../errors.js';
+import { EXIT, OneroofError, ReportedExit, describeCauses, type ExitCode } from '../errors.js';
 import { Ui, processIo, type Io } from './io.js';
 import { PACKAGE_ROOT, resolveSettings, type Settings } from './options.js';
 import { registerTargets } from '../commands/targets.js';
 import { registerReplica } from '../commands/replica.js';
+import { registerRelease } from '../commands/release.js';
+import { registerManifest } from '../commands/manifest.js';
 
 export interface Context {
   io: Io;
@@ -67,6 +69,8 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   };
   registerTargets(program, context);
   registerReplica(program, context);
+  registerRelease(program, context);
+  registerManifest(program, context);
   return program;
 }
 
@@ -94,6 +98,7 @@ function report(error: unknown, io: Io, verbose: boolean): ExitCode {
       return EXIT.ok;
     return EXIT.usage;
   }
+  if (error instanceof ReportedExit) return error.exitCode;
   if (error instanceof OneroofError) {
     ui.error(error.message);
     if (error.hint) io.stderr.write(`  ${error.hint.split('\n').join('\n  ')}\n`);

@@ -169,6 +169,13 @@ export const refusedEventSchema = z.object({
   reason: z.string(),
 });
 
+/** `ONEROOF LOCKED: <holders> holds the … lock`: the runner's lock is held elsewhere (exit 6). */
+export const lockedEventSchema = z.object({
+  kind: z.literal('locked'),
+  ...marker,
+  holder: z.string(),
+});
+
 export const endEventSchema = z.object({ kind: z.literal('end'), ...marker, script: z.string() });
 
 /** The runner's last line, `\echo ONEROOF SENTINEL <nonce>`: psql read the stream to its end. */
@@ -190,6 +197,7 @@ export const psqlEventSchema = z.discriminatedUnion('kind', [
   verifyEventSchema,
   assertionEventSchema,
   refusedEventSchema,
+  lockedEventSchema,
   endEventSchema,
   sentinelEventSchema,
 ]);
@@ -206,6 +214,7 @@ export type RollbackEvent = z.infer<typeof rollbackEventSchema>;
 export type VerifyEvent = z.infer<typeof verifyEventSchema>;
 export type AssertionEvent = z.infer<typeof assertionEventSchema>;
 export type RefusedEvent = z.infer<typeof refusedEventSchema>;
+export type LockedEvent = z.infer<typeof lockedEventSchema>;
 export type EndEvent = z.infer<typeof endEventSchema>;
 export type SentinelEvent = z.infer<typeof sentinelEventSchema>;
 export type MarkerEvent =
@@ -216,6 +225,7 @@ export type MarkerEvent =
   | VerifyEvent
   | AssertionEvent
   | RefusedEvent
+  | LockedEvent
   | EndEvent;
 
 /** Severities at which psql (with ON_ERROR_STOP) stops: the statement failed. */

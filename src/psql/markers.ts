@@ -10,6 +10,7 @@
  *   ONEROOF ROLLBACK <nn|full> BEGIN|SKIP|COMMIT <name>[: <note>]       NOTICE
  *   ASSERT <scope>.<check>: expected <expected>, got <observed>         ERROR
  *   ONEROOF REFUSED: <reason>                                           ERROR
+ *   ONEROOF LOCKED: <holders> holds the run|preflight lock …            ERROR (src/engine/lock.ts)
  *   ONEROOF VERIFY PASS <check>: <observed>                             NOTICE
  *   ONEROOF END <script>                                                NOTICE
  *
@@ -30,6 +31,7 @@ const ASSERT = new RegExp(
   String.raw`^ASSERT (tier\d+|verify|rollback\d+|rollback_full|revalidation)\.(${CHECK}): (.*)$`,
 );
 const REFUSED = /^ONEROOF REFUSED: (.+)$/;
+const LOCKED = /^ONEROOF LOCKED: (.+)$/;
 const VERIFY = new RegExp(String.raw`^ONEROOF VERIFY PASS (${CHECK}): (.*)$`);
 const END = /^ONEROOF END (.+)$/;
 
@@ -69,6 +71,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
       };
     }
     if ((m = REFUSED.exec(first)) !== null) return { kind: 'refused', ...common, reason: m[1]! };
+    if ((m = LOCKED.exec(first)) !== null) return { kind: 'locked', ...common, holder: m[1]! };
     return undefined;
   }
   if (GO.test(first)) return { kind: 'verdict', ...common, verdict: 'GO', checks: [] };

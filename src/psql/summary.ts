@@ -36,6 +36,8 @@ export interface PsqlSummary {
   verified: VerifyEvent[];
   assertions: AssertionEvent[];
   refused?: string;
+  /** Who holds the lock, when the run was refused by it. */
+  locked?: string;
   /** Server messages of severity ERROR and up, and psql's own errors (level error or fatal). */
   errors: (MessageEvent | PsqlErrorEvent)[];
   warnings: MessageEvent[];
@@ -102,6 +104,9 @@ export function summarize(events: Iterable<PsqlEvent>): PsqlSummary {
         break;
       case 'refused':
         summary.refused = event.reason;
+        break;
+      case 'locked':
+        summary.locked = event.holder;
         break;
       case 'end':
         summary.ended = true;

@@ -10,17 +10,18 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
-import { bundlePacket, BundleError } from '../packet/bundle.js';
+import { bundlePacket, BundleError, fsPacketReader, type PacketReader } from '../packet/bundle.js';
 import type { SourceMap } from '../packet/source-map.js';
 import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
 import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
 import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import { RunLog, type RunKind, type RunLogPaths } from '../runlog/writer.js';
-import type { ExecEnd, Peer, Transport } from '../transport/types.js';
+import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
 
 export type SqlSource =
   /** A packet entry file; its \i / \ir includes are expanded locally. */
@@ -28,26 +29,49 @@ export type SqlSource =
   /** SQL text the runner itself chose (probes); `label` names it in messages. */
   | { kind: 'text'; label: string; text: string }
   /** One file streamed as is (no includes expanded): large scripts stay out of memory. */
-  | { kind: 'file'; path: string };
+  | { kind: 'file'; path: string }
+  /**
+   * A script oneroof generated (the lock, a probe, then a packet entry file), placed at
+   * `<root>/<name>` for the bundler: its `\ir` includes are packet files, checked like any other.
+   */
+  | { kind: 'plan'; root: string; name: string; text: string };
 
-export interface RunRequest {
-  kind: RunKind;
-  target: Target;
+/** One exec of psql: what it reads and how it is started. */
+export interface StepRequest {
+  /** Names the step in the records (`main`, `state-exit`, …). */
+  name?: string;
   source: SqlSource;
-  transport: Transport;
-  logDir: string;
   /** psql variables: values reach SQL only as :'name'. */
   variables?: Record<string, string>;
   flags?: readonly PsqlFlag[];
   /** Session settings for docker exec -e (PGOPTIONS, PGAPPNAME). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Read-only by construction: the server starts every transaction of the session read-only
+   * (PGOPTIONS -c default_transaction_read_only=on), and a stream that mentions a way out
+   * (transaction_read_only, READ WRITE, SESSION CHARACTERISTICS) is refused before anything
+   * is contacted.
+   */
+  readOnly?: boolean;
+  /** psql's output goes into the .log (default). Probes record their result instead. */
+  tee?: boolean;
+  onEvent?: (event: PsqlEvent) => void;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+/** One run: one log, one connection, one or more steps. */
+export interface SessionRequest {
+  kind: RunKind;
+  target: Target;
+  transport: Transport;
+  logDir: string;
   /** The user's command line, for the log's first record. */
   argv?: readonly string[];
   now?: () => Date;
   onConnected?: (peer: Peer) => void;
-  onEvent?: (event: PsqlEvent) => void;
-  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
+
+export type RunRequest = SessionRequest & StepRequest;
 
 /**
  * ok           exit 0 and the sentinel seen: every statement ran
@@ -96,9 +120,13 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
   let body: Buffer;
   let map: SourceMap | undefined;
   let files: { path: string; sha256: string }[] = [];
-  if (source.kind === 'packet') {
+  if (source.kind === 'packet' || source.kind === 'plan') {
     try {
-      const bundle = await bundlePacket({ root: source.root, entry: source.entry });
+      const bundle = await bundlePacket(
+        source.kind === 'packet'
+          ? { root: source.root, entry: source.entry }
+          : { root: source.root, entry: source.name, reader: planReader(source) },
+      );
       body = bundle.bytes;
       map = bundle.map.append(1, '<oneroof sentinel>');
       files = bundle.files;
@@ -124,6 +152,19 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
 function sentinelLine(lastByte: number | undefined, sentinel: string): Buffer {
   const newline = lastByte !== undefined && lastByte !== 0x0a ? '\n' : '';
   return Buffer.from(`${newline}\\echo ${SENTINEL_PREFIX} ${sentinel}\n`);
+}
+
+/** The disk, plus the generated script at `<root>/<name>` (which exists only in memory). */
+function planReader(plan: { root: string; name: string; text: string }): PacketReader {
+  const virtual = resolve(plan.root, plan.name);
+  const text = Buffer.from(plan.text, 'utf8');
+  return {
+    readFile: (p) => (p === virtual ? text : fsPacketReader.readFile(p)),
+    realpath: async (p) =>
+      p === virtual
+        ? resolve(await fsPacketReader.realpath(dirname(p)), basename(p))
+        : fsPacketReader.realpath(p),
+  };
 }
 
 /** A file is hashed in one streaming pass, then streamed again: memory stays flat. */
@@ -161,118 +202,216 @@ async function* concatStreams(path: string, tail: Buffer): AsyncGenerator<Buffer
   yield tail;
 }
 
-export async function runSql(request: RunRequest): Promise<RunResult> {
-  // 1. Validate and build locally: nothing is contacted when this throws.
+/** The environment variable that makes every transaction of the session read-only. */
+export const READ_ONLY_PGOPTIONS = '-c default_transaction_read_only=on';
+/** What a read-only stream may not say: the ways a session turns read-only off. */
+const READ_ONLY_ESCAPES = /transaction_read_only|read\s+write|session\s+characteristics/i;
+
+/** A step validated and built: its exact bytes and staged argv. Nothing contacted yet. */
+export interface PreparedStep {
+  name: string;
+  request: StepRequest;
+  prepared: PreparedStream;
+  staged: string[];
+  env: Readonly<Record<string, string>> | undefined;
+}
+
+/** Validates a step and builds its stream locally: throws a usage error before any contact. */
+export async function prepareStep(target: Target, step: StepRequest): Promise<PreparedStep> {
   let argv: string[];
   try {
     argv = buildPsqlInvocation({
-      container: request.target.container,
-      database: request.target.database,
-      user: request.target.user,
-      ...(request.variables ? { variables: request.variables } : {}),
-      ...(request.flags ? { flags: request.flags } : {}),
+      container: target.container,
+      database: target.database,
+      user: target.user,
+      ...(step.variables ? { variables: step.variables } : {}),
+      ...(step.flags ? { flags: step.flags } : {}),
     });
   } catch (error) {
     if (error instanceof CommandLineError)
-      throw new OneroofError('usage', `target ${request.target.name}: ${error.message}`, {
+      throw new OneroofError('usage', `target ${target.name}: ${error.message}`, {
         cause: error,
       });
     throw error;
   }
-  const prepared = await prepareStream(request.source);
+  let env = step.env;
+  if (step.readOnly) {
+    if (step.source.kind === 'file')
+      throw new OneroofError('usage', 'a read-only step takes a packet or a text, not a file');
+    const options = env?.PGOPTIONS;
+    env = {
+      ...env,
+      PGOPTIONS: options ? `${options} ${READ_ONLY_PGOPTIONS}` : READ_ONLY_PGOPTIONS,
+    };
+  }
+  const prepared = await prepareStream(step.source);
+  if (step.readOnly && Buffer.isBuffer(prepared.bytes)) {
+    const escape = READ_ONLY_ESCAPES.exec(prepared.bytes.toString('utf8'));
+    if (escape)
+      throw new OneroofError(
+        'usage',
+        `${sourceName(step.source)}: a read-only run may not mention "${escape[0]}" (it could turn read-only off); nothing was run`,
+      );
+  }
   const staged = buildStagedArgv(argv, { length: prepared.length, sha256: prepared.sha256 });
+  return { name: step.name ?? 'main', request: step, prepared, staged, env };
+}
 
-  // 2. The log, before anything connects.
-  const log = RunLog.open({
-    dir: request.logDir,
-    kind: request.kind,
-    target: request.target.name,
-    ...(request.now ? { now: request.now } : {}),
-    ...(request.argv ? { argv: request.argv } : {}),
-  });
-  const started = Date.now();
-  try {
-    log.record('stream', {
+/**
+ * One run on one target: the log (opened before anything connects), one connection, and any
+ * number of psql sessions on it, run one after the other. Close it in `finally`.
+ */
+export class RunSession {
+  private closed = false;
+
+  private constructor(
+    readonly request: SessionRequest,
+    readonly log: RunLog,
+    readonly connection: Connection,
+    readonly started: number,
+  ) {}
+
+  /** Opens the log, then connects (verifying the host key). The log records a failure. */
+  static async open(request: SessionRequest): Promise<RunSession> {
+    const log = RunLog.open({
+      dir: request.logDir,
+      kind: request.kind,
+      target: request.target.name,
+      ...(request.now ? { now: request.now } : {}),
+      ...(request.argv ? { argv: request.argv } : {}),
+    });
+    const started = Date.now();
+    let connection: Connection;
+    try {
+      connection = await request.transport.connect();
+    } catch (error) {
+      log.close({ outcome: 'error', error: errorText(error) });
+      throw error;
+    }
+    log.record('connected', { peer: connection.peer });
+    request.onConnected?.(connection.peer);
+    return new RunSession(request, log, connection, started);
+  }
+
+  get peer(): Peer {
+    return this.connection.peer;
+  }
+
+  record(name: string, fields: Record<string, unknown> = {}, msg?: string): void {
+    this.log.record(name, fields, msg);
+  }
+
+  /** Stages and runs one step; its output is parsed (and teed into the .log) as it arrives. */
+  async run(step: PreparedStep): Promise<RunResult> {
+    const { request, prepared } = step;
+    const started = Date.now();
+    this.log.record('stream', {
+      step: step.name,
       source: sourceName(request.source),
       length: prepared.length,
       sha256: prepared.sha256,
       files: prepared.files,
       variables: request.variables ?? {},
+      readOnly: request.readOnly === true,
       map: prepared.map?.toJSON(),
     });
-
-    // 3. Connect.
-    const connection = await request.transport.connect();
-    try {
-      log.record('connected', { peer: connection.peer });
-      request.onConnected?.(connection.peer);
-
-      // 4. Stage and run.
-      const running = connection.exec({
-        container: request.target.container,
-        argv: staged,
-        stdin: typeof prepared.bytes === 'function' ? prepared.bytes() : prepared.bytes,
-        ...(request.env ? { env: request.env } : {}),
-      });
-      log.record('exec', { commandLine: running.commandLine });
-      const parser = createPsqlParser(prepared.map ? { map: prepared.map } : {});
-      const events: PsqlEvent[] = [];
-      let outputLines = 0;
-      const take = (batch: PsqlEvent[]) => {
-        for (const event of batch) {
-          request.onEvent?.(event);
-          // Query output is already in the .log byte for byte: keep a bounded sample, and do
-          // not copy it into the records, so a large SELECT costs neither memory nor log space.
-          if (event.kind === 'output' && ++outputLines > MAX_OUTPUT_EVENTS) continue;
-          events.push(event);
-          if (event.kind !== 'output') log.record('event', { event });
-        }
-      };
-      const pump = (stream: 'stdout' | 'stderr') =>
-        new Promise<void>((resolve) => {
-          const source = stream === 'stdout' ? running.stdout : running.stderr;
-          source.on('data', (chunk: Buffer) => {
-            log.output(stream, chunk);
-            request.onOutput?.(stream, chunk);
-            take(parser.push(stream, chunk));
-          });
-          source.once('end', resolve);
-          source.once('close', resolve);
-          source.once('error', () => resolve());
+    const running = this.connection.exec({
+      container: this.request.target.container,
+      argv: step.staged,
+      stdin: typeof prepared.bytes === 'function' ? prepared.bytes() : prepared.bytes,
+      ...(step.env ? { env: step.env } : {}),
+    });
+    this.log.record('exec', { step: step.name, commandLine: running.commandLine });
+    const tee = request.tee !== false;
+    const parser = createPsqlParser(prepared.map ? { map: prepared.map } : {});
+    const events: PsqlEvent[] = [];
+    let outputLines = 0;
+    const take = (batch: PsqlEvent[]) => {
+      for (const event of batch) {
+        request.onEvent?.(event);
+        // Query output is already in the .log byte for byte: keep a bounded sample, and do
+        // not copy it into the records, so a large SELECT costs neither memory nor log space.
+        if (event.kind === 'output' && ++outputLines > MAX_OUTPUT_EVENTS) continue;
+        events.push(event);
+        if (event.kind !== 'output') this.log.record('event', { step: step.name, event });
+      }
+    };
+    const pump = (stream: 'stdout' | 'stderr') =>
+      new Promise<void>((resolve) => {
+        const source = stream === 'stdout' ? running.stdout : running.stderr;
+        source.on('data', (chunk: Buffer) => {
+          if (tee) this.log.output(stream, chunk);
+          request.onOutput?.(stream, chunk);
+          take(parser.push(stream, chunk));
         });
-      const [end] = await Promise.all([running.done, pump('stdout'), pump('stderr')]);
-      take(parser.end());
+        source.once('end', resolve);
+        source.once('close', resolve);
+        source.once('error', () => resolve());
+      });
+    const [end] = await Promise.all([running.done, pump('stdout'), pump('stderr')]);
+    take(parser.end());
 
-      // 5. Judge.
-      const sentinelSeen = events.some(
-        (e) => e.kind === 'sentinel' && e.nonce === prepared.sentinel,
-      );
-      const outcome = classify(end, sentinelSeen);
-      const result: RunResult = {
-        outcome,
-        end,
-        peer: connection.peer,
-        events,
-        log: log.paths,
-        commandLine: running.commandLine,
-        stream: { length: prepared.length, sha256: prepared.sha256, files: prepared.files },
-        sentinelSeen,
-        durationMs: Date.now() - started,
-        ...(log.failure ? { logFailure: log.failure.message } : {}),
-      };
-      log.close({ outcome, end, sentinelSeen, durationMs: result.durationMs });
-      return result;
+    const sentinelSeen = events.some((e) => e.kind === 'sentinel' && e.nonce === prepared.sentinel);
+    const outcome = classify(end, sentinelSeen);
+    const result: RunResult = {
+      outcome,
+      end,
+      peer: this.connection.peer,
+      events,
+      log: this.log.paths,
+      commandLine: running.commandLine,
+      stream: { length: prepared.length, sha256: prepared.sha256, files: prepared.files },
+      sentinelSeen,
+      durationMs: Date.now() - started,
+      ...(this.log.failure ? { logFailure: this.log.failure.message } : {}),
+    };
+    this.log.record('step-end', {
+      step: step.name,
+      outcome,
+      end,
+      sentinelSeen,
+      durationMs: result.durationMs,
+    });
+    return result;
+  }
+
+  /** Closes the connection and writes the log's end record. Idempotent. */
+  async close(fields: Record<string, unknown> = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.connection.close();
     } finally {
-      await connection.close();
+      this.log.close({ durationMs: Date.now() - this.started, ...fields });
     }
+  }
+}
+
+/** One step on its own session: validate, log, connect, run, close. */
+export async function runSql(request: RunRequest): Promise<RunResult> {
+  const step = await prepareStep(request.target, request);
+  const session = await RunSession.open(request);
+  try {
+    const result = await session.run(step);
+    await session.close({
+      outcome: result.outcome,
+      end: result.end,
+      sentinelSeen: result.sentinelSeen,
+    });
+    return result;
   } catch (error) {
-    log.close({ outcome: 'error', error: error instanceof Error ? error.message : String(error) });
+    await session.close({ outcome: 'error', error: errorText(error) });
     throw error;
   }
 }
 
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function sourceName(source: SqlSource): string {
   if (source.kind === 'packet') return source.entry;
+  if (source.kind === 'plan') return source.name;
   if (source.kind === 'file') return source.path;
   return source.label;
 }

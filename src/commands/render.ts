@@ -1,0 +1,128 @@
+/**
+ * The human report of a release command: what ran where, each check and tier, the state before
+ * and after, the verdict in one line, and where the log is. Pure (result in, lines out), so the
+ * golden-file tests pin it.
+ */
+import { isAbsolute, relative } from 'node:path';
+import type { ReleaseResult } from '../engine/release.js';
+import type { TierStep } from '../engine/steps.js';
+import type { Peer } from '../transport/types.js';
+
+export interface RenderOptions {
+  cwd: string;
+  bold: (s: string) => string;
+  dim: (s: string) => string;
+  verbose: boolean;
+}
+
+export function describePeer(peer: Peer | undefined): string {
+  if (peer === undefined) return 'not reached';
+  if (peer.transport === 'local') return 'docker on this machine';
+  const at = `${peer.user ? `${peer.user}@` : ''}${peer.host}${peer.port ? `:${peer.port}` : ''}`;
+  const via = peer.jumps?.length ? ` via ${peer.jumps.map((j) => j.host).join(' → ')}` : '';
+  return `${at}${via} (${peer.transport}${peer.hostKeyFingerprint ? `, host key ${peer.hostKeyFingerprint}` : ''})`;
+}
+
+const STATE_LEGEND = 'ospa|ownership|gap|conflict|gov_emit|idle';
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function tierLine(step: TierStep): string {
+  const label = step.tier === 99 ? 'full rollback' : `tier ${step.tier} ${step.name}`;
+  return `  ${label.padEnd(30)} ${step.status.padEnd(8)} ${seconds(step.durationMs)}`.trimEnd();
+}
+
+export function renderResult(result: ReleaseResult, options: RenderOptions): string[] {
+  const { bold, dim } = options;
+  const lines: string[] = [];
+  const extra = [
+    result.apr ? `APR ${result.apr}` : undefined,
+    result.dryRun ? 'dry run' : undefined,
+  ].filter(Boolean);
+  lines.push(
+    `${bold(`${result.command} on ${result.target}`)}  ${describePeer(result.peer)}${extra.length ? `  ${extra.join(', ')}` : ''}`,
+  );
+  if (result.state.entry)
+    lines.push(
+      `  ${result.command === 'status' ? 'state         ' : 'state at entry'}  ${result.state.entry.text}  ${dim(`(${STATE_LEGEND})`)}`,
+    );
+
+  for (const p of result.preflight) {
+    if (p.status === 'INFO' && !options.verbose) continue;
+    const value =
+      p.status === 'FAIL' && p.expected !== undefined
+        ? `expected ${p.expected}, got ${p.observed}`
+        : p.observed;
+    lines.push(`  ${p.status.padEnd(4)} ${p.check.padEnd(20)} ${value}`);
+  }
+  if (result.tiers.length > 0) for (const step of result.tiers) lines.push(tierLine(step));
+  if (result.verified.length > 0 && (options.verbose || result.command === 'verify'))
+    for (const v of result.verified) lines.push(`  PASS ${v.check.padEnd(34)} ${v.observed}`);
+
+  const probes = result.probes;
+  if (probes.structureCounts !== undefined)
+    lines.push(
+      `  structure       ${probes.structureCounts}  ${dim('(tables|views|functions in governance)')}`,
+    );
+  if (probes.scannerCount !== undefined)
+    lines.push(`  scanner         ${probes.scannerCount} findings`);
+  if (probes.findingsNew !== undefined)
+    lines.push(
+      `  new findings    ${probes.findingsNew.length}${probes.findingsNew.length ? `: ${probes.findingsNew.slice(0, 5).join('; ')}` : ''}`,
+    );
+  if (probes.fingerprint !== undefined) lines.push(`  fingerprint     ${probes.fingerprint}`);
+  if (probes.ledger !== undefined) {
+    const applied = probes.ledger.filter((r) => r.applied);
+    lines.push(`  ledger          ${applied.length} of ${probes.ledger.length} tiers applied`);
+    for (const row of probes.ledger)
+      lines.push(
+        `    tier ${String(row.tier).padEnd(3)} ${row.name.padEnd(22)} ${row.applied ? `applied (attempt ${row.attempt}, ${row.aprCode}, ${row.appliedAt})` : 'not applied'}`,
+      );
+  }
+  if (probes.approvals !== undefined) {
+    if (probes.approvals.length === 0) lines.push('  gate            no approvals recorded');
+    for (const a of probes.approvals)
+      lines.push(
+        `  gate            ${a.aprCode} ${a.level} ${a.status}${a.opensGate ? ' (opens the gate)' : ''}`,
+      );
+  }
+  if (probes.alive !== undefined) {
+    if (probes.alive.length === 0) lines.push('  runs            none alive on the server');
+    for (const s of probes.alive)
+      lines.push(
+        `  runs            ALIVE: ${s.applicationName || '(no name)'} (server pid ${s.pid}, ${s.state || 'state hidden'}${s.xactStart ? `, in a transaction since ${s.xactStart}` : ''}${s.holdsRunLock ? ', holds the run lock' : ''})`,
+      );
+  }
+
+  for (const a of result.assertions)
+    lines.push(`  ${a.text}${a.at ? `  ${dim(`(${a.at})`)}` : ''}`);
+  if (result.assertions.length === 0 && result.verdict !== 'NO-GO')
+    for (const e of result.errors.slice(0, 3)) {
+      lines.push(`  ERROR ${e.text}${e.at ? `  ${dim(`(${e.at})`)}` : ''}`);
+      if (e.detail) lines.push(`    DETAIL: ${e.detail}`);
+    }
+
+  if (result.state.exit) {
+    const mutating = result.command === 'apply' || result.command === 'rollback';
+    const same =
+      result.state.unchanged === undefined
+        ? ''
+        : result.state.unchanged
+          ? '  unchanged'
+          : mutating
+            ? `  (was ${result.state.entry?.text})`
+            : '  CHANGED by another session';
+    lines.push(`  state at exit   ${result.state.exit.text}${same}`);
+  }
+  lines.push(bold(result.message));
+  if (result.log) lines.push(dim(`log: ${shortPath(options.cwd, result.log.output)}`));
+  return lines;
+}
+
+/** Relative to the working folder when the log is under it, else absolute. */
+function shortPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}

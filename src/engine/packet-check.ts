@@ -1,0 +1,43 @@
+/**
+ * Integrity first: every command that streams the packet checks it against its sha256 manifest
+ * before anything is contacted (exit 5 naming each file and both digests).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OneroofError } from '../errors.js';
+import {
+  MANIFEST_FILE,
+  ManifestError,
+  checkManifest,
+  describeDifference,
+} from '../packet/manifest.js';
+
+export interface PacketIdentity {
+  root: string;
+  /** sha256 of manifest-sha256.txt: one digest that names every file of the packet. */
+  manifestSha256: string;
+}
+
+export async function checkPacket(root: string): Promise<PacketIdentity> {
+  let differences;
+  try {
+    differences = await checkManifest(root);
+  } catch (error) {
+    if (error instanceof ManifestError)
+      throw new OneroofError('integrity', error.message, { cause: error });
+    throw error;
+  }
+  if (differences.length > 0)
+    throw new OneroofError(
+      'integrity',
+      `the packet in ${root} is not what ${MANIFEST_FILE} says; nothing was run\n${differences
+        .map((d) => `  ${describeDifference(d)}`)
+        .join('\n')}`,
+      {
+        hint: 'restore the ratified files, or (after review) regenerate with `oneroof manifest write`',
+      },
+    );
+  const manifest = await readFile(join(root, MANIFEST_FILE));
+  return { root, manifestSha256: createHash('sha256').update(manifest).digest('hex') };
+}

@@ -1,0 +1,179 @@
+/**
+ * The probes' results, read back from psql's stdout (plans.ts prints each between
+ * `ONEROOF PROBE <name> BEGIN|END` lines) and parsed with zod: a boundary like any other.
+ */
+import { z } from 'zod';
+import type { PsqlEvent } from '../psql/events.js';
+import { PROBE_PREFIX, type ProbeName } from './plans.js';
+
+const MARK = new RegExp(`^${PROBE_PREFIX} ([a-z_]+) (BEGIN|END)$`);
+/** A probe prints a handful of lines; more means something else is talking. */
+const MAX_PROBE_LINES = 10_000;
+
+/** Collects probe output from a step's events (feed it every event, in order). */
+export class ProbeCollector {
+  private readonly results = new Map<string, string[]>();
+  private open: string | undefined;
+
+  take(event: PsqlEvent): void {
+    if (event.kind !== 'output' || event.stream !== 'stdout') return;
+    for (const line of event.raw) {
+      const mark = MARK.exec(line);
+      if (mark) {
+        if (mark[2] === 'BEGIN') {
+          this.open = mark[1]!;
+          this.results.set(this.open, []);
+        } else this.open = undefined;
+        continue;
+      }
+      if (this.open === undefined) continue;
+      const lines = this.results.get(this.open)!;
+      if (lines.length < MAX_PROBE_LINES) lines.push(line);
+    }
+  }
+
+  /** The lines a probe printed, or undefined when it did not finish (END not seen). */
+  lines(name: ProbeName): string[] | undefined {
+    if (this.open === name) return undefined;
+    return this.results.get(name);
+  }
+}
+
+const count = z.coerce.number().int();
+
+/** `ospa|ownership|gap|conflict|gov_emit|idle` (sql/prod_verify/state_vector.sql). */
+export const stateVectorSchema = z.object({
+  text: z.string().regex(/^\d+\|\d+\|\d+\|\d+\|\d+\|\d+$/),
+  ospa: count,
+  ownership: count,
+  gap: count,
+  conflict: count,
+  govEmit: count,
+  idle: count,
+});
+export type StateVector = z.infer<typeof stateVectorSchema>;
+
+export function parseStateVector(lines: string[] | undefined): StateVector | undefined {
+  if (lines?.length !== 1) return undefined;
+  const parts = lines[0]!.split('|');
+  const parsed = stateVectorSchema.safeParse({
+    text: lines[0],
+    ospa: parts[0],
+    ownership: parts[1],
+    gap: parts[2],
+    conflict: parts[3],
+    govEmit: parts[4],
+    idle: parts[5],
+  });
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The state vector's figures compared, ignoring `idle` (other sessions come and go). */
+export function sameState(a: StateVector, b: StateVector): boolean {
+  return (
+    a.ospa === b.ospa &&
+    a.ownership === b.ownership &&
+    a.gap === b.gap &&
+    a.conflict === b.conflict &&
+    a.govEmit === b.govEmit
+  );
+}
+
+/** `tier|name|applied|attempt|file_sha256|apr_code|applied_at` (tier_status.sql). */
+export const ledgerRowSchema = z.object({
+  tier: count,
+  name: z.string().min(1),
+  applied: z.enum(['t', 'f']).transform((v) => v === 't'),
+  attempt: z.string(),
+  fileSha256: z.string(),
+  aprCode: z.string(),
+  appliedAt: z.string(),
+});
+export type LedgerRow = z.infer<typeof ledgerRowSchema>;
+
+export function parseLedger(lines: string[] | undefined): LedgerRow[] | undefined {
+  if (lines === undefined) return undefined;
+  const rows: LedgerRow[] = [];
+  for (const line of lines) {
+    const [tier, name, applied, attempt, fileSha256, aprCode, appliedAt] = line.split('|');
+    const parsed = ledgerRowSchema.safeParse({
+      tier,
+      name,
+      applied,
+      attempt,
+      fileSha256,
+      aprCode,
+      appliedAt,
+    });
+    if (!parsed.success) return undefined;
+    rows.push(parsed.data);
+  }
+  return rows;
+}
+
+/** `apr_code|level|status|proposal|decided_at|opens_gate` (gate.sql). */
+export const approvalSchema = z.object({
+  aprCode: z.string(),
+  level: z.string(),
+  status: z.string(),
+  proposal: z.string(),
+  decidedAt: z.string(),
+  opensGate: z.enum(['t', 'f']).transform((v) => v === 't'),
+});
+export type Approval = z.infer<typeof approvalSchema>;
+
+export function parseApprovals(lines: string[] | undefined): Approval[] | undefined {
+  if (lines === undefined) return undefined;
+  const rows: Approval[] = [];
+  for (const line of lines) {
+    const [aprCode, level, status, proposal, decidedAt, opensGate] = line.split('|');
+    const parsed = approvalSchema.safeParse({
+      aprCode,
+      level,
+      status,
+      proposal,
+      decidedAt,
+      opensGate,
+    });
+    if (!parsed.success) return undefined;
+    rows.push(parsed.data);
+  }
+  return rows;
+}
+
+/** `pid|application_name|state|backend_start|xact_start|lock mode` (plans.ts, alive). */
+export const aliveSessionSchema = z.object({
+  pid: count,
+  applicationName: z.string(),
+  state: z.string(),
+  backendStart: z.string(),
+  xactStart: z.string(),
+  holdsRunLock: z.boolean(),
+  lockMode: z.string(),
+});
+export type AliveSession = z.infer<typeof aliveSessionSchema>;
+
+export function parseAlive(lines: string[] | undefined): AliveSession[] | undefined {
+  if (lines === undefined) return undefined;
+  const rows: AliveSession[] = [];
+  for (const line of lines) {
+    const [pid, applicationName, state, backendStart, xactStart, lockMode] = line.split('|');
+    const parsed = aliveSessionSchema.safeParse({
+      pid,
+      applicationName,
+      state,
+      backendStart,
+      xactStart,
+      holdsRunLock: (lockMode ?? '') !== '',
+      lockMode: lockMode ?? '',
+    });
+    if (!parsed.success) return undefined;
+    rows.push(parsed.data);
+  }
+  return rows;
+}
+
+/** A probe of one line: `tables|views|functions`, the scanner count, the fingerprint. */
+export function singleLine(lines: string[] | undefined): string | undefined {
+  return lines?.length === 1 ? lines[0] : undefined;
+}

@@ -1,0 +1,570 @@
+/**
+ * The engine behind preflight, apply, verify, rollback and status: one run on one target.
+ *
+ *   1. validate (APR code, tier, --wait) and check the packet against its manifest, and build
+ *      every stream: exit 2 or 5 before anything is contacted;
+ *   2. open the log, connect (host key verified);
+ *   3. confirm with the operator (mutating runs), naming what was actually reached;
+ *   4. the main session: the run lock, the state at entry, the packet entry file;
+ *   5. a read-only session for the state at exit;
+ *   6. judge: one exit code from CLI.md's table, and a result the summary and --json print.
+ *
+ * Read-only commands (preflight, verify, status) run with default_transaction_read_only=on set
+ * by the client for the whole session, so the server itself rejects any write in their path.
+ */
+import { EXIT, OneroofError, type ExitCode } from '../errors.js';
+import type { Target } from '../inventory/load.js';
+import { APR_CODE } from '../inventory/identifiers.js';
+import type { PsqlEvent } from '../psql/events.js';
+import { describePosition, summarize, type PsqlSummary } from '../psql/summary.js';
+import {
+  prepareStep,
+  RunSession,
+  type PreparedStep,
+  type RunOutcome,
+  type RunResult,
+} from '../runner/run.js';
+import type { RunKind, RunLogPaths } from '../runlog/writer.js';
+import type { Peer, Transport } from '../transport/types.js';
+import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
+import { checkPacket } from './packet-check.js';
+import {
+  applyPlan,
+  preflightPlan,
+  rollbackPlan,
+  statePlan,
+  statusPlan,
+  verifyPlan,
+  type Plan,
+} from './plans.js';
+import {
+  parseAlive,
+  parseApprovals,
+  parseLedger,
+  parseStateVector,
+  ProbeCollector,
+  sameState,
+  singleLine,
+  type AliveSession,
+  type Approval,
+  type LedgerRow,
+  type StateVector,
+} from './probes.js';
+import { RELEASE_TIERS, ROLLBACK_TIERS, StepTracker, type TierStep } from './steps.js';
+
+export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
+
+export interface ReleaseOptions {
+  target: Target;
+  transport: Transport;
+  logDir: string;
+  /** The packet folder (holds manifest-sha256.txt, prod/, prod_rollback/, prod_verify/). */
+  packet: string;
+  argv?: readonly string[];
+  /** The ratified APR code (apply: required; preflight: optional). */
+  apr?: string;
+  dryRun?: boolean;
+  /** Rollback: 'full' or one tier (60, 50, 40, 30, 20). */
+  rollback?: 'full' | number;
+  /** Seconds to wait for the run lock (default: refuse at once). */
+  waitSeconds?: number;
+  now?: () => Date;
+  /** Mutating runs: asked after connecting and before anything runs; false stops the run. */
+  confirm?: (about: Confirmation) => Promise<boolean>;
+  onConnected?: (peer: Peer) => void;
+  /** A tier moved (running, ok, failed, skipped): live progress. */
+  onTier?: (step: TierStep) => void;
+  onEvent?: (event: PsqlEvent) => void;
+}
+
+export interface Confirmation {
+  command: ReleaseCommand;
+  target: string;
+  peer: Peer;
+  apr?: string;
+  dryRun: boolean;
+  rollback?: 'full' | number;
+}
+
+export interface Finding {
+  text: string;
+  /** file:line in the packet, when known. */
+  at?: string;
+  detail?: string;
+  hint?: string;
+}
+
+export interface ReleaseResult {
+  command: ReleaseCommand;
+  target: string;
+  exitCode: ExitCode;
+  /** One word for scripts: GO, NO-GO, applied, no-op, rehearsed, verified, rolled-back, locked, … */
+  outcome: string;
+  /** One line for a human. */
+  message: string;
+  peer?: Peer;
+  log?: RunLogPaths;
+  apr?: string;
+  dryRun: boolean;
+  manifestSha256: string;
+  runOutcome?: RunOutcome;
+  state: { entry?: StateVector; exit?: StateVector; unchanged?: boolean };
+  preflight: {
+    status: 'PASS' | 'FAIL' | 'INFO';
+    check: string;
+    observed: string;
+    expected?: string;
+  }[];
+  verdict?: 'GO' | 'NO-GO';
+  noGo: string[];
+  tiers: TierStep[];
+  verified: { check: string; observed: string }[];
+  assertions: (Finding & { scope: string; check: string; expected?: string; got?: string })[];
+  errors: Finding[];
+  refused?: string;
+  lockHolder?: string;
+  probes: {
+    structureCounts?: string;
+    scannerCount?: string;
+    findingsNew?: string[];
+    fingerprint?: string;
+    ledger?: LedgerRow[];
+    approvals?: Approval[];
+    alive?: AliveSession[];
+  };
+  durationMs: number;
+}
+
+const LOG_KIND: Record<ReleaseCommand, RunKind> = {
+  preflight: 'preflight',
+  apply: 'rollout',
+  verify: 'verify',
+  rollback: 'rollback',
+  status: 'status',
+};
+
+const READ_ONLY: Record<ReleaseCommand, boolean> = {
+  preflight: true,
+  apply: false,
+  verify: true,
+  rollback: false,
+  status: true,
+};
+
+/** The packet's last word in a dry run, right before its ROLLBACK (sql/README.md). */
+export const DRY_RUN_ROLLBACK = 'ONEROOF DRY-RUN ROLLBACK';
+
+/** --wait: whole seconds, 1 to 24 hours. */
+export const MAX_WAIT_SECONDS = 86_400;
+
+export function validateApr(code: string, flag = '--apr'): string {
+  if (!APR_CODE.pattern.test(code))
+    throw new OneroofError(
+      'usage',
+      `${flag}: expected ${APR_CODE.expected}, got ${JSON.stringify(code)}`,
+    );
+  return code;
+}
+
+function validate(command: ReleaseCommand, options: ReleaseOptions): Record<string, string> {
+  const variables: Record<string, string> = {};
+  if (command === 'apply' && options.apr === undefined)
+    throw new OneroofError(
+      'usage',
+      'apply needs --apr CODE: the ratified approval that opens the gate',
+    );
+  if (options.apr !== undefined) variables.ratified_apr = validateApr(options.apr);
+  if (options.dryRun) {
+    if (command !== 'apply') throw new OneroofError('usage', '--dry-run is for apply only');
+    variables.dry_run = 'on';
+  }
+  if (command === 'rollback') {
+    const scope = options.rollback;
+    if (scope === undefined) throw new OneroofError('usage', 'rollback needs --full or --tier N');
+    if (scope !== 'full') {
+      if (!ROLLBACK_TIERS.includes(scope))
+        throw new OneroofError(
+          'usage',
+          `--tier: expected one of ${ROLLBACK_TIERS.join(', ')}, got ${JSON.stringify(scope)}`,
+          scope === 10 ? { hint: 'tier 10 (the structure) goes only with --full' } : {},
+        );
+      variables.tier = String(scope);
+    }
+  }
+  if (options.waitSeconds !== undefined) {
+    const s = options.waitSeconds;
+    if (!Number.isInteger(s) || s < 0 || s > MAX_WAIT_SECONDS)
+      throw new OneroofError(
+        'usage',
+        `--wait: expected whole seconds from 0 to ${MAX_WAIT_SECONDS}, got ${JSON.stringify(s)}`,
+      );
+    if (s > 0) variables[LOCK_WAIT_VARIABLE] = lockWaitValue(s);
+  }
+  return variables;
+}
+
+function planFor(command: ReleaseCommand, options: ReleaseOptions): Plan {
+  switch (command) {
+    case 'preflight':
+      return preflightPlan();
+    case 'apply':
+      return applyPlan();
+    case 'verify':
+      return verifyPlan();
+    case 'rollback':
+      return rollbackPlan(options.rollback === 'full' ? 'full' : 'tier');
+    case 'status':
+      return statusPlan();
+  }
+}
+
+export async function runRelease(
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+): Promise<ReleaseResult> {
+  // 1. Everything local first.
+  const variables = validate(command, options);
+  const packet = await checkPacket(options.packet);
+  const appName = applicationName(command);
+  const readOnly = READ_ONLY[command];
+  const probes = new ProbeCollector();
+  const tracker =
+    command === 'apply'
+      ? new StepTracker(RELEASE_TIERS, 'tier', Date.now, options.onTier)
+      : command === 'rollback'
+        ? new StepTracker(
+            options.rollback === 'full'
+              ? [{ tier: 99, name: 'full' }]
+              : [{ tier: Number(options.rollback), name: `tier ${options.rollback}` }],
+            'rollback',
+            Date.now,
+            options.onTier,
+          )
+        : undefined;
+  const main = await prepareStep(options.target, {
+    name: 'main',
+    source: { kind: 'plan', root: options.packet, ...planFor(command, options) },
+    variables,
+    env: { PGAPPNAME: appName },
+    readOnly,
+    onEvent: (event) => {
+      probes.take(event);
+      tracker?.take(event);
+      options.onEvent?.(event);
+    },
+  });
+  const exitProbes = new ProbeCollector();
+  const exitStep: PreparedStep | undefined =
+    command === 'status' || command === 'verify'
+      ? undefined
+      : await prepareStep(options.target, {
+          name: 'state-exit',
+          source: { kind: 'plan', root: options.packet, ...statePlan() },
+          env: { PGAPPNAME: applicationName(`${command}-state`) },
+          readOnly: true,
+          tee: false,
+          onEvent: (event) => exitProbes.take(event),
+        });
+
+  // 2. The log, then the connection.
+  const started = Date.now();
+  const session = await RunSession.open({
+    kind: LOG_KIND[command],
+    target: options.target,
+    transport: options.transport,
+    logDir: options.logDir,
+    ...(options.argv ? { argv: options.argv } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
+  });
+  const base = {
+    command,
+    target: options.target.name,
+    peer: session.peer,
+    log: session.log.paths,
+    dryRun: options.dryRun === true,
+    manifestSha256: packet.manifestSha256,
+    ...(options.apr === undefined ? {} : { apr: options.apr }),
+  };
+  session.record('release', {
+    command,
+    target: options.target.name,
+    apr: options.apr ?? null,
+    dryRun: options.dryRun === true,
+    rollback: options.rollback ?? null,
+    readOnly,
+    applicationName: appName,
+    manifest: { sha256: packet.manifestSha256, root: packet.root },
+  });
+  let result: ReleaseResult | undefined;
+  try {
+    // 3. The operator sees what was reached before anything runs.
+    if (options.confirm && !READ_ONLY[command]) {
+      const confirmed = await options.confirm({
+        command,
+        target: options.target.name,
+        peer: session.peer,
+        dryRun: options.dryRun === true,
+        ...(options.apr === undefined ? {} : { apr: options.apr }),
+        ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
+      });
+      session.record('confirmation', { confirmed });
+      if (!confirmed)
+        throw new OneroofError(
+          'usage',
+          `${command} on ${options.target.name} not confirmed; nothing was run`,
+        );
+    }
+
+    // 4. The main session.
+    const run = await session.run(main);
+    tracker?.finish();
+    const entry = parseStateVector(probes.lines('state_vector'));
+    if (entry) session.record('state', { at: 'entry', vector: entry.text });
+
+    // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
+    let exit: StateVector | undefined;
+    if (exitStep && run.outcome !== 'lost') {
+      try {
+        const probe = await session.run(exitStep);
+        if (probe.outcome === 'ok') exit = parseStateVector(exitProbes.lines('state_vector'));
+      } catch (error) {
+        session.record('state-failed', { error: (error as Error).message });
+      }
+      if (exit) session.record('state', { at: 'exit', vector: exit.text });
+    }
+
+    // 6. Judge.
+    result = judge(command, run, summarize(run.events), {
+      ...base,
+      state: {
+        ...(entry ? { entry } : {}),
+        ...(exit ? { exit } : {}),
+        ...(entry && exit ? { unchanged: sameState(entry, exit) } : {}),
+      },
+      tiers: tracker?.steps ?? [],
+      probes: collectProbes(probes),
+      durationMs: Date.now() - started,
+    });
+    return result;
+  } finally {
+    await session.close(
+      result === undefined
+        ? { outcome: 'error' }
+        : {
+            outcome: result.outcome,
+            exitCode: result.exitCode,
+            runOutcome: result.runOutcome ?? null,
+            tiers: result.tiers,
+            state: {
+              entry: result.state.entry?.text ?? null,
+              exit: result.state.exit?.text ?? null,
+            },
+          },
+    );
+  }
+}
+
+function collectProbes(probes: ProbeCollector): ReleaseResult['probes'] {
+  const out: ReleaseResult['probes'] = {};
+  const structureCounts = singleLine(probes.lines('structure_counts'));
+  if (structureCounts !== undefined) out.structureCounts = structureCounts;
+  const scannerCount = singleLine(probes.lines('scanner_count'));
+  if (scannerCount !== undefined) out.scannerCount = scannerCount;
+  const findingsNew = probes.lines('findings_new');
+  if (findingsNew !== undefined) out.findingsNew = findingsNew;
+  const fingerprint = singleLine(probes.lines('fingerprint'));
+  if (fingerprint !== undefined) out.fingerprint = fingerprint;
+  const ledger = parseLedger(probes.lines('tier_status'));
+  if (ledger !== undefined) out.ledger = ledger;
+  const approvals = parseApprovals(probes.lines('gate'));
+  if (approvals !== undefined) out.approvals = approvals;
+  const alive = parseAlive(probes.lines('alive'));
+  if (alive !== undefined) out.alive = alive;
+  return out;
+}
+
+type Partial = Omit<
+  ReleaseResult,
+  | 'exitCode'
+  | 'outcome'
+  | 'message'
+  | 'runOutcome'
+  | 'preflight'
+  | 'verdict'
+  | 'noGo'
+  | 'verified'
+  | 'assertions'
+  | 'errors'
+>;
+
+/** One exit code from the run's end and what psql said (CLI.md's table). */
+function judge(
+  command: ReleaseCommand,
+  run: RunResult,
+  summary: PsqlSummary,
+  partial: Partial,
+): ReleaseResult {
+  const findings = {
+    preflight: summary.preflight.map((p) => ({
+      status: p.status,
+      check: p.check,
+      observed: p.observed,
+      ...(p.expected === undefined ? {} : { expected: p.expected }),
+    })),
+    ...(summary.verdict ? { verdict: summary.verdict } : {}),
+    noGo: summary.noGo,
+    verified: summary.verified.map((v) => ({ check: v.check, observed: v.observed })),
+    assertions: summary.assertions.map((a) => ({
+      scope: a.scope,
+      check: a.check,
+      text: `ASSERT ${a.scope}.${a.check}: ${a.text}`,
+      ...(a.expected === undefined ? {} : { expected: a.expected }),
+      ...(a.got === undefined ? {} : { got: a.got }),
+      ...where(a),
+    })),
+    errors: summary.errors.map((e) => ({
+      text: e.text,
+      ...where(e),
+      ...('detail' in e && e.detail !== undefined ? { detail: e.detail } : {}),
+      ...('hint' in e && e.hint !== undefined ? { hint: e.hint } : {}),
+    })),
+    ...(summary.refused === undefined ? {} : { refused: summary.refused }),
+    ...(summary.locked === undefined ? {} : { lockHolder: summary.locked }),
+    runOutcome: run.outcome,
+  };
+  const done = (exitCode: ExitCode, outcome: string, message: string): ReleaseResult => ({
+    ...partial,
+    ...findings,
+    exitCode,
+    outcome,
+    message,
+  });
+  const target = partial.target;
+
+  if (summary.locked !== undefined)
+    return done(EXIT.locked, 'locked', `${target} is locked: ${summary.locked}; nothing was run`);
+  if (run.outcome === 'sql-error') {
+    if (summary.verdict === 'NO-GO')
+      return done(
+        EXIT.noGo,
+        'NO-GO',
+        `NO-GO on ${target}: ${summary.noGo.join(', ')}; nothing was mutated`,
+      );
+    // A guard refused before anything of this run committed: like a NO-GO, nothing changed.
+    if (
+      summary.refused !== undefined &&
+      summary.assertions.length === 0 &&
+      !partial.tiers.some((t) => t.status === 'ok')
+    ) {
+      // The guard stopped the tier before any of it ran: it is still pending, not failed.
+      for (const t of partial.tiers) if (t.status === 'failed') t.status = 'pending';
+      return done(
+        EXIT.noGo,
+        'refused',
+        `refused on ${target}: ${summary.refused}; nothing was mutated`,
+      );
+    }
+    if (summary.assertions.length > 0 || partial.tiers.some((t) => t.status === 'failed')) {
+      const first = findings.assertions[0] ?? findings.errors[0];
+      const failed = partial.tiers.find((t) => t.status === 'failed');
+      return done(
+        EXIT.assertion,
+        'assertion-failed',
+        `${first?.text ?? 'an error'}${first?.at ? ` (${first.at})` : ''}${
+          failed ? `; tier ${failed.tier} ${failed.name} was not committed` : ''
+        }`,
+      );
+    }
+    const first = findings.errors[0];
+    return done(
+      EXIT.runtime,
+      'sql-error',
+      `${command} on ${target} stopped on an error: ${first?.text ?? 'unknown'}${first?.at ? ` (${first.at})` : ''}`,
+    );
+  }
+  if (run.outcome !== 'ok')
+    return done(EXIT.runtime, run.outcome, describeRunFailure(command, target, run));
+
+  switch (command) {
+    case 'preflight':
+      if (partial.state.unchanged === false)
+        return done(
+          EXIT.noGo,
+          'NO-GO',
+          `state vector changed during the preflight (${partial.state.entry?.text} → ${partial.state.exit?.text}): another session wrote; run it again`,
+        );
+      return done(EXIT.ok, 'GO', `GO on ${target}`);
+    case 'apply': {
+      const ran = partial.tiers.filter((t) => t.status === 'ok').length;
+      if (
+        partial.dryRun &&
+        !run.events.some((e) => e.kind === 'message' && e.text === DRY_RUN_ROLLBACK)
+      )
+        return done(
+          EXIT.runtime,
+          'dry-run-unconfirmed',
+          `dry run on ${target}: the packet did not report its final rollback (${DRY_RUN_ROLLBACK}); check the log and the state`,
+        );
+      if (partial.dryRun)
+        return done(
+          EXIT.ok,
+          'rehearsed',
+          `dry run on ${target}: ${ran} tier(s) ran and were rolled back${
+            partial.state.unchanged === false
+              ? ' — but the state vector changed'
+              : '; state unchanged'
+          }`,
+        );
+      if (ran === 0)
+        return done(
+          EXIT.ok,
+          'no-op',
+          `nothing to apply on ${target}: every tier is already applied; verify passed`,
+        );
+      return done(
+        EXIT.ok,
+        'applied',
+        `applied on ${target}: ${ran} tier(s) committed; verify passed`,
+      );
+    }
+    case 'verify':
+      return done(
+        EXIT.ok,
+        'verified',
+        `verified on ${target}: ${summary.verified.length} checks passed`,
+      );
+    case 'rollback': {
+      const skipped = partial.tiers.some((t) => t.status === 'skipped');
+      return done(
+        EXIT.ok,
+        skipped ? 'no-op' : 'rolled-back',
+        skipped ? `nothing to roll back on ${target}` : `rolled back on ${target}`,
+      );
+    }
+    case 'status':
+      return done(EXIT.ok, 'status', `status of ${target}`);
+  }
+}
+
+function describeRunFailure(command: ReleaseCommand, target: string, run: RunResult): string {
+  switch (run.outcome) {
+    case 'lost':
+      return `${command} on ${target}: the connection was lost (${run.end.kind === 'lost' ? run.end.reason : ''}); the far side may still be running — see \`oneroof status --target ${target}\``;
+    case 'not-run':
+      return `${command} on ${target}: the script did not arrive whole or could not be staged; psql never started, nothing was run`;
+    case 'psql-failed':
+      return `${command} on ${target}: psql could not start or lost its server (exit ${run.end.kind === 'exit' ? run.end.code : '?'})`;
+    case 'incomplete':
+      return `${command} on ${target}: psql stopped before the end of the script`;
+    case 'ok':
+    case 'sql-error':
+    case 'failed':
+      return `${command} on ${target}: ended with ${JSON.stringify(run.end)}`;
+  }
+}
+
+function where(event: Parameters<typeof describePosition>[0]): { at?: string } {
+  const at = describePosition(event);
+  return at === undefined ? {} : { at };
+}

@@ -1,0 +1,77 @@
+/**
+ * A run as a pre-filled list of steps (STYLE.md 6): every tier the packet has is listed
+ * `pending` before anything runs, and the markers move each to `running`, `ok`, `skipped` or
+ * `failed`. That list is what the summary, --json and the log's end record print, so a report
+ * of a half-finished run is exact.
+ */
+import type { PsqlEvent } from '../psql/events.js';
+
+export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
+
+export interface TierStep {
+  tier: number;
+  name: string;
+  status: StepStatus;
+  durationMs?: number;
+}
+
+/** The packet's tiers (sql/README.md), in the order the executor runs them. */
+export const RELEASE_TIERS: readonly { tier: number; name: string }[] = [
+  { tier: 10, name: 'structure' },
+  { tier: 20, name: 'responsibility_axis' },
+  { tier: 30, name: 'sovereign_ownership' },
+  { tier: 40, name: 'containment' },
+  { tier: 50, name: 'topic_finalization' },
+  { tier: 60, name: 'scanner_baseline' },
+];
+
+/** Rollback tiers: per-tier 60..20, and 99 for the full rollback. */
+export const ROLLBACK_TIERS: readonly number[] = [60, 50, 40, 30, 20];
+
+export class StepTracker {
+  readonly steps: TierStep[];
+  private readonly began = new Map<number, number>();
+
+  constructor(
+    tiers: readonly { tier: number; name: string }[],
+    private readonly kind: 'tier' | 'rollback',
+    private readonly clock: () => number = Date.now,
+    private readonly onChange?: (step: TierStep) => void,
+  ) {
+    this.steps = tiers.map((t) => ({ ...t, status: 'pending' }));
+  }
+
+  take(event: PsqlEvent): void {
+    if (event.kind === 'message' && (event.severity === 'ERROR' || event.severity === 'FATAL')) {
+      for (const step of this.steps) if (step.status === 'running') this.set(step, 'failed');
+      return;
+    }
+    if (event.kind !== this.kind) return;
+    if (event.kind !== 'tier' && event.kind !== 'rollback') return;
+    const number = event.tier === 'full' ? 99 : event.tier;
+    let step = this.steps.find((s) => s.tier === number);
+    if (step === undefined) {
+      step = { tier: number, name: event.name, status: 'pending' };
+      this.steps.push(step);
+    }
+    step.name = event.name;
+    if (event.phase === 'BEGIN') {
+      this.began.set(number, this.clock());
+      this.set(step, 'running');
+    } else if (event.phase === 'SKIP') this.set(step, 'skipped');
+    else this.set(step, 'ok');
+  }
+
+  /** After the run: a step still running did not finish (the connection went, psql stopped). */
+  finish(): void {
+    for (const step of this.steps) if (step.status === 'running') this.set(step, 'failed');
+  }
+
+  private set(step: TierStep, status: StepStatus): void {
+    step.status = status;
+    const began = this.began.get(step.tier);
+    if (status !== 'running' && status !== 'skipped' && began !== undefined)
+      step.durationMs = this.clock() - began;
+    this.onChange?.(step);
+  }
+}
