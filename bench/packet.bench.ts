@@ -12,6 +12,7 @@ import { runSql } from '../src/runner/run.js';
 import { createTransport } from '../src/transport/index.js';
 import { PacketBench } from '../test/helpers/packet.js';
 import { tempDir } from '../test/helpers/tmp.js';
+import { runCli } from '../test/helpers/cli.js';
 
 const testbed = inject('testbed');
 const RUNS = Number(process.env.ONEROOF_BENCH_RUNS ?? 3);
@@ -30,7 +31,7 @@ it('times the packet: golden clone, apply, full rollback', { timeout: 3_600_000 
   await bench.install();
   const target = (await loadInventory(testbed.inventory)).targets.get(testbed.ssh.alias)!;
   const logDir = join(await tempDir('oneroof-bench-'), 'logs');
-  const t: Record<string, number[]> = { seed: [], apply: [], runner: [], rollback: [] };
+  const t: Record<string, number[]> = { seed: [], apply: [], runner: [], cli: [], rollback: [] };
   const prints = new Set<string>();
   try {
     for (let i = 0; i < RUNS; i++) {
@@ -65,6 +66,25 @@ it('times the packet: golden clone, apply, full rollback', { timeout: 3_600_000 
       );
       expect(result.outcome).toBe('ok');
       t.runner!.push(runner);
+
+      // The whole command an operator types: manifest check, lock, state probes, the summary.
+      await bench.reset(APR);
+      const [cli, run] = await seconds(() =>
+        runCli([
+          '--inventory',
+          testbed.inventory,
+          '--log-dir',
+          logDir,
+          'apply',
+          '--target',
+          testbed.ssh.alias,
+          '--apr',
+          APR,
+          '--yes',
+        ]),
+      );
+      expect(run.code, run.stderr).toBe(0);
+      t.cli!.push(cli);
     }
   } finally {
     await bench.uninstall();
@@ -78,6 +98,8 @@ it('times the packet: golden clone, apply, full rollback', { timeout: 3_600_000 
       line('golden clone + approval (replica reset --approve)', 'seed'),
       line('apply: psql -f sql/prod/99_run_all.sql (docker exec)', 'apply'),
       line('apply: oneroof runner over ssh2 (bundle, stage, log)', 'runner'),
+      line('apply: `oneroof apply --yes` over ssh2 (the whole command)', 'cli'),
+      `  ratio to psql by hand: runner ${(median(t.runner!) / median(t.apply!)).toFixed(2)}, command ${(median(t.cli!) / median(t.apply!)).toFixed(2)}`,
       line('full rollback: psql -f sql/prod_rollback/99_rollback_full.sql', 'rollback'),
       `pre-release fingerprint (golden clone + approval): ${[...prints].join(', ')}`,
     ].join('\n'),

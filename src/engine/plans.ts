@@ -31,7 +31,7 @@ export const PROBES = {
   fingerprint: 'prod_verify/fingerprint.sql',
 } as const;
 
-export type ProbeName = keyof typeof PROBES | 'alive';
+export type ProbeName = keyof typeof PROBES | 'alive' | 'state_vector_exit';
 
 export const PROBE_PREFIX = 'ONEROOF PROBE';
 
@@ -52,7 +52,10 @@ const ALIVE_SQL = `SELECT concat_ws('|', a.pid, replace(coalesce(a.application_n
  ORDER BY a.backend_start;`;
 
 function probe(name: ProbeName): string {
-  const body = name === 'alive' ? aliveSql() : `\\ir ${PROBES[name]}`;
+  const body =
+    name === 'alive'
+      ? aliveSql()
+      : `\\ir ${PROBES[name === 'state_vector_exit' ? 'state_vector' : name]}`;
   return [
     '\\set QUIET on',
     '\\pset format unaligned',
@@ -88,6 +91,7 @@ export function preflightPlan(): Plan {
     ...locked(LOCKS.preflight),
     probe('state_vector'),
     '\\ir prod/00_preflight.sql',
+    probe('state_vector_exit'),
   ]);
 }
 
@@ -97,6 +101,7 @@ export function applyPlan(): Plan {
     ...locked(LOCKS.mutating),
     probe('state_vector'),
     '\\ir prod/99_run_all.sql',
+    probe('state_vector_exit'),
   ]);
 }
 
@@ -121,6 +126,7 @@ export function rollbackPlan(scope: 'full' | 'tier'): Plan {
     scope === 'full'
       ? '\\ir prod_rollback/99_rollback_full.sql'
       : '\\ir prod_rollback/per_tier_rollback.sql',
+    probe('state_vector_exit'),
   ]);
 }
 
@@ -134,7 +140,10 @@ export function statusPlan(): Plan {
   ]);
 }
 
-/** The state vector alone: the state at exit, in a session of its own after the main one. */
+/**
+ * The state vector alone: the state at exit when the main session stopped before its own last
+ * probe (an error under ON_ERROR_STOP), in a session of its own.
+ */
 export function statePlan(): Plan {
   return plan('state', [probe('state_vector')]);
 }

@@ -323,8 +323,11 @@ export async function runRelease(
     if (entry) session.record('state', { at: 'entry', vector: entry.text });
 
     // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
-    let exit: StateVector | undefined;
-    if (exitStep && run.outcome !== 'lost') {
+    // The main session's own last probe, under its lock; when an error stopped it before
+    // that, a read-only session of its own.
+    let exit = parseStateVector(probes.lines('state_vector_exit'));
+    if (exit) session.record('state', { at: 'exit', vector: exit.text });
+    else if (exitStep && run.outcome !== 'lost') {
       try {
         const probe = await session.run(exitStep);
         if (probe.outcome === 'ok') exit = parseStateVector(exitProbes.lines('state_vector'));

@@ -327,6 +327,24 @@ describe('one exit code per run (CLI.md)', () => {
     expect(transport.requests[0]!.env?.PGAPPNAME).toMatch(/^oneroof preflight /);
   });
 
+  it('takes the state at exit in the main session when it got that far: one session only', async () => {
+    const { result, transport } = await release(
+      'apply',
+      {
+        stdout:
+          STATE('1|0|210|0|0|0') +
+          'ONEROOF PROBE state_vector_exit BEGIN\n1|210|0|0|5|0\nONEROOF PROBE state_vector_exit END\n',
+        stderr:
+          notice('ONEROOF TIER 10 BEGIN structure') + notice('ONEROOF TIER 10 COMMIT structure'),
+        end: ok,
+      },
+      { apr: 'APR-2026-0142' },
+    );
+    expect(transport.requests).toHaveLength(1);
+    expect(result.state.exit?.text).toBe('1|210|0|0|5|0');
+    expect(result.state.unchanged).toBe(false);
+  });
+
   it('NO-GO: 3', async () => {
     const { result } = await release(
       'preflight',
