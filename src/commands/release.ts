@@ -206,8 +206,9 @@ async function run(
       ...(live
         ? {
             onTier: (step) => {
-              if (step.status === 'running') ui.progress(`tier ${step.tier} ${step.name} …`);
-              else ui.info(tierLine(step));
+              // A rewritten line on a terminal; in a log, one line per finished tier.
+              if (step.status !== 'running') ui.info(tierLine(step));
+              else if (ui.tty) ui.progress(`tier ${step.tier} ${step.name} …`);
             },
           }
         : {}),

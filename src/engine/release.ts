@@ -557,7 +557,7 @@ function describeRunFailure(command: ReleaseCommand, target: string, run: RunRes
     case 'not-run':
       return `${command} on ${target}: the script did not arrive whole or could not be staged; psql never started, nothing was run`;
     case 'psql-failed':
-      return `${command} on ${target}: psql could not start or lost its server (exit ${run.end.kind === 'exit' ? run.end.code : '?'})`;
+      return `${command} on ${target}: psql could not start or lost its server (exit ${run.end.kind === 'exit' ? run.end.code : '?'})${lastWords(run)}`;
     case 'incomplete':
       return `${command} on ${target}: psql stopped before the end of the script`;
     case 'ok':
@@ -565,6 +565,17 @@ function describeRunFailure(command: ReleaseCommand, target: string, run: RunRes
     case 'failed':
       return `${command} on ${target}: ended with ${JSON.stringify(run.end)}`;
   }
+}
+
+/** What the far side last said on stderr (docker's "No such container", psql's own error). */
+function lastWords(run: RunResult): string {
+  for (let i = run.events.length - 1; i >= 0; i--) {
+    const event = run.events[i]!;
+    if (event.stream !== 'stderr') continue;
+    const text = 'text' in event ? event.text : event.raw.join(' ');
+    if (text.trim() !== '') return `: ${text.trim().slice(0, 300)}`;
+  }
+  return '';
 }
 
 function where(event: Parameters<typeof describePosition>[0]): { at?: string } {
