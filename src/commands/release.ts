@@ -162,6 +162,30 @@ async function run(
   extra: Extra,
   fleet = false,
 ): Promise<void> {
+  try {
+    await runChecked(command, ctx, flags, extra, fleet);
+  } catch (error) {
+    // --json promises one document on stdout, also when the run could not start: a cron box
+    // parses it either way. The message still goes to stderr (main() prints it).
+    if (flags.json && error instanceof OneroofError)
+      ctx.ui.json({
+        command,
+        target: flags.target,
+        exitCode: error.exitCode,
+        outcome: 'error',
+        message: error.message,
+      });
+    throw error;
+  }
+}
+
+async function runChecked(
+  command: ReleaseCommand,
+  ctx: Context,
+  flags: CommonFlags,
+  extra: Extra,
+  fleet: boolean,
+): Promise<void> {
   const { io, ui, settings } = ctx;
   const inventory = await loadInventory(settings.inventory, io.cwd);
   const targets = selectTargets(inventory, flags.target);
