@@ -237,7 +237,20 @@ async function runChecked(
           }
         : {}),
     };
-    return runRelease(command, options);
+    // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
+    const interrupt = new AbortController();
+    const onInterrupt = (): void => {
+      ui.info(
+        'interrupted: asking the server to cancel the running statement (Ctrl-C again to leave at once)',
+      );
+      interrupt.abort();
+    };
+    process.once('SIGINT', onInterrupt);
+    try {
+      return await runRelease(command, { ...options, interrupt: interrupt.signal });
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
   };
 
   if (targets.length === 1) {

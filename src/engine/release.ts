@@ -75,6 +75,12 @@ export interface ReleaseOptions {
   /** A tier moved (running, ok, failed, skipped): live progress. */
   onTier?: (step: TierStep) => void;
   onEvent?: (event: PsqlEvent) => void;
+  /**
+   * The operator interrupted (Ctrl-C): the server is asked to cancel the session's running
+   * statement, as psql does on Ctrl-C. The open tier rolls back; earlier tiers stay committed.
+   * (Dropping the connection would not stop anything: the staged script runs on.)
+   */
+  interrupt?: AbortSignal;
 }
 
 export interface Confirmation {
@@ -153,6 +159,32 @@ const READ_ONLY: Record<ReleaseCommand, boolean> = {
 
 /** The packet's last word in a dry run, right before its ROLLBACK (sql/README.md). */
 export const DRY_RUN_ROLLBACK = 'ONEROOF DRY-RUN ROLLBACK';
+
+/**
+ * Cancels the run's session until it is gone (psql stops at the first cancelled statement,
+ * ON_ERROR_STOP), for at most 10 s. A single pg_cancel_backend could land between two
+ * statements, where it does nothing, and psql would go on: so it is repeated every 50 ms.
+ */
+const CANCEL_SQL = `SELECT set_config('oneroof.cancel_session', :'oneroof_session', false) AS oneroof_cancel \\gset
+DO $oneroof_cancel$
+DECLARE
+  v_name text := current_setting('oneroof.cancel_session');
+BEGIN
+  FOR i IN 1..200 LOOP
+    PERFORM pg_catalog.pg_stat_clear_snapshot();  -- else the loop sees its first snapshot forever
+    PERFORM pg_catalog.pg_cancel_backend(a.pid) FROM pg_catalog.pg_stat_activity a
+      WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid();
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                           WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid());
+    PERFORM pg_catalog.pg_sleep(0.05);
+  END LOOP;
+END
+$oneroof_cancel$;
+`;
+const CANCEL_STATEMENT_TIMEOUT = '-c statement_timeout=15s';
+
+/** For the sessions that only look (the state at exit) or cancel: never wait long. */
+const PROBE_STATEMENT_TIMEOUT = '-c statement_timeout=10s';
 
 /** --wait: whole seconds, 1 to 24 hours. */
 export const MAX_WAIT_SECONDS = 86_400;
@@ -260,11 +292,24 @@ export async function runRelease(
       : await prepareStep(options.target, {
           name: 'state-exit',
           source: { kind: 'plan', root: options.packet, ...statePlan() },
-          env: { PGAPPNAME: applicationName(`${command}-state`) },
+          // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
+          env: {
+            PGAPPNAME: applicationName(`${command}-state`),
+            PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
+          },
           readOnly: true,
           tee: false,
           onEvent: (event) => exitProbes.take(event),
         });
+
+  // Ctrl-C: cancel this run's own session, found by its application_name (a psql variable).
+  const cancelStep = await prepareStep(options.target, {
+    name: 'cancel',
+    source: { kind: 'text', label: '<oneroof cancel>', text: CANCEL_SQL },
+    variables: { oneroof_session: appName },
+    env: { PGAPPNAME: applicationName(`${command}-cancel`), PGOPTIONS: CANCEL_STATEMENT_TIMEOUT },
+    tee: false,
+  });
 
   // 2. The log, then the connection.
   const started = Date.now();
@@ -317,7 +362,21 @@ export async function runRelease(
     }
 
     // 4. The main session.
-    const run = await session.run(main);
+    let cancelled = false;
+    let cancelling: Promise<unknown> = Promise.resolve();
+    const cancel = (): void => {
+      cancelled = true;
+      session.record('interrupt', { applicationName: appName });
+      cancelling = session.run(cancelStep).catch((error: unknown) => {
+        session.record('interrupt-failed', { error: (error as Error).message });
+      });
+    };
+    if (options.interrupt?.aborted) cancel();
+    else options.interrupt?.addEventListener('abort', cancel, { once: true });
+    const run = await session
+      .run(main)
+      .finally(() => options.interrupt?.removeEventListener('abort', cancel));
+    await cancelling;
     tracker?.finish();
     const entry = parseStateVector(probes.lines('state_vector'));
     if (entry) session.record('state', { at: 'entry', vector: entry.text });
@@ -338,7 +397,7 @@ export async function runRelease(
     }
 
     // 6. Judge.
-    result = judge(command, run, summarize(run.events), {
+    result = judge(command, run, summarize(run.events), cancelled, {
       ...base,
       state: {
         ...(entry ? { entry } : {}),
@@ -406,6 +465,7 @@ function judge(
   command: ReleaseCommand,
   run: RunResult,
   summary: PsqlSummary,
+  cancelled: boolean,
   partial: Partial,
 ): ReleaseResult {
   const findings = {
@@ -445,6 +505,17 @@ function judge(
   });
   const target = partial.target;
 
+  if (cancelled && run.outcome !== 'ok') {
+    const committed = partial.tiers.filter((t) => t.status === 'ok').map((t) => t.tier);
+    const open = partial.tiers.find((t) => t.status === 'failed');
+    return done(
+      EXIT.runtime,
+      'interrupted',
+      `${command} on ${target} interrupted: the server cancelled the running statement${
+        open ? `; tier ${open.tier} ${open.name} was rolled back` : ''
+      }${committed.length ? `; committed before it: ${committed.join(', ')}` : ''}`,
+    );
+  }
   if (summary.locked !== undefined)
     return done(EXIT.locked, 'locked', `${target} is locked: ${summary.locked}; nothing was run`);
   if (run.outcome === 'sql-error') {
