@@ -98,7 +98,12 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
 
   for (const a of result.assertions)
     lines.push(`  ${a.text}${a.at ? `  ${dim(`(${a.at})`)}` : ''}`);
-  if (result.assertions.length === 0 && result.verdict !== 'NO-GO')
+  // The verdict line says it already for a NO-GO and a lock refusal.
+  if (
+    result.assertions.length === 0 &&
+    result.verdict !== 'NO-GO' &&
+    result.lockHolder === undefined
+  )
     for (const e of result.errors.slice(0, 3)) {
       lines.push(`  ERROR ${e.text}${e.at ? `  ${dim(`(${e.at})`)}` : ''}`);
       if (e.detail) lines.push(`    DETAIL: ${e.detail}`);

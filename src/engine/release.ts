@@ -532,7 +532,11 @@ function judge(
       !partial.tiers.some((t) => t.status === 'ok')
     ) {
       // The guard stopped the tier before any of it ran: it is still pending, not failed.
-      for (const t of partial.tiers) if (t.status === 'failed') t.status = 'pending';
+      for (const t of partial.tiers)
+        if (t.status === 'failed') {
+          t.status = 'pending';
+          delete t.durationMs;
+        }
       return done(
         EXIT.noGo,
         'refused',
@@ -616,8 +620,20 @@ function judge(
         skipped ? `nothing to roll back on ${target}` : `rolled back on ${target}`,
       );
     }
-    case 'status':
-      return done(EXIT.ok, 'status', `status of ${target}`);
+    case 'status': {
+      const ledger = partial.probes.ledger ?? [];
+      const applied = ledger.filter((r) => r.applied).length;
+      const alive = partial.probes.alive ?? [];
+      return done(
+        EXIT.ok,
+        'status',
+        `status of ${target}: ${applied} of ${ledger.length} tiers applied; ${
+          alive.length === 0
+            ? 'no run alive on the server'
+            : `${alive.length} session(s) still alive on the server`
+        }`,
+      );
+    }
   }
 }
 

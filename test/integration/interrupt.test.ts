@@ -3,14 +3,16 @@
  * asks the server to cancel its own session's running statement (found by application_name),
  * as psql does on Ctrl-C. The real bin over ssh2, interrupted while a blocker holds it up.
  */
-import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { holdSession } from '../helpers/held-session.js';
 import { PacketBench } from '../helpers/packet.js';
+import { startCli } from '../helpers/spawn-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const testbed = inject('testbed');
 const APR = 'APR-2026-0142';
+const ALIVE = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'oneroof apply %'";
 
 describe('an interrupted apply', () => {
   let bench: PacketBench;
@@ -26,97 +28,46 @@ describe('an interrupted apply', () => {
 
   it('cancels its own statement on the server, leaves no session and commits nothing', async () => {
     // Another session holds the table every probe and the preflight read: the run waits.
-    const holder = spawn('docker', [
-      'exec',
-      '-e',
-      'PGAPPNAME=oneroof-test-holder',
-      testbed.container,
-      'psql',
-      '-X',
-      '-U',
-      testbed.user,
-      '-d',
-      testbed.database,
-      '-c',
+    const holder = await holdSession(bench, 'oneroof-test-holder', [
       'BEGIN',
-      '-c',
       'LOCK TABLE public.directus_collections IN ACCESS EXCLUSIVE MODE',
-      '-c',
-      'SELECT pg_sleep(60)',
     ]);
-    const release = () =>
-      bench.query(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'oneroof-test-holder'",
-      );
     const logDir = await tempDir();
+    const cli = startCli([
+      '--inventory',
+      testbed.inventory,
+      '--log-dir',
+      logDir,
+      'apply',
+      '--target',
+      testbed.ssh.alias,
+      '--apr',
+      APR,
+      '--yes',
+    ]);
     try {
-      let held = '0';
-      for (let i = 0; i < 100 && held === '0'; i++) {
-        held = await bench.query(
-          "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'oneroof-test-holder' AND state = 'active'",
-        );
-        if (held === '0') await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(held).toBe('1');
-      const child = spawn(
-        process.execPath,
-        [
-          BIN,
-          '--inventory',
-          testbed.inventory,
-          '--log-dir',
-          logDir,
-          'apply',
-          '--target',
-          testbed.ssh.alias,
-          '--apr',
-          APR,
-          '--yes',
-        ],
-        { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       // Interrupt once the run's session is waiting on the server.
-      let waiting = '';
-      for (let i = 0; i < 100 && waiting === ''; i++) {
-        waiting = await bench.query(
-          "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'oneroof apply %' AND wait_event_type = 'Lock'",
-        );
-        if (waiting === '') await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(waiting, 'the apply session never waited on the lock').toMatch(/^\d+$/);
-      child.kill('SIGINT');
+      const waiting =
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'oneroof apply %' AND wait_event_type = 'Lock'";
+      for (let i = 0; i < 100 && (await bench.query(waiting)) === '0'; i++) await sleep(100);
+      expect(await bench.query(waiting), 'the apply session never waited on the lock').toBe('1');
+      cli.child.kill('SIGINT');
       // The blocker stays until the run's session is gone: the cancel, not the blocker, ends it.
-      let alive = '';
-      for (let i = 0; i < 200 && alive !== '0'; i++) {
-        alive = await bench.query(
-          "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'oneroof apply %'",
-        );
-        if (alive !== '0') await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(alive, 'the run was not cancelled').toBe('0');
-      await release();
-      const code = await exited;
+      for (let i = 0; i < 200 && (await bench.query(ALIVE)) !== '0'; i++) await sleep(100);
+      expect(await bench.query(ALIVE), 'the run was not cancelled').toBe('0');
+      await holder.release();
+      const { code, stdout, stderr } = await cli.done;
       expect(code, stderr).toBe(1);
       expect(stderr).toContain('asking the server to cancel the running statement');
       expect(stdout).toContain(`apply on ${testbed.ssh.alias} interrupted`);
       expect(stdout).toContain('canceling statement due to user request');
       expect(
-        await bench.query(
-          "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'oneroof apply %'",
-        ),
-      ).toBe('0');
-      expect(
         await bench.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'governance'"),
         stdout + stderr,
       ).toBe('0');
     } finally {
-      await release();
-      holder.kill();
+      cli.child.kill('SIGKILL');
+      await holder.release();
     }
   });
 });
