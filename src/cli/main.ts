@@ -10,6 +10,7 @@ import { Ui, processIo, type Io } from './io.js';
 import { PACKAGE_ROOT, resolveSettings, type Settings } from './options.js';
 import { registerTargets } from '../commands/targets.js';
 import { registerReplica } from '../commands/replica.js';
+import { registerReplay } from '../commands/replay.js';
 import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
 
@@ -69,6 +70,7 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   };
   registerTargets(program, context);
   registerReplica(program, context);
+  registerReplay(program, context);
   registerRelease(program, context);
   registerManifest(program, context);
   return program;

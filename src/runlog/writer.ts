@@ -1,19 +1,28 @@
 /**
  * A run's log: two files opened before anything connects.
  *   <kind>_<UTC stamp>.log    psql's combined output, byte for byte as `2>&1 | tee` has it
- *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines, timestamped):
+ *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines, timestamped), hash-
+ *                                      chained (src/audit/chain.ts, format oneroof-runlog/1):
  *                                      what ran where, every parsed event, and for every output
- *                                      chunk its stream, offset and length — so the timing and
- *                                      the stdout/stderr split can be reconstructed from the .log.
- * Both are written synchronously as data arrives, so a crash leaves a valid prefix. Opening
- * fails (and the run stops before any mutation) when the directory is not writable.
+ *                                      chunk its stream, offset, length and sha256 — so the
+ *                                      timing and the stdout/stderr split can be reconstructed
+ *                                      from the .log, and any change to it is found and located.
+ * Every record carries `seq` (its line number − 1), `t` (seconds since the log was opened, from
+ * a monotonic clock) and `chain`. Everything a caller logs goes through the chain, including
+ * lines written with `log.logger` directly. Both files are written synchronously as data
+ * arrives, one write per record, so a crash leaves a valid prefix; after a write error nothing
+ * more is written (a clean prefix, never a gap). `close()` returns the seal — the final chain
+ * head, the record count and the .log's length — which src/audit/ signs and anchors.
+ * Opening fails (and the run stops before any mutation) when the directory is not writable.
  * Secrets never reach here: records are built from chosen fields only, and `redact` removes
  * the usual secret-named fields as a second line of defence.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { GENESIS, RUNLOG_FORMAT, sealLine } from '../audit/chain.js';
 import { OneroofError } from '../errors.js';
 
 export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'run';
@@ -31,6 +40,25 @@ export interface RunLogOptions {
 export interface RunLogPaths {
   output: string;
   records: string;
+}
+
+/** What close() returns: everything needed to sign the log and anchor it outside itself. */
+export interface RunLogSeal {
+  /** The random id of this run (the start record's `run`). */
+  run: string;
+  /** The file name without extension: `rollout_20261125T113005Z`. */
+  name: string;
+  target: string;
+  startedAt: string;
+  paths: RunLogPaths;
+  /** How many records (lines) the records file holds, the end record included. */
+  records: number;
+  /** Hex chain digest of the last record: it commits to every record and every output byte. */
+  head: string;
+  /** The .log's length (its bytes are committed chunk by chunk, each output record's sha256). */
+  log: { bytes: number };
+  /** Set when a write failed: the files hold a valid prefix only. */
+  failure?: string;
 }
 
 /**
@@ -58,15 +86,29 @@ export class RunLog {
   readonly paths: RunLogPaths;
   readonly logger: Logger;
   private readonly outputFd: number;
-  private readonly recordsFd: number;
+  private readonly records: ChainedRecords;
+  private readonly run: string = randomUUID();
+  private readonly startedAt: string;
+  private readonly target: string;
   private offset = 0;
   private closed = false;
+  private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
 
-  private constructor(paths: RunLogPaths, outputFd: number, recordsFd: number, now: () => Date) {
+  private constructor(
+    paths: RunLogPaths,
+    outputFd: number,
+    recordsFd: number,
+    now: () => Date,
+    target: string,
+  ) {
     this.paths = paths;
     this.outputFd = outputFd;
-    this.recordsFd = recordsFd;
+    this.target = target;
+    this.startedAt = now().toISOString();
+    this.records = new ChainedRecords(recordsFd, (error) => {
+      this.writeError ??= error;
+    });
     this.logger = pino(
       {
         base: null,
@@ -75,7 +117,7 @@ export class RunLog {
         timestamp: () => `,"time":"${now().toISOString()}"`,
         formatters: { level: (label) => ({ level: label }) },
       },
-      pino.destination({ dest: recordsFd, sync: true }),
+      this.records,
     );
   }
 
@@ -114,10 +156,12 @@ export class RunLog {
         closeSync(outputFd);
         throw notWritable(paths.records, error);
       }
-      const log = new RunLog(paths, outputFd, recordsFd, now);
+      const log = new RunLog(paths, outputFd, recordsFd, now, options.target);
       log.logger.info(
         {
           record: 'start',
+          format: RUNLOG_FORMAT,
+          run: log.run,
           kind: options.kind,
           target: options.target,
           by: whoAmI(),
@@ -127,23 +171,34 @@ export class RunLog {
         },
         `${options.kind} on ${options.target}`,
       );
+      if (log.writeError) {
+        closeSync(outputFd);
+        closeSync(recordsFd);
+        throw notWritable(paths.records, log.writeError);
+      }
       return log;
     }
     throw new OneroofError('runtime', `could not find a free log name in ${dir}`);
   }
 
-  /** One chunk of psql's output, appended to the .log and indexed in the records. */
+  /** One chunk of psql's output, appended to the .log and indexed (and digested) in the records. */
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    if (this.closed || chunk.length === 0) return;
+    if (this.closed || chunk.length === 0 || this.writeError) return;
     try {
       writeAll(this.outputFd, chunk);
     } catch (error) {
       // The far side is already running; keep reading so psql is not killed by a broken pipe,
-      // and report the failure at the end.
+      // and report the failure at the end. Nothing more is written: the files stay a prefix.
       this.writeError ??= error as Error;
       return;
     }
-    this.logger.info({ record: 'output', stream, offset: this.offset, length: chunk.length });
+    this.logger.info({
+      record: 'output',
+      stream,
+      offset: this.offset,
+      length: chunk.length,
+      sha256: createHash('sha256').update(chunk).digest('hex'),
+    });
     this.offset += chunk.length;
   }
 
@@ -162,17 +217,81 @@ export class RunLog {
     return this.offset;
   }
 
-  close(fields: Record<string, unknown> = {}): void {
-    if (this.closed) return;
-    this.logger.info({ record: 'end', bytes: this.offset, ...fields });
+  /** Hex chain digest of the last record written so far. */
+  get head(): string {
+    return this.records.head.toString('hex');
+  }
+
+  /** Records written so far. */
+  get recordCount(): number {
+    return this.records.count;
+  }
+
+  /**
+   * Writes the end record (with the .log's length), flushes and closes both files, and returns
+   * the seal. Idempotent: a second call returns the same seal.
+   */
+  close(fields: Record<string, unknown> = {}): RunLogSeal {
+    if (this.sealed) return this.sealed;
+    const log = { bytes: this.offset };
+    this.logger.info({ record: 'end', bytes: this.offset, log, ...fields });
     this.closed = true;
-    for (const fd of [this.outputFd, this.recordsFd]) {
+    for (const fd of [this.outputFd, this.records.fd]) {
       try {
         fsyncSync(fd);
+      } catch (error) {
+        this.writeError ??= error as Error;
       } finally {
         closeSync(fd);
       }
     }
+    this.sealed = {
+      run: this.run,
+      name: basename(this.paths.records, '.jsonl'),
+      target: this.target,
+      startedAt: this.startedAt,
+      paths: this.paths,
+      records: this.records.count,
+      head: this.head,
+      log,
+      ...(this.writeError ? { failure: this.writeError.message } : {}),
+    };
+    return this.sealed;
+  }
+}
+
+/**
+ * pino's destination: each line pino serialises becomes one chained record, written with one
+ * synchronous append. `{"level":…}` + LF → `{"seq":N,"t":S,"level":…,"chain":"…"}` + LF.
+ */
+class ChainedRecords {
+  head: Buffer = GENESIS;
+  count = 0;
+  private readonly opened = process.hrtime.bigint();
+  private failed = false;
+
+  constructor(
+    readonly fd: number,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  write(line: string): void {
+    if (this.failed) return;
+    const end = line.endsWith('}\n') ? line.length - 2 : line.lastIndexOf('}');
+    const inner = line.slice(1, end);
+    const t = Number(process.hrtime.bigint() - this.opened) / 1e9;
+    const body = `{"seq":${this.count},"t":${t.toFixed(6)}${inner === '' ? '' : ','}${inner}`;
+    const sealed = sealLine(this.head, body);
+    try {
+      writeAll(this.fd, sealed.line);
+    } catch (error) {
+      // A torn write may leave a partial last line: replay reads it as the end of a prefix.
+      this.failed = true;
+      this.onError(error as Error);
+      return;
+    }
+    this.head = sealed.head;
+    this.count++;
   }
 }
 

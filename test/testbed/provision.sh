@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings up what the tests and the local replica need on a machine of this kind (TESTBED.md):
 # Debian's docker.io (engine), openssh-server (sshd), openssh-client (ssh -G), debootstrap
-# (the replica image when no registry is reachable), and a running Docker engine.
+# (the replica image when no registry is reachable), chromium (the replay page is checked in a
+# real headless browser: test/integration/replay-html.test.ts), and a running Docker engine.
 # Idempotent and quick when everything is already there. Starts nothing else.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

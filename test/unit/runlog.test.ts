@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readLines } from '../../src/audit/files.js';
+import { verifyChain } from '../../src/audit/verify.js';
 import { OneroofError } from '../../src/errors.js';
 import { RunLog, runLogBase } from '../../src/runlog/writer.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -32,9 +35,60 @@ describe('run log', () => {
     expect(readFileSync(log.paths.output)).toEqual(Buffer.concat([a, b]));
     const rs = records(log.paths.records);
     expect(rs.map((r) => r.record)).toEqual(['start', 'output', 'output', 'connected', 'end']);
-    expect(rs[1]).toMatchObject({ stream: 'stdout', offset: 0, length: 6, time: AT.toISOString() });
+    expect(rs[1]).toMatchObject({
+      stream: 'stdout',
+      offset: 0,
+      length: 6,
+      time: AT.toISOString(),
+      sha256: createHash('sha256').update(a).digest('hex'),
+    });
     expect(rs[2]).toMatchObject({ stream: 'stderr', offset: 6, length: 5 });
-    expect(rs[4]).toMatchObject({ record: 'end', bytes: 11, outcome: 'ok' });
+    expect(rs[4]).toMatchObject({ record: 'end', bytes: 11, log: { bytes: 11 }, outcome: 'ok' });
+  });
+
+  it('chains every record: seq, a monotonic t, and the chain digest; close() returns the seal', async () => {
+    const dir = await tempDir('oneroof-log-');
+    const log = RunLog.open({ dir, kind: 'rollout', target: 'replica', now: () => AT });
+    log.record('connected', { peer: { host: 'h' } });
+    log.logger.info({ record: 'direct' }, 'written through the logger itself');
+    log.output('stdout', Buffer.from('x\n'));
+    const head = log.head;
+    const seal = log.close({ outcome: 'ok' });
+    expect(log.close()).toBe(seal);
+    const rs = records(log.paths.records);
+    expect(rs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(rs[0]).toMatchObject({ record: 'start', format: 'oneroof-runlog/1', run: seal.run });
+    const ts = rs.map((r) => r.t as number);
+    expect([...ts].sort((x, y) => x - y)).toEqual(ts);
+    expect(rs[3]!.chain).toBe(head);
+    expect(seal).toMatchObject({
+      name: 'rollout_20261125T113005Z',
+      target: 'replica',
+      records: 5,
+      head: rs[4]!.chain,
+      log: { bytes: 2 },
+      paths: log.paths,
+    });
+    expect(seal.run).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a crash leaves a valid prefix: what is on disk mid-run verifies, without an end record', async () => {
+    const dir = await tempDir('oneroof-log-');
+    const log = RunLog.open({ dir, kind: 'rollout', target: 'replica' });
+    log.output('stdout', Buffer.from('BEGIN\n'));
+    log.record('event', { event: { kind: 'tag' } });
+    const chain = verifyChain(readLines(log.paths.records));
+    let step = chain.next();
+    let n = 0;
+    while (step.done !== true) {
+      n++;
+      step = chain.next();
+    }
+    expect(n).toBe(3);
+    expect(step.value).toMatchObject({ records: 3, head: log.head });
+    expect(step.value.problem).toBeUndefined();
+    expect(step.value.endLine).toBeUndefined();
+    log.close();
   });
 
   it('never overwrites: a second run in the same second gets its own files', async () => {

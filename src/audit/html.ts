@@ -1,0 +1,319 @@
+/**
+ * `replay --html FILE`: one self-contained page for an auditor — no script, no network (a
+ * Content-Security-Policy says so to the browser), inline CSS and an inline SVG timeline — that
+ * opens offline years later: the integrity verdict, the run, the gate, a timeline of the tiers,
+ * findings mapped to file:line, the state before and after, and psql's output (stderr in its own
+ * colour). Written as a stream: the output is copied from the .log chunk by chunk; above
+ * MAX_HTML_OUTPUT bytes the page keeps its head and tail and says which bytes it left out.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { OneroofError } from '../errors.js';
+import { StreamText, type OutputChunk } from './chunks.js';
+import { describeProblem } from './replay.js';
+import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
+import { seconds } from './text.js';
+
+export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
+
+const CSS = `
+:root{--ok:#1a7f37;--bad:#cf222e;--warn:#bf8700;--mute:#6e7781;--bg:#f6f8fa}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#1f2328}
+h1{font-size:20px;margin:8px 0 2px}h2{font-size:16px;margin:22px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+.sub{color:var(--mute);margin:0}
+.verdict{border-radius:6px;padding:10px 14px;margin-top:14px;border:2px solid}
+.verdict h2{border:0;margin:0 0 4px;padding:0}
+.verdict-verified{border-color:var(--ok);background:#dafbe1}.verdict-signed{border-color:var(--warn);background:#fff8c5}
+.verdict-unsigned{border-color:var(--warn);background:#fff8c5}.verdict-tampered{border-color:var(--bad);background:#ffebe9}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid #eaeef2}
+th{width:170px;color:var(--mute);font-weight:500}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;word-break:break-all}
+.o-committed,.o-ok,.o-GO,.o-PASS{color:var(--ok);font-weight:600}.o-failed,.o-NO-GO,.o-FAIL,.o-tampered{color:var(--bad);font-weight:600}
+.o-interrupted,.o-pending,.o-skipped,.o-INFO{color:var(--warn);font-weight:600}
+pre{background:var(--bg);border:1px solid #d0d7de;border-radius:6px;padding:10px;overflow:auto;white-space:pre-wrap;word-break:break-word;font:12.5px/1.4 ui-monospace,Menlo,monospace}
+pre .e{color:#953800}.omitted{display:block;color:var(--mute);font-style:italic;margin:6px 0}
+svg text{font:12px system-ui,sans-serif}.note{color:var(--mute)}
+`;
+
+export interface HtmlOptions {
+  file: string;
+  report: ReplayReport;
+  chunks: Iterable<OutputChunk>;
+  limit?: number;
+}
+
+export function writeHtml(options: HtmlOptions): void {
+  let fd: number;
+  try {
+    fd = openSync(options.file, 'w', 0o644);
+  } catch (error) {
+    throw new OneroofError('runtime', `cannot write ${options.file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    const write = (text: string) => writeSync(fd, text);
+    for (const part of page(options.report)) write(part);
+    if (options.report.integrity.verdict !== 'tampered')
+      writeOutput(options.report, options.chunks, write, options.limit ?? MAX_HTML_OUTPUT);
+    write('</main></body></html>\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const e = escapeHtml;
+
+function* page(report: ReplayReport): Generator<string> {
+  const { run, integrity } = report;
+  const title = `${run.command ?? run.kind ?? 'psql'} on ${run.target ?? 'an unnamed target'}${run.startedAt ? `, ${run.startedAt}` : ''}`;
+  yield `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n`;
+  yield `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">\n`;
+  yield `<meta name="viewport" content="width=device-width,initial-scale=1">\n`;
+  yield `<title>oneroof replay: ${e(title)}</title><style>${CSS}</style></head><body><main>\n`;
+  yield `<h1 id="title">${e(title)}</h1>\n`;
+  yield `<p class="sub">${e(basename(report.source.log))} · replayed by oneroof at ${e(report.replay.generatedAt)}</p>\n`;
+  yield* integritySection(report);
+  if (integrity.verdict === 'tampered') return;
+  yield* runSection(report);
+  yield* outcomeSection(report);
+  yield* gateSection(report);
+  yield* timelineSection(report);
+  yield* findingsSection(report);
+  if (report.notes.length)
+    yield `<h2>Notes</h2><ul id="notes">${report.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>\n`;
+}
+
+function* integritySection(report: ReplayReport): Generator<string> {
+  const i = report.integrity;
+  const label = i.verdict.toUpperCase();
+  yield `<section id="integrity" class="verdict verdict-${i.verdict}" data-verdict="${i.verdict}">`;
+  yield `<h2>Integrity: <span id="verdict">${label}</span></h2><p id="integrity-summary">${e(i.summary)}</p><table>`;
+  if (i.firstBad) yield row('first bad record', e(describeProblem(i.firstBad)), 'first-bad');
+  yield row(
+    'chain',
+    i.chain === 'none'
+      ? 'none (a hand-made log)'
+      : `${i.chain}, ${i.records ?? '?'} records${i.head ? `, head <code>${i.head}</code>` : ''}`,
+  );
+  yield row(
+    '.log',
+    `${i.log.bytes} bytes${i.log.sha256 ? `, sha256 <code>${i.log.sha256}</code>` : ''}`,
+  );
+  const s = i.signature;
+  yield row(
+    'signature',
+    `${e(s.status)}${s.principal ? ` — signed by <b>${e(s.principal)}</b>` : ''}${s.key ? ` (<code>${e(s.key)}</code>)` : ''}${s.allowedSigners ? `, checked against ${e(s.allowedSigners)}` : s.status === 'valid' ? ', signer not checked (no allowed-signers file)' : ''}${s.detail ? ` — ${e(s.detail)}` : ''}`,
+    'signature',
+  );
+  yield row(
+    'on-target anchor',
+    `${e(i.anchor.status)}${i.anchor.target ? ` on ${e(i.anchor.target)}` : ''}${i.anchor.file ? ` (${e(i.anchor.file)})` : ''}${i.anchor.detail ? ` — ${e(i.anchor.detail)}` : ''}`,
+  );
+  yield `</table></section>\n`;
+}
+
+function* runSection(report: ReplayReport): Generator<string> {
+  const { run } = report;
+  yield `<h2>Run</h2><table id="run">`;
+  yield row('command', e(run.command ?? run.kind ?? 'psql (hand-made log)'));
+  yield row('target', e(run.target ?? 'not recorded'), 'target');
+  if (run.by) yield row('who', e(`${run.by.user}@${run.by.host}`), 'who');
+  if (run.startedAt)
+    yield row(
+      'when',
+      e(
+        `${run.startedAt}${run.endedAt ? ` → ${run.endedAt}` : ''}${run.durationMs !== null ? ` (${seconds(run.durationMs)})` : ''}`,
+      ),
+    );
+  if (run.argv.length) yield row('command line', `<code>${e(run.argv.join(' '))}</code>`);
+  if (run.peer)
+    yield row(
+      'peer',
+      e(
+        `${run.peer.transport} ${run.peer.user ? `${run.peer.user}@` : ''}${run.peer.host}${run.peer.port ? `:${run.peer.port}` : ''}`,
+      ) +
+        (run.peer.hostKeyFingerprint
+          ? `, host key <code>${e(run.peer.hostKeyFingerprint)}</code>`
+          : '') +
+        (run.peer.jumps?.length
+          ? e(
+              ` via ${run.peer.jumps.map((j) => `${j.host}:${j.port} ${j.hostKeyFingerprint}`).join(' → ')}`,
+            )
+          : ''),
+    );
+  if (run.commandLine) yield row('remote command', `<code>${e(run.commandLine)}</code>`);
+  yield row('APR code', e(run.apr ?? 'none'), 'apr');
+  if (run.dryRun !== null) yield row('dry run', run.dryRun ? 'yes' : 'no');
+  if (run.manifest) yield row('packet manifest', `<code>${e(run.manifest)}</code>`);
+  if (run.stream)
+    yield row(
+      'stream',
+      `${e(run.stream.source)}, ${run.stream.length} bytes, sha256 <code>${e(run.stream.sha256)}</code>`,
+    );
+  if (report.lock)
+    yield row(
+      'lock',
+      report.lock.acquired
+        ? 'acquired'
+        : e(`refused${report.lock.holder ? `: ${report.lock.holder}` : ''}`),
+    );
+  yield row('state before', vector(report.state.entry), 'state-entry');
+  yield row('state after', vector(report.state.exit), 'state-exit');
+  if (report.steps.length > 1)
+    yield row(
+      'steps',
+      report.steps
+        .map((s) =>
+          e(
+            `${s.step}: ${s.source ?? '?'} → ${s.outcome ?? 'no end'}${s.durationMs !== undefined ? ` (${seconds(s.durationMs)})` : ''}`,
+          ),
+        )
+        .join('<br>'),
+    );
+  yield `</table>\n`;
+}
+
+function* outcomeSection(report: ReplayReport): Generator<string> {
+  const o = report.outcome;
+  yield `<h2>Outcome</h2><p id="outcome" data-outcome="${e(o.outcome)}"><span class="o-${e(o.outcome)}">${e(o.outcome)}</span>`;
+  yield `${o.exitCode !== null ? ` (exit ${o.exitCode}${o.derived ? ', implied' : ''})` : ''}: ${e(o.summary)}</p>\n`;
+}
+
+function* gateSection(report: ReplayReport): Generator<string> {
+  const g = report.gate;
+  yield `<h2>Gate</h2><p id="gate" data-gate="${e(g.verdict ?? 'none')}"><span class="o-${e(g.verdict ?? 'none')}">${e(g.verdict ?? 'no verdict')}</span>${g.noGo.length ? `: ${e(g.noGo.join(', '))}` : ''}</p>\n`;
+  if (g.checks.length === 0) return;
+  yield `<table id="checks"><tr><th>check</th><th>result</th><th>observed</th><th>expected</th><th>at</th></tr>`;
+  for (const c of g.checks)
+    yield `<tr><td><code>${e(c.check)}</code></td><td class="o-${e(c.status)}">${e(c.status)}</td><td>${e(c.observed)}</td><td>${e(c.expected ?? '')}</td><td class="mono">${e(c.at ?? '')}</td></tr>`;
+  yield `</table>\n`;
+}
+
+const COLOURS: Record<string, string> = {
+  committed: '#2da44e',
+  skipped: '#8c959f',
+  failed: '#cf222e',
+  interrupted: '#d4a72c',
+  pending: '#ffffff',
+};
+
+function* timelineSection(report: ReplayReport): Generator<string> {
+  const rows: { label: string; tier: TierReport; kind: string }[] = [
+    ...report.tiers.map((t) => ({ label: `tier ${t.tier} ${t.name}`, tier: t, kind: 'tier' })),
+    ...report.rollbacks.map((t) => ({
+      label: `rollback ${t.tier} ${t.name}`,
+      tier: t,
+      kind: 'rollback',
+    })),
+  ];
+  yield `<h2>Tiers</h2>\n`;
+  if (rows.length === 0) {
+    yield `<p id="tiers-none" class="note">No tier began.</p>\n`;
+    return;
+  }
+  const timed = rows.some((r) => r.tier.start !== undefined);
+  const starts = rows.map((r) => r.tier.start).filter((t): t is number => t !== undefined);
+  const ends = rows
+    .map((r) => r.tier.end ?? r.tier.start)
+    .filter((t): t is number => t !== undefined);
+  const t0 = timed ? Math.min(...starts) : 0;
+  const t1 = timed ? Math.max(...ends, t0 + 0.001) : rows.length;
+  const width = 1000;
+  const left = 230;
+  const barWidth = width - left - 160;
+  const rowHeight = 26;
+  const height = rows.length * rowHeight + 30;
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * barWidth;
+  yield `<svg id="timeline" role="img" viewBox="0 0 ${width} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg">`;
+  yield `<title>Timeline of the tiers${timed ? '' : ' (order only: a hand-made log has no timing)'}</title>`;
+  for (const [i, r] of rows.entries()) {
+    const y = i * rowHeight + 4;
+    const t = r.tier;
+    let bx: number;
+    let bw: number;
+    if (timed && t.start !== undefined) {
+      bx = x(t.start);
+      bw = Math.max(3, x(t.end ?? t.start) - bx);
+    } else {
+      bx = left + (i / rows.length) * barWidth;
+      bw = Math.max(3, barWidth / rows.length - 4);
+    }
+    const duration = t.durationMs !== undefined ? seconds(t.durationMs) : '';
+    yield `<g class="bar" data-${r.kind}="${e(String(t.tier))}" data-outcome="${t.outcome}">`;
+    yield `<text x="4" y="${y + 16}">${e(r.label)}</text>`;
+    yield `<rect x="${bx.toFixed(1)}" y="${y + 3}" width="${bw.toFixed(1)}" height="18" rx="3" fill="${COLOURS[t.outcome] ?? '#000'}" stroke="#57606a"><title>${e(`${r.label}: ${t.outcome}${duration ? `, ${duration}` : ''}${t.at ? ` (${t.at})` : ''}`)}</title></rect>`;
+    yield `<text x="${(bx + bw + 6).toFixed(1)}" y="${y + 16}">${e(`${t.outcome}${duration ? ` ${duration}` : ''}`)}</text></g>`;
+  }
+  const axisY = rows.length * rowHeight + 22;
+  yield timed
+    ? `<text x="${left}" y="${axisY}" fill="#6e7781">${e(`t = ${t0.toFixed(2)} s`)}</text><text x="${left + barWidth}" y="${axisY}" text-anchor="end" fill="#6e7781">${e(`${t1.toFixed(2)} s after the log opened`)}</text>`
+    : `<text x="${left}" y="${axisY}" fill="#6e7781">order only: a hand-made log has no timing</text>`;
+  yield `</svg>\n<table id="tiers"><tr><th>tier</th><th>name</th><th>outcome</th><th>duration</th><th>at</th></tr>`;
+  for (const r of rows)
+    yield `<tr data-${r.kind}="${e(String(r.tier.tier))}"><td>${e(`${r.kind === 'rollback' ? 'rollback ' : ''}${r.tier.tier}`)}</td><td>${e(r.tier.name)}</td><td class="o-${r.tier.outcome}">${r.tier.outcome}</td><td>${r.tier.durationMs !== undefined ? e(seconds(r.tier.durationMs)) : ''}</td><td class="mono">${e(r.tier.at ?? '')}</td></tr>`;
+  yield `</table>\n`;
+}
+
+function* findingsSection(report: ReplayReport): Generator<string> {
+  const list = (id: string, title: string, findings: Finding[], total: number) =>
+    findings.length === 0
+      ? ''
+      : `<h2>${title}</h2><table id="${id}">${findings
+          .map(
+            (f) =>
+              `<tr><td class="o-failed">${e(f.text.split('\n')[0] ?? '')}${f.detail ? `<br><span class="note">DETAIL: ${e(f.detail)}</span>` : ''}</td><td class="mono">${e(f.at ?? '')}</td></tr>`,
+          )
+          .join(
+            '',
+          )}</table>${total > findings.length ? `<p class="note">${total - findings.length} more not shown.</p>` : ''}\n`;
+  yield list('assertions', 'Assertions', report.assertions, report.counts.assertions);
+  yield list('errors', 'Errors', report.errors, report.counts.errors);
+}
+
+function writeOutput(
+  report: ReplayReport,
+  chunks: Iterable<OutputChunk>,
+  write: (text: string) => void,
+  limit: number,
+): void {
+  const total = report.output.bytes;
+  const headEnd = total > limit ? Math.floor(limit / 2) : total;
+  const tailStart = total > limit ? total - Math.floor(limit / 2) : total;
+  write(
+    `<h2>Output</h2><p class="note">psql's output, byte for byte from the .log (${total} bytes)${report.source.records ? '; stderr in brown' : ''}.</p><pre id="output">`,
+  );
+  const text = new StreamText();
+  let omitted = false;
+  const emit = (chunk: OutputChunk, bytes: Buffer) => {
+    const piece = text.decode({ ...chunk, bytes });
+    if (piece !== '')
+      write(chunk.stream === 'stderr' ? `<span class="e">${e(piece)}</span>` : e(piece));
+  };
+  for (const chunk of chunks) {
+    const from = chunk.offset;
+    const to = from + chunk.bytes.length;
+    if (from < headEnd) emit(chunk, chunk.bytes.subarray(0, Math.min(to, headEnd) - from));
+    if (to > headEnd && !omitted && tailStart > headEnd) {
+      write(
+        `<span class="omitted">… ${tailStart - headEnd} bytes (${headEnd}–${tailStart} of the .log) not shown here; they were verified with the rest: see the .log …</span>`,
+      );
+      omitted = true;
+    }
+    if (to > tailStart) emit(chunk, chunk.bytes.subarray(Math.max(from, tailStart) - from));
+  }
+  write(e(text.end()));
+  write(`</pre>\n`);
+}
+
+function row(label: string, html: string, id?: string): string {
+  return `<tr${id ? ` id="${id}"` : ''}><th>${e(label)}</th><td>${html}</td></tr>`;
+}
+
+function vector(v: StateVector | null): string {
+  if (v === null) return 'not recorded';
+  return `<code>${e(v.raw)}</code> <span class="note">ospa|ownership|gap|conflict|gov_emit|idle</span>`;
+}

@@ -1,0 +1,172 @@
+/**
+ * What `oneroof replay` reconstructs: one document, the same for the human text, `--json` and
+ * the `--html` page. Times are ISO strings (the runner's clock); `t` values are seconds since
+ * the log was opened (a monotonic clock), absent for a hand-made log, which has no timing.
+ */
+import type { Problem } from './verify.js';
+import type { ExecEndInfo, PeerInfo } from './records.js';
+
+export type IntegrityVerdict =
+  /** Chain intact, signature valid and its signer in the allowed-signers file. */
+  | 'verified'
+  /** Chain intact, signature valid, but no allowed-signers file to say whose key it is. */
+  | 'signed'
+  /** Chain intact (or no chain: a hand-made log) and no signature: nothing proves it untouched. */
+  | 'unsigned'
+  /** Something was changed: see firstBad. Exit 5. */
+  | 'tampered';
+
+export interface SignatureCheck {
+  status: 'valid' | 'missing' | 'invalid' | 'not-allowed' | 'error';
+  file: string | null;
+  /** The principal the allowed-signers file names for the key. */
+  principal?: string;
+  /** `ED25519 SHA256:…` of the signing key. */
+  key?: string;
+  allowedSigners: string | null;
+  detail?: string;
+}
+
+export interface AnchorCheck {
+  status: 'not-checked' | 'matches' | 'differs' | 'missing';
+  target?: string;
+  file?: string;
+  line?: string;
+  detail?: string;
+}
+
+export interface Integrity {
+  verdict: IntegrityVerdict;
+  /** One sentence for a human. */
+  summary: string;
+  chain: 'intact' | 'broken' | 'none';
+  records: number | null;
+  head: string | null;
+  /** The records end with an end record (false: the runner stopped, or they were cut). */
+  complete: boolean | null;
+  log: { bytes: number; sha256: string | null; unindexed: number };
+  signature: SignatureCheck;
+  anchor: AnchorCheck;
+  firstBad: Problem | null;
+}
+
+export interface Finding {
+  kind: 'assertion' | 'error' | 'refused' | 'locked';
+  text: string;
+  scope?: string;
+  check?: string;
+  expected?: string;
+  got?: string;
+  severity?: string;
+  detail?: string;
+  hint?: string;
+  /** `file:line` in the packet (or psql's own location in a hand-made log). */
+  at?: string;
+  step?: string;
+  time?: string;
+}
+
+export type TierOutcome = 'committed' | 'skipped' | 'failed' | 'interrupted' | 'pending';
+
+export interface TierReport {
+  tier: number | 'full';
+  name: string;
+  outcome: TierOutcome;
+  at?: string;
+  note?: string;
+  /** Seconds since the log opened. */
+  start?: number;
+  end?: number;
+  durationMs?: number;
+}
+
+export interface StateVector {
+  raw: string;
+  ospa?: number;
+  ownership?: number;
+  gap?: number;
+  conflict?: number;
+  govEmit?: number;
+  idle?: number;
+}
+
+export interface StepReport {
+  step: string;
+  source?: string;
+  sha256?: string;
+  length?: number;
+  readOnly?: boolean;
+  commandLine?: string;
+  outcome?: string;
+  end?: ExecEndInfo;
+  durationMs?: number;
+  start?: number;
+}
+
+export interface ReplayReport {
+  replay: { format: 'oneroof-replay/1'; generatedAt: string };
+  source: {
+    kind: 'oneroof' | 'tee';
+    log: string;
+    records: string | null;
+    signature: string | null;
+  };
+  integrity: Integrity;
+  run: {
+    id: string | null;
+    kind: string | null;
+    command: string | null;
+    target: string | null;
+    by: { user: string; host: string } | null;
+    argv: string[];
+    startedAt: string | null;
+    endedAt: string | null;
+    durationMs: number | null;
+    peer: PeerInfo | null;
+    commandLine: string | null;
+    apr: string | null;
+    dryRun: boolean | null;
+    manifest: string | null;
+    stream: { source: string; sha256: string; length: number } | null;
+    files: { path: string; sha256: string }[];
+  };
+  gate: {
+    verdict: 'GO' | 'NO-GO' | null;
+    noGo: string[];
+    checks: {
+      status: string;
+      check: string;
+      observed: string;
+      expected?: string;
+      at?: string;
+    }[];
+  };
+  lock: { acquired: boolean; holder?: string } | null;
+  state: { entry: StateVector | null; exit: StateVector | null };
+  steps: StepReport[];
+  tiers: TierReport[];
+  rollbacks: TierReport[];
+  verified: { check: string; observed: string }[];
+  assertions: Finding[];
+  errors: Finding[];
+  counts: { assertions: number; errors: number; warnings: number; events: number; records: number };
+  output: {
+    bytes: number;
+    stdout: number;
+    stderr: number;
+    chunks: number;
+    firstT?: number;
+    lastT?: number;
+  };
+  outcome: {
+    outcome: string;
+    /** The exit code oneroof gave (end record), or the one this outcome implies (derived). */
+    exitCode: number | null;
+    derived: boolean;
+    summary: string;
+    end: ExecEndInfo | null;
+    sentinelSeen: boolean | null;
+    endedScripts: string[];
+  };
+  notes: string[];
+}

@@ -1,0 +1,320 @@
+/**
+ * Integrity of a run log, in one streaming pass: the records' hash chain (verifyChain) and the
+ * .log's bytes against the digests its output records carry (LogChecker). Both stop at the
+ * first problem and say where it is — line, record number, byte range — and what it looks like
+ * (altered, deleted, swapped, inserted, appended, truncated). Pure: the lines and the bytes
+ * come from the caller (src/audit/files.ts reads them from disk).
+ */
+import { createHash } from 'node:crypto';
+import { GENESIS, RUNLOG_FORMAT, chainDigest, splitChained } from './chain.js';
+import type { OutputRecord } from './records.js';
+
+export interface RawLine {
+  /** The line's bytes, without its LF. */
+  bytes: Buffer;
+  /** 1-based. */
+  number: number;
+  /** False for a last line without LF (the writer stopped mid-record, or a cut). */
+  terminated: boolean;
+}
+
+export interface Problem {
+  file: 'records' | 'log' | 'signature' | 'anchor';
+  line?: number;
+  /** The record's `seq` (its number; line = seq + 1 in an intact file). */
+  record?: number;
+  recordName?: string;
+  bytes?: { from: number; to: number };
+  reason: string;
+}
+
+export interface VerifiedRecord {
+  line: number;
+  seq: number;
+  name: string;
+  json: Record<string, unknown>;
+}
+
+export interface ChainResult {
+  records: number;
+  /** Hex digest of the last intact record. */
+  head: string;
+  /** The line number of the end record, if there is one. */
+  endLine?: number;
+  /** The last line has no LF: the records stop mid-record (crash or truncation). */
+  cutLine?: number;
+  problem?: Problem;
+}
+
+interface Parsed {
+  raw: RawLine;
+  split: { body: Buffer; chain: Buffer } | undefined;
+  json: Record<string, unknown> | undefined;
+  seq: number | undefined;
+  name: string | undefined;
+}
+
+function parse(raw: RawLine): Parsed {
+  const split = splitChained(raw.bytes);
+  let json: Record<string, unknown> | undefined;
+  if (split) {
+    try {
+      const value: unknown = JSON.parse(`${split.body.toString('utf8')}}`);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        json = value as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+  }
+  const seq = typeof json?.seq === 'number' ? json.seq : undefined;
+  const name = typeof json?.record === 'string' ? json.record : undefined;
+  return { raw, split, json, seq, name };
+}
+
+function links(previous: Buffer | undefined, line: Parsed | undefined): boolean {
+  if (previous === undefined || line?.split === undefined) return false;
+  return chainDigest(previous, line.split.body).equals(line.split.chain);
+}
+
+/**
+ * Verifies the chain line by line, yielding each intact record; returns how it ended. Looks
+ * one line ahead, to tell an altered line from a deleted, swapped or inserted one.
+ */
+export function* verifyChain(lines: Iterable<RawLine>): Generator<VerifiedRecord, ChainResult> {
+  const iterator = lines[Symbol.iterator]();
+  const pull = (): RawLine | undefined => {
+    const next = iterator.next();
+    return next.done === true ? undefined : next.value;
+  };
+  let previous = GENESIS;
+  let beforePrevious: Buffer | undefined;
+  let expected = 0;
+  let endLine: number | undefined;
+  const result = (extra: Partial<ChainResult> = {}): ChainResult => ({
+    records: expected,
+    head: previous.toString('hex'),
+    ...(endLine === undefined ? {} : { endLine }),
+    ...extra,
+  });
+
+  let current = pull();
+  if (current === undefined)
+    return result({ problem: { file: 'records', line: 1, reason: 'the records file is empty' } });
+  while (current !== undefined) {
+    const lookahead = pull();
+    if (!current.terminated) return result({ cutLine: current.number });
+    const cur = parse(current);
+    const next = lookahead === undefined ? undefined : parse(lookahead);
+    const at = { file: 'records' as const, line: current.number };
+    if (endLine !== undefined)
+      return result({
+        problem: {
+          ...at,
+          ...(cur.seq === undefined ? {} : { record: cur.seq }),
+          ...(cur.name === undefined ? {} : { recordName: cur.name }),
+          reason: `a record after the end record (line ${endLine}): appended after the run was closed`,
+        },
+      });
+    if (cur.split === undefined) {
+      const reason =
+        current.number === 1
+          ? `not a ${RUNLOG_FORMAT} records file: the first line has no chain digest`
+          : 'no chain digest: the line was altered or inserted';
+      return result({ problem: { ...at, record: expected, reason } });
+    }
+    const digest = chainDigest(previous, cur.split.body);
+    if (!digest.equals(cur.split.chain) || cur.seq !== expected || cur.json === undefined)
+      return result({
+        problem: diagnose(cur, next, { previous, beforePrevious, expected, digest }),
+      });
+    if (expected === 0 && (cur.name !== 'start' || cur.json.format !== RUNLOG_FORMAT))
+      return result({
+        problem: {
+          ...at,
+          record: 0,
+          reason: `the first record must be a ${RUNLOG_FORMAT} start record`,
+        },
+      });
+    yield { line: current.number, seq: expected, name: cur.name ?? '?', json: cur.json };
+    beforePrevious = previous;
+    previous = cur.split.chain;
+    expected++;
+    if (cur.name === 'end') endLine = current.number;
+    current = lookahead;
+  }
+  return result();
+}
+
+function diagnose(
+  cur: Parsed,
+  next: Parsed | undefined,
+  chain: { previous: Buffer; beforePrevious: Buffer | undefined; expected: number; digest: Buffer },
+): Problem {
+  const { previous, beforePrevious, expected, digest } = chain;
+  const line = cur.raw.number;
+  const named = (seq: number, name: string | undefined) =>
+    `record #${seq}${name === undefined ? '' : ` (${name})`}`;
+  const base = { file: 'records' as const, line };
+  // Two neighbours exchanged: this line holds the next record, the next line the expected one.
+  if (cur.seq === expected + 1 && next?.seq === expected && links(previous, next))
+    return {
+      ...base,
+      record: expected,
+      reason: `lines ${line} and ${line + 1} swapped: ${named(expected + 1, cur.name)} comes before ${named(expected, next.name)}`,
+    };
+  // The next line links straight to the previous one: this line was never in the chain.
+  if (links(previous, next))
+    return {
+      ...base,
+      reason: `inserted: line ${line + 1} links straight to line ${line - 1}, so line ${line} was never part of the chain`,
+    };
+  // This line links to the one before the previous: the previous line was inserted.
+  if (links(beforePrevious, cur))
+    return {
+      ...base,
+      line: line - 1,
+      reason: `inserted: line ${line} links straight to line ${line - 2}, so line ${line - 1} was never part of the chain`,
+    };
+  // The next record confirms this line's stated digest: the contents changed in place.
+  if (next !== undefined && next.seq === expected + 1 && links(cur.split?.chain, next))
+    return {
+      ...base,
+      record: expected,
+      ...(cur.name === undefined ? {} : { recordName: cur.name }),
+      reason: `${named(expected, cur.name)} was altered: its contents no longer match its digest, which the next record confirms`,
+    };
+  // The contents are what the next record was chained to: only the digest field changed.
+  if (next !== undefined && links(digest, next))
+    return {
+      ...base,
+      record: expected,
+      reason: `${named(expected, cur.name)}: its chain digest was altered (the contents are intact)`,
+    };
+  if (cur.seq !== undefined && cur.seq > expected) {
+    const missing =
+      cur.seq - 1 > expected
+        ? `records #${expected}–#${cur.seq - 1} are`
+        : `record #${expected} is`;
+    return {
+      ...base,
+      record: expected,
+      reason: `${missing} missing before line ${line} (which holds #${cur.seq}): deleted`,
+    };
+  }
+  if (cur.seq !== undefined && cur.seq < expected)
+    return {
+      ...base,
+      record: expected,
+      reason: `${named(cur.seq, cur.name)} again at line ${line}, where #${expected} belongs: a line was copied or moved`,
+    };
+  return {
+    ...base,
+    record: expected,
+    ...(cur.name === undefined ? {} : { recordName: cur.name }),
+    reason: `${named(expected, cur.name)} was altered: its contents do not match its digest`,
+  };
+}
+
+/** Positional reads of the .log (a file descriptor in practice). */
+export interface ByteSource {
+  readonly size: number;
+  read(buffer: Buffer, length: number, position: number): number;
+}
+
+/**
+ * The .log against the output records, in order: each chunk must sit right after the previous
+ * one, be there whole, and hash to the recorded sha256. Memory: one reusable buffer.
+ */
+export class LogChecker {
+  private position = 0;
+  private readonly whole = createHash('sha256');
+  private readonly buffer: Buffer;
+
+  constructor(
+    private readonly source: ByteSource,
+    bufferSize = 1 << 20,
+  ) {
+    this.buffer = Buffer.allocUnsafe(bufferSize);
+  }
+
+  get bytesChecked(): number {
+    return this.position;
+  }
+
+  check(record: OutputRecord, at: { line: number; seq: number }): Problem | undefined {
+    const where = { file: 'log' as const, line: at.line, record: at.seq, recordName: 'output' };
+    const bytes = { from: record.offset, to: record.offset + record.length };
+    if (record.offset !== this.position)
+      return {
+        ...where,
+        file: 'records',
+        bytes,
+        reason: `output record at offset ${record.offset}, but the records before it end at byte ${this.position}`,
+      };
+    if (this.source.size < bytes.to)
+      return {
+        ...where,
+        bytes,
+        reason: `the .log ends at byte ${this.source.size}, but record #${at.seq} indexes bytes ${bytes.from}–${bytes.to}: the .log was truncated`,
+      };
+    const chunk = createHash('sha256');
+    let done = 0;
+    while (done < record.length) {
+      const want = Math.min(this.buffer.length, record.length - done);
+      const got = this.source.read(this.buffer, want, record.offset + done);
+      if (got <= 0)
+        return {
+          ...where,
+          bytes,
+          reason: `the .log could not be read at byte ${bytes.from + done}`,
+        };
+      const piece = this.buffer.subarray(0, got);
+      chunk.update(piece);
+      this.whole.update(piece);
+      done += got;
+    }
+    this.position = bytes.to;
+    if (chunk.digest('hex') !== record.sha256)
+      return {
+        ...where,
+        bytes,
+        reason: `the .log's bytes ${bytes.from}–${bytes.to} (${record.stream}) do not match the sha256 record #${at.seq} holds: the output was altered`,
+      };
+    return undefined;
+  }
+
+  /**
+   * After the last record. `recorded` is the end record's { bytes } when the log is complete;
+   * without it, bytes past the last chunk are a crash's unindexed tail, not an edit. The .log's
+   * sha256 is computed on the way, for the report (it is not recorded: the chunks' are).
+   */
+  finish(recorded: { bytes: number } | undefined): {
+    problem?: Problem;
+    sha256: string;
+    unindexed: number;
+  } {
+    const sha256 = this.whole.digest('hex');
+    const unindexed = this.source.size - this.position;
+    if (recorded === undefined) return { sha256, unindexed };
+    if (recorded.bytes !== this.position)
+      return {
+        sha256,
+        unindexed,
+        problem: {
+          file: 'records',
+          reason: `the end record says the .log has ${recorded.bytes} bytes, the output records add up to ${this.position}`,
+        },
+      };
+    if (unindexed > 0)
+      return {
+        sha256,
+        unindexed,
+        problem: {
+          file: 'log',
+          bytes: { from: this.position, to: this.source.size },
+          reason: `${unindexed} bytes after byte ${this.position} of the .log were never recorded: appended`,
+        },
+      };
+    return { sha256, unindexed };
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * `oneroof replay LOGFILE [--json | --html FILE | --play [--speed X] | --cast FILE]
+ *                 [--allowed-signers FILE] [--target T]`
+ * Integrity first (exit 5 naming the first bad record), then the run reconstructed: who, where,
+ * when, the gate, the tiers, the findings, the state before and after, the outcome.
+ */
+import { basename, resolve } from 'node:path';
+import { Option, type Command } from '@commander-js/extra-typings';
+import type { Context, ContextFactory } from '../cli/main.js';
+import { readAnchors, type AnchorLookup } from '../audit/anchor.js';
+import { castLines, writeCast } from '../audit/cast.js';
+import { outputChunks } from '../audit/chunks.js';
+import { writeHtml } from '../audit/html.js';
+import { play } from '../audit/play.js';
+import { describeProblem, replayLog } from '../audit/replay.js';
+import type { ReplayReport } from '../audit/report.js';
+import { renderText } from '../audit/text.js';
+import { OneroofError } from '../errors.js';
+import { loadInventory } from '../inventory/load.js';
+import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
+
+export function registerReplay(program: Command, context: ContextFactory): void {
+  program
+    .command('replay')
+    .description('reconstruct a past run from its log; prove the log was not edited')
+    .argument('<logfile>', 'logs/<kind>_<stamp>.log (or its .jsonl), or a log made by psql … | tee')
+    .addOption(new Option('--json', 'one JSON document on stdout'))
+    .addOption(
+      new Option('--html <file>', 'write one self-contained page for an auditor').conflicts('json'),
+    )
+    .addOption(
+      new Option('--play', 'show the output again, at the pace it arrived').conflicts([
+        'json',
+        'html',
+      ]),
+    )
+    .addOption(new Option('--speed <x>', 'with --play: 2 = twice as fast (default 1)'))
+    .addOption(
+      new Option('--max-wait <seconds>', 'with --play: shorten every pause to at most this'),
+    )
+    .addOption(
+      new Option('--cast <file>', 'also write an asciicast v2 recording (asciinema play FILE)'),
+    )
+    .addOption(
+      new Option(
+        '--allowed-signers <file>',
+        'ssh-keygen allowed-signers file: demand a signature by one of its keys (env ONEROOF_ALLOWED_SIGNERS)',
+      ),
+    )
+    .addOption(
+      new Option('--target <name>', 'also check the anchor the run left on this target (connects)'),
+    )
+    .action(async (logfile, options, command) => {
+      const ctx = context(command);
+      const { io, ui } = ctx;
+      const speed = positive('--speed', options.speed ?? '1');
+      const maxWait =
+        options.maxWait === undefined ? undefined : positive('--max-wait', options.maxWait);
+      if ((options.speed !== undefined || options.maxWait !== undefined) && !options.play)
+        throw new OneroofError('usage', '--speed and --max-wait go with --play');
+      const allowedSigners = options.allowedSigners ?? io.env.ONEROOF_ALLOWED_SIGNERS;
+      const anchor =
+        options.target === undefined ? undefined : await anchorLookup(ctx, options.target);
+
+      const report = await replayLog({
+        path: resolvePath(io.cwd, logfile),
+        ...(allowedSigners ? { allowedSigners: resolvePath(io.cwd, allowedSigners) } : {}),
+        ...(anchor ? { anchor } : {}),
+        env: io.env,
+      });
+      const tampered = report.integrity.verdict === 'tampered';
+
+      if (options.json) ui.json(report);
+      else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
+      else io.stderr.write(renderText(report, ui));
+
+      if (options.html !== undefined) {
+        const file = resolvePath(io.cwd, options.html);
+        writeHtml({ file, report, chunks: outputChunks(report.source) });
+        ui.info(`page: ${file}`);
+      }
+      if (tampered) throw integrityError(report);
+      if (options.cast !== undefined) {
+        const file = resolvePath(io.cwd, options.cast);
+        writeCast(file, castLines(report, outputChunks(report.source)));
+        ui.info(`asciicast: ${file} (asciinema play ${file})`);
+      }
+      if (options.play) {
+        const played = await play(outputChunks(report.source), {
+          speed,
+          ...(maxWait === undefined ? {} : { maxWait }),
+          write: (text) => writeOut(io.stdout, text),
+        });
+        if (!played.timed) ui.info('(a hand-made log has no timing: shown at once)');
+        ui.info(`outcome    ${report.outcome.outcome}: ${report.outcome.summary}`);
+      }
+    });
+}
+
+function integrityError(report: ReplayReport): OneroofError {
+  const bad = report.integrity.firstBad;
+  const name = basename(report.source.records ?? report.source.log);
+  return new OneroofError(
+    'integrity',
+    `${name}: the log was edited — ${bad ? describeProblem(bad) : report.integrity.summary}`,
+    {
+      hint: 'this log cannot be trusted as a record of the run; compare with the target (oneroof status) and any other copy of the log',
+    },
+  );
+}
+
+async function anchorLookup(
+  ctx: Context,
+  name: string,
+): Promise<{ target: string; lookup: (run: string) => Promise<AnchorLookup> }> {
+  const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
+  const target = inventory.targets.get(name);
+  if (target === undefined)
+    throw new OneroofError(
+      'usage',
+      `--target ${name}: no such target in ${inventory.sources.join(', ')}`,
+      {
+        hint: 'oneroof targets lists them',
+      },
+    );
+  const askPassphrase = ttyPassphrasePrompt();
+  const transport = await createTransport(target, {
+    ...(ctx.settings.transport ? { transportOverride: ctx.settings.transport } : {}),
+    env: ctx.io.env,
+    ...(askPassphrase ? { askPassphrase } : {}),
+  });
+  return {
+    target: name,
+    lookup: async (run) => {
+      const connection = await transport.connect();
+      try {
+        return await readAnchors(connection, target, run);
+      } catch (error) {
+        throw new OneroofError('runtime', `${name}: ${(error as Error).message}`, { cause: error });
+      } finally {
+        await connection.close();
+      }
+    },
+  };
+}
+
+function positive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new OneroofError(
+      'usage',
+      `${flag}: expected a positive number, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+function resolvePath(cwd: string, path: string): string {
+  return resolve(cwd, path);
+}
+
+/** Waits for a full pipe to drain, so a long playback does not pile up in memory. */
+function writeOut(stdout: { write(text: string): unknown }, text: string): Promise<void> | void {
+  const stream = stdout as {
+    write(text: string): unknown;
+    once?: (event: string, f: () => void) => void;
+  };
+  if (stream.write(text) === false && typeof stream.once === 'function')
+    return new Promise((resolve) => stream.once!('drain', resolve));
+}
