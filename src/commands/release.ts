@@ -18,6 +18,8 @@ import {
   type ReleaseResult,
 } from '../engine/release.js';
 import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
+import { findSigningKey } from '../audit/sign.js';
+import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';
 
 interface CommonFlags {
@@ -214,7 +216,15 @@ async function runChecked(
         : {}),
       onNotice: (message) => ui.info(message),
     });
+    // The log is signed with the operator's ssh key: the one the target is reached with first.
+    const identityFiles =
+      target.transport === 'local' || !target.ssh
+        ? []
+        : (await resolveEndpoint(target, io.env)).identityFiles;
+    const signingKey = findSigningKey(io.env, identityFiles);
     const options: ReleaseOptions = {
+      env: io.env,
+      ...(signingKey === undefined ? {} : { signingKey }),
       target,
       transport,
       logDir: settings.logDir,
@@ -247,7 +257,9 @@ async function runChecked(
     };
     process.once('SIGINT', onInterrupt);
     try {
-      return await runRelease(command, { ...options, interrupt: interrupt.signal });
+      const result = await runRelease(command, { ...options, interrupt: interrupt.signal });
+      if (live) reportAudit(ctx, result);
+      return result;
     } finally {
       process.off('SIGINT', onInterrupt);
     }
@@ -359,4 +371,14 @@ async function confirm(ctx: Context, about: Confirmation, target: Target): Promi
   } finally {
     rl.close();
   }
+}
+
+/** Where the log's proof went: signed with which key, anchored where; or why not. */
+function reportAudit(ctx: Context, result: ReleaseResult): void {
+  const audit = result.audit;
+  if (audit === undefined) return;
+  const { ui } = ctx;
+  if (audit.signature) ui.info(`log signed: ${audit.signature.key} (${audit.signature.file})`);
+  if (audit.anchor) ui.info(`log head anchored on the target: ${audit.anchor}`);
+  for (const warning of audit.warnings) ui.info(`log ${warning}`);
 }

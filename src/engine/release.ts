@@ -21,11 +21,13 @@ import {
   prepareStep,
   RunSession,
   type PreparedStep,
+  type SessionClose,
   type RunOutcome,
   type RunResult,
 } from '../runner/run.js';
 import type { RunKind, RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
+import { signRunLog } from '../audit/sign.js';
 import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
 import { checkPacket } from './packet-check.js';
 import {
@@ -81,6 +83,21 @@ export interface ReleaseOptions {
    * (Dropping the connection would not stop anything: the staged script runs on.)
    */
   interrupt?: AbortSignal;
+  /** The ssh key that signs the log (src/audit/sign.ts findSigningKey); none: unsigned. */
+  signingKey?: string;
+  /** For ssh-keygen (SSH_AUTH_SOCK). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AuditSummary {
+  /** The chained records file (its head is anchored and signed). */
+  records: string;
+  head: string;
+  /** The anchors file on the target, for mutating runs. */
+  anchor?: string;
+  signature?: { file: string; key: string };
+  /** Why the log is not signed or not anchored. */
+  warnings: string[];
 }
 
 export interface Confirmation {
@@ -139,6 +156,8 @@ export interface ReleaseResult {
     alive?: AliveSession[];
   };
   durationMs: number;
+  /** Set once the log is sealed: its head, anchor and signature. */
+  audit?: AuditSummary;
 }
 
 const LOG_KIND: Record<ReleaseCommand, RunKind> = {
@@ -342,6 +361,7 @@ export async function runRelease(
     manifest: { sha256: packet.manifestSha256, root: packet.root },
   });
   let result: ReleaseResult | undefined;
+  let closed!: SessionClose;
   try {
     // 3. The operator sees what was reached before anything runs.
     if (options.confirm && !READ_ONLY[command]) {
@@ -408,9 +428,8 @@ export async function runRelease(
       probes: collectProbes(probes),
       durationMs: Date.now() - started,
     });
-    return result;
   } finally {
-    await session.close(
+    closed = await session.close(
       result === undefined
         ? { outcome: 'error' }
         : {
@@ -423,8 +442,40 @@ export async function runRelease(
               exit: result.state.exit?.text ?? null,
             },
           },
+      // Mutating runs leave their log's head on the target (src/audit/anchor.ts); read-only
+      // runs write nothing there at all.
+      { anchor: !READ_ONLY[command] },
     );
   }
+  // Reached only when the try block did not throw: result is set.
+  return { ...result, audit: await seal(closed, options) };
+}
+
+/** The audit trail of a closed run: its seal, where it was anchored, whether it was signed. */
+async function seal(closed: SessionClose, options: ReleaseOptions): Promise<AuditSummary> {
+  const audit: AuditSummary = {
+    records: closed.seal.paths.records,
+    head: closed.seal.head,
+    warnings: [],
+  };
+  if (closed.anchor) audit.anchor = closed.anchor.file;
+  if (closed.anchorError) audit.warnings.push(`not anchored on the target: ${closed.anchorError}`);
+  if (options.signingKey === undefined)
+    audit.warnings.push(
+      'unsigned: no signing key (set ONEROOF_SIGNING_KEY, or have an ssh key in ~/.ssh)',
+    );
+  else {
+    try {
+      const signed = await signRunLog(closed.seal.paths.records, {
+        key: options.signingKey,
+        ...(options.env ? { env: options.env } : {}),
+      });
+      audit.signature = { file: signed.signature, key: signed.key };
+    } catch (error) {
+      audit.warnings.push(`unsigned: ${(error as Error).message}`);
+    }
+  }
+  return audit;
 }
 
 function collectProbes(probes: ProbeCollector): ReleaseResult['probes'] {

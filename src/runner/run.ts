@@ -20,7 +20,8 @@ import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
 import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
 import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
-import { RunLog, type RunKind, type RunLogPaths } from '../runlog/writer.js';
+import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
+import { anchorRunLog, type AnchorReceipt } from '../audit/anchor.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
 
 export type SqlSource =
@@ -261,8 +262,17 @@ export async function prepareStep(target: Target, step: StepRequest): Promise<Pr
  * One run on one target: the log (opened before anything connects), one connection, and any
  * number of psql sessions on it, run one after the other. Close it in `finally`.
  */
+/** What closing a session leaves: the log's seal, and where it was anchored (or why not). */
+export interface SessionClose {
+  seal: RunLogSeal;
+  anchor?: AnchorReceipt;
+  anchorError?: string;
+}
+
 export class RunSession {
-  private closed = false;
+  private closing: Promise<SessionClose> | undefined;
+  /** A step lost the connection: nothing more is sent on it. */
+  private lost = false;
 
   private constructor(
     readonly request: SessionRequest,
@@ -353,6 +363,7 @@ export class RunSession {
 
     const sentinelSeen = events.some((e) => e.kind === 'sentinel' && e.nonce === prepared.sentinel);
     const outcome = classify(end, sentinelSeen);
+    if (outcome === 'lost') this.lost = true;
     const result: RunResult = {
       outcome,
       end,
@@ -376,14 +387,34 @@ export class RunSession {
   }
 
   /** Closes the connection and writes the log's end record. Idempotent. */
-  async close(fields: Record<string, unknown> = {}): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      await this.connection.close();
-    } finally {
-      this.log.close({ durationMs: Date.now() - this.started, ...fields });
-    }
+  /**
+   * Seals the log (its end record), then anchors the seal on the target over this same
+   * connection (src/audit/anchor.ts) unless asked not to or the connection was lost, then
+   * closes the connection. An anchor that cannot be written is reported, never fatal: the log
+   * is complete and the run's result stands. Idempotent.
+   */
+  async close(
+    fields: Record<string, unknown> = {},
+    options: { anchor?: boolean } = {},
+  ): Promise<SessionClose> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      const seal = this.log.close({ durationMs: Date.now() - this.started, ...fields });
+      const closed: SessionClose = { seal };
+      try {
+        if (options.anchor && !this.lost) {
+          try {
+            closed.anchor = await anchorRunLog(this.connection, this.request.target, seal);
+          } catch (error) {
+            closed.anchorError = errorText(error);
+          }
+        }
+      } finally {
+        await this.connection.close();
+      }
+      return closed;
+    })();
+    return this.closing;
   }
 }
 

@@ -321,7 +321,8 @@ describe('one exit code per run (CLI.md)', () => {
       end: ok,
     });
     expect(result).toMatchObject({ exitCode: 0, outcome: 'GO', state: { unchanged: true } });
-    // Read-only: the main session and the state session both.
+    // Read-only: the main session and the state session both; nothing written on the target.
+    expect(transport.requests).toHaveLength(2);
     for (const r of transport.requests)
       expect(r.env?.PGOPTIONS).toContain('default_transaction_read_only=on');
     expect(transport.requests[0]!.env?.PGAPPNAME).toMatch(/^oneroof preflight /);
@@ -340,7 +341,12 @@ describe('one exit code per run (CLI.md)', () => {
       },
       { apr: 'APR-2026-0142' },
     );
-    expect(transport.requests).toHaveLength(1);
+    const psql = transport.requests.filter((r) => r.argv.includes('psql'));
+    expect(psql).toHaveLength(1);
+    // A mutating run leaves its log's head on the target, after the log is sealed.
+    const anchor = transport.requests.filter((r) => r.argv.includes('oneroof-anchor'));
+    expect(anchor).toHaveLength(1);
+    expect(transport.requests.at(-1)).toBe(anchor[0]);
     expect(result.state.exit?.text).toBe('1|210|0|0|5|0');
     expect(result.state.unchanged).toBe(false);
   });

@@ -1,0 +1,769 @@
+/**
+ * `oneroof replay` on real runs of the packet on the testbed — a success over ssh2 (signed with
+ * the operator's key, anchored on the target), a NO-GO, a failed assertion, a lost connection,
+ * a runner killed mid-run, and a hand-made `psql … | tee` log — through the real bin. Then every
+ * kind of edit to a signed log, each caught (exit 5) and located; a whole rewrite with the chain
+ * recomputed is caught by the signature, by the allowed-signers file, and by the target's anchor.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ReplayReport } from '../../src/audit/report.js';
+import { resolveEndpoint } from '../../src/inventory/endpoint.js';
+import { loadInventory, type Inventory, type Target } from '../../src/inventory/load.js';
+import { createTransport } from '../../src/transport/index.js';
+import { Ssh2Transport } from '../../src/transport/ssh2.js';
+import { signRunLog } from '../../src/audit/sign.js';
+import { auditedRun, type AuditedRun } from '../helpers/audited-run.js';
+import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
+import { PacketBench } from '../helpers/packet.js';
+import { startAgent } from '../helpers/ssh-agent.js';
+import {
+  deleteLine,
+  fileLines,
+  flipByte,
+  flipByteAt,
+  forgedLine,
+  insertLine,
+  lineOf,
+  rewriteChain,
+  swapLines,
+  truncateTo,
+} from '../helpers/tamper.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const testbed = inject('testbed');
+const APR = 'APR-2026-0142';
+const TIERS = [10, 20, 30, 40, 50, 60];
+
+let bench: PacketBench;
+let inventory: Inventory;
+let ssh: Target;
+let local: Target;
+let dir: string;
+let allowedSigners: string;
+const runs = new Map<string, AuditedRun>();
+
+const replay = (...args: string[]): Promise<CliResult> =>
+  runCli(['replay', ...args, '--inventory', testbed.inventory]);
+
+async function replayJson(...args: string[]): Promise<{ cli: CliResult; report: ReplayReport }> {
+  const cli = await replay(...args, '--json');
+  return { cli, report: JSON.parse(cli.stdout) as ReplayReport };
+}
+
+/** `SHA256:…` as OpenSSH prints a public key's fingerprint. */
+function fingerprint(publicKey: string): string {
+  const blob = Buffer.from(publicKey.trim().split(' ')[1]!, 'base64');
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** A run may outlive its client on the far side: wait until no psql of ours runs there. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    const top = execFileSync('docker', ['top', testbed.container, '-eo', 'pid,args']).toString();
+    if (!/oneroof-stage|\bpsql\s/.test(top)) return;
+    await sleep(200);
+  }
+  throw new Error('the far side did not settle within 30 s');
+}
+
+/** A copy of a run's three files in a folder of its own (each tamper test gets fresh files). */
+async function copyOf(run: AuditedRun): Promise<{ log: string; records: string; sig: string }> {
+  const to = await tempDir('oneroof-tamper-');
+  const copy = (file: string) => {
+    const target = join(to, basename(file));
+    copyFileSync(file, target);
+    return target;
+  };
+  const log = copy(run.seal.paths.output);
+  const records = copy(run.seal.paths.records);
+  const sig = existsSync(`${run.seal.paths.records}.sig`)
+    ? copy(`${run.seal.paths.records}.sig`)
+    : `${records}.sig`;
+  return { log, records, sig };
+}
+
+beforeAll(async () => {
+  bench = await PacketBench.open(testbed);
+  inventory = await loadInventory(testbed.inventory);
+  ssh = inventory.targets.get(testbed.ssh.alias)!;
+  local = inventory.targets.get('replica')!;
+  dir = await tempDir('oneroof-replay-');
+  allowedSigners = join(dir, 'allowed_signers');
+  const pub = readFileSync(`${testbed.ssh.userKey}.pub`, 'utf8').trim().split(' ');
+  writeFileSync(allowedSigners, `operator@testbed ${pub[0]} ${pub[1]}\n`);
+});
+
+afterAll(async () => {
+  await settle().catch(() => undefined);
+  await bench.emptyDatabase();
+});
+
+describe('real runs, replayed', () => {
+  it('a successful apply over ssh2, signed and anchored: VERIFIED, and the run rebuilt', async () => {
+    await bench.reset(APR);
+    const run = await auditedRun({
+      target: ssh,
+      transport: await createTransport(ssh),
+      logDir: join(dir, 'logs'),
+      signWith: testbed.ssh.userKey,
+    });
+    runs.set('ok', run);
+    expect(run.result.outcome).toBe('ok');
+    expect(run.anchor?.file).toBe('/var/lib/postgresql/data/oneroof/anchors');
+
+    const { cli, report } = await replayJson(
+      run.seal.paths.output,
+      '--allowed-signers',
+      allowedSigners,
+      '--target',
+      testbed.ssh.alias,
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.stdout.trim().startsWith('{')).toBe(true);
+    expect(report.integrity).toMatchObject({
+      verdict: 'verified',
+      chain: 'intact',
+      complete: true,
+      records: run.seal.records,
+      head: run.seal.head,
+      log: { bytes: run.seal.log.bytes, unindexed: 0 },
+      signature: {
+        status: 'valid',
+        principal: 'operator@testbed',
+        key: `ED25519 ${fingerprint(readFileSync(`${testbed.ssh.userKey}.pub`, 'utf8'))}`,
+      },
+      anchor: { status: 'matches', target: testbed.ssh.alias },
+      firstBad: null,
+    });
+    expect(report.run).toMatchObject({
+      id: run.seal.run,
+      command: 'apply',
+      target: testbed.ssh.alias,
+      apr: APR,
+      dryRun: false,
+      argv: ['apply', '--target', testbed.ssh.alias, '--apr', APR],
+      peer: {
+        transport: 'ssh2',
+        host: '127.0.0.1',
+        port: testbed.ssh.port,
+        user: testbed.ssh.user,
+        hostKeyFingerprint: fingerprint(testbed.ssh.hostKeyPub),
+      },
+      stream: { source: 'prod/99_run_all.sql' },
+    });
+    expect(report.run.by?.user).toBeTruthy();
+    expect(report.run.manifest).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.run.commandLine).toContain('docker exec -i');
+    expect(report.gate.verdict).toBe('GO');
+    expect(report.gate.checks.find((c) => c.check === 'gate.apr_ratified')).toMatchObject({
+      status: 'PASS',
+    });
+    expect(report.state.entry?.raw).toBe('1|0|210|0|0|0');
+    expect(report.state.exit?.raw).toBe('1|210|0|0|5|0');
+    expect(report.tiers.map((t) => [t.tier, t.outcome])).toEqual(
+      TIERS.map((t) => [t, 'committed']),
+    );
+    for (const tier of report.tiers) {
+      expect(tier.durationMs).toBeGreaterThan(0);
+      expect(tier.at).toMatch(/^prod\/\d\d_\w+\.sql:\d+$/);
+    }
+    expect(report.steps.map((s) => s.step)).toEqual(['state', 'main', 'state']);
+    expect(report.outcome).toMatchObject({ outcome: 'ok', exitCode: 0, sentinelSeen: true });
+    expect(report.outcome.endedScripts).toContain('99_run_all');
+    expect(report.assertions).toEqual([]);
+
+    // The human report: stderr only, integrity first.
+    const text = await replay(run.seal.paths.output, '--allowed-signers', allowedSigners);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('');
+    const lines = text.stderr.split('\n');
+    expect(lines[1]).toMatch(
+      /^integrity {2}VERIFIED: \d+ records chained intact, every output byte matches; signed by operator@testbed/,
+    );
+    expect(text.stderr).toMatch(/^tiers {6}\s+10 structure\s+committed/m);
+    expect(text.stderr).toMatch(/^state {6}1\|0\|210\|0\|0\|0 → 1\|210\|0\|0\|5\|0/m);
+
+    // What the README tells an auditor: OpenSSH alone verifies the records file.
+    const verified = spawnSync(
+      'ssh-keygen',
+      [
+        '-Y',
+        'verify',
+        '-f',
+        allowedSigners,
+        '-I',
+        'operator@testbed',
+        '-n',
+        'oneroof-runlog',
+        '-s',
+        `${run.seal.paths.records}.sig`,
+      ],
+      { input: readFileSync(run.seal.paths.records) },
+    );
+    expect(verified.status).toBe(0);
+    expect(verified.stdout.toString()).toMatch(
+      /^Good "oneroof-runlog" signature for operator@testbed/,
+    );
+    // The .log's digest the replay prints is the one sha256sum gives: comparable with any copy.
+    expect(report.integrity.log.sha256).toBe(
+      execFileSync('sha256sum', [run.seal.paths.output]).toString().split(' ')[0],
+    );
+  });
+
+  it('a NO-GO (no approval): the gate, every failed check, nothing mutated', async () => {
+    await bench.reset();
+    const run = await auditedRun({
+      target: local,
+      transport: await createTransport(local),
+      logDir: join(dir, 'logs'),
+    });
+    runs.set('no-go', run);
+    expect(run.result.outcome).toBe('sql-error');
+    const { cli, report } = await replayJson(run.seal.paths.output);
+    expect(cli.code).toBe(0);
+    expect(report.integrity.verdict).toBe('unsigned');
+    expect(report.gate.verdict).toBe('NO-GO');
+    expect(report.gate.noGo).toEqual(['gate.ospa', 'gate.apr_ratified']);
+    expect(report.gate.checks.find((c) => c.check === 'gate.ospa')).toMatchObject({
+      status: 'FAIL',
+      expected: '>= 1',
+      observed: '0',
+      at: expect.stringMatching(/^prod\/00_preflight\.sql:\d+$/) as string,
+    });
+    expect(report.tiers).toEqual([]);
+    expect(report.state.entry?.raw).toBe('0|0|210|0|0|0');
+    expect(report.state.exit?.raw).toBe('0|0|210|0|0|0');
+    expect(report.outcome).toMatchObject({ outcome: 'sql-error', exitCode: 3, derived: true });
+    expect(report.outcome.summary).toBe(
+      'NO-GO: the gate is closed (gate.ospa, gate.apr_ratified); nothing was mutated',
+    );
+  });
+
+  it('a failed assertion: tier 60 not committed, the ASSERT mapped to its file and line', async () => {
+    await bench.reset(APR);
+    // One more active user without a role: the scanner finds 39 findings, tier 60 expects 38.
+    await bench.query(
+      "INSERT INTO directus_users (id, email, status) VALUES ('00000000-0000-0000-0000-0000000000aa', 'intruder@oneroof.example', 'active')",
+    );
+    const run = await auditedRun({
+      target: ssh,
+      transport: await createTransport(ssh),
+      logDir: join(dir, 'logs'),
+      signWith: testbed.ssh.userKey,
+    });
+    runs.set('assert', run);
+    expect(run.result.outcome).toBe('sql-error');
+    const { cli, report } = await replayJson(
+      run.seal.paths.output,
+      '--allowed-signers',
+      allowedSigners,
+    );
+    expect(cli.code).toBe(0);
+    expect(report.integrity.verdict).toBe('verified');
+    expect(report.assertions).toEqual([
+      expect.objectContaining({
+        text: 'ASSERT tier60.scanner_count: expected 38, got 39',
+        scope: 'tier60',
+        check: 'scanner_count',
+        expected: '38',
+        got: '39',
+        at: expect.stringMatching(/^prod\/60_scanner_baseline\.sql:\d+$/) as string,
+      }),
+    ]);
+    expect(report.tiers.map((t) => [t.tier, t.outcome])).toEqual([
+      ...TIERS.slice(0, 5).map((t) => [t, 'committed']),
+      [60, 'failed'],
+    ]);
+    expect(report.outcome).toMatchObject({ outcome: 'sql-error', exitCode: 4 });
+    expect(report.outcome.summary).toMatch(
+      /^an assertion failed: ASSERT tier60\.scanner_count: expected 38, got 39 \(prod\/60_scanner_baseline\.sql:\d+\); tier 60 scanner_baseline was not committed; committed: 10, 20, 30, 40, 50$/,
+    );
+    expect(report.state.exit?.raw).toBe('1|210|0|0|4|0');
+  });
+
+  it('a lost connection: the replay says which tier was running and that the far side may go on', async () => {
+    await bench.reset(APR);
+    const proxy: CutProxy = await startCutProxy(testbed.ssh.port);
+    try {
+      const knownHosts = join(dir, 'known_hosts_proxy');
+      writeFileSync(knownHosts, `oneroof-cut-proxy ${testbed.ssh.hostKeyPub.trim()}\n`);
+      const endpoint = {
+        ...(await resolveEndpoint(ssh)),
+        port: proxy.port,
+        hostKeyAlias: 'oneroof-cut-proxy',
+        knownHostsFiles: [knownHosts],
+      };
+      const transport = new Ssh2Transport(endpoint, {
+        hostKeyPolicy: 'strict',
+        readyTimeoutMs: 5000,
+      });
+      const run = await auditedRun({
+        target: ssh,
+        transport,
+        logDir: join(dir, 'logs'),
+        signWith: testbed.ssh.userKey,
+        onEvent: (event) => {
+          if (event.kind === 'tier' && event.tier === 30 && event.phase === 'BEGIN') proxy.cutNow();
+        },
+      });
+      runs.set('lost', run);
+      expect(run.result.outcome).toBe('lost');
+      expect(run.anchor).toBeUndefined();
+      const { cli, report } = await replayJson(
+        run.seal.paths.output,
+        '--allowed-signers',
+        allowedSigners,
+      );
+      expect(cli.code).toBe(0);
+      expect(report.integrity.verdict).toBe('verified');
+      expect(report.outcome.outcome).toBe('lost');
+      expect(report.outcome.exitCode).toBe(1);
+      expect(report.outcome.summary).toMatch(
+        /^the connection was lost \(.+\) while tier 30 sovereign_ownership was running: the far side may have gone on/,
+      );
+      expect(report.outcome.endedScripts).not.toContain('99_run_all');
+      expect(report.tiers.find((t) => t.tier === 30)?.outcome).toBe('interrupted');
+      expect(report.state.exit).toBeNull();
+    } finally {
+      await proxy.close();
+      await settle();
+    }
+  });
+
+  it('a runner killed mid-run: a valid prefix, and the replay says the log ends without an end record', async () => {
+    await bench.reset(APR);
+    const logs = join(dir, 'killed');
+    mkdirSync(logs);
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', 'helpers', 'run-child.mjs'),
+        testbed.inventory,
+        'replica',
+        logs,
+        APR,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    try {
+      let records: string | undefined;
+      for (let i = 0; i < 300 && records === undefined; i++) {
+        await sleep(50);
+        const file = existsSync(logs)
+          ? (await import('node:fs')).readdirSync(logs).find((f) => f.endsWith('.jsonl'))
+          : undefined;
+        if (file && readFileSync(join(logs, file), 'utf8').includes('ONEROOF TIER 20 BEGIN'))
+          records = join(logs, file);
+      }
+      expect(records).toBeDefined();
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+      const { cli, report } = await replayJson(records!);
+      expect(cli.code).toBe(0);
+      expect(report.integrity).toMatchObject({
+        verdict: 'unsigned',
+        chain: 'intact',
+        complete: false,
+      });
+      expect(report.outcome.outcome).toBe('incomplete');
+      // Killed while a tier ran: that tier is named; every tier before it committed.
+      const open = report.tiers.find((t) => t.outcome === 'interrupted');
+      expect(open?.tier).toBeGreaterThanOrEqual(20);
+      expect(report.outcome.summary).toMatch(
+        new RegExp(
+          `^the log ends without an end record: the runner stopped \\(killed, crashed, or the machine went down\\) during step main, with tier ${open!.tier} ${open!.name} begun and never committed`,
+        ),
+      );
+      expect(
+        report.tiers.filter((t) => t.tier < open!.tier).every((t) => t.outcome === 'committed'),
+      ).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await settle();
+    }
+  });
+
+  it('the real `oneroof apply` over ssh2 signs and anchors its log: VERIFIED, and rebuilt', async () => {
+    await bench.reset(APR);
+    const logs = join(dir, 'apply');
+    const applied = await runCli(
+      [
+        'apply',
+        '--target',
+        testbed.ssh.alias,
+        '--apr',
+        APR,
+        '--yes',
+        '--inventory',
+        testbed.inventory,
+        '--log-dir',
+        logs,
+      ],
+      { ONEROOF_SIGNING_KEY: testbed.ssh.userKey },
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toContain(
+      `log signed: ED25519 ${fingerprint(readFileSync(`${testbed.ssh.userKey}.pub`, 'utf8'))}`,
+    );
+    expect(applied.stderr).toContain(
+      'log head anchored on the target: /var/lib/postgresql/data/oneroof/anchors',
+    );
+    const log = (await import('node:fs'))
+      .readdirSync(logs)
+      .find((f) => f.startsWith('rollout_') && f.endsWith('.log'));
+    const { cli, report } = await replayJson(
+      join(logs, log!),
+      '--allowed-signers',
+      allowedSigners,
+      '--target',
+      testbed.ssh.alias,
+    );
+    expect(cli.code).toBe(0);
+    expect(report.integrity).toMatchObject({
+      verdict: 'verified',
+      chain: 'intact',
+      complete: true,
+    });
+    expect(report.run).toMatchObject({
+      command: 'apply',
+      apr: APR,
+      target: testbed.ssh.alias,
+      dryRun: false,
+    });
+    expect(report.run.manifest).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.state.exit?.raw).toBe('1|210|0|0|5|0');
+    expect(report.tiers.map((t) => [t.tier, t.outcome])).toEqual(
+      TIERS.map((t) => [t, 'committed']),
+    );
+    expect(report.outcome).toMatchObject({ exitCode: 0, derived: false });
+    expect(report.outcome.summary).toMatch(/^success: psql reached ONEROOF END 99_run_all/);
+  });
+
+  it('a hand-made log, made with the seed’s documented command through ssh | tee: unsigned, but rebuilt', async () => {
+    await bench.install();
+    try {
+      const make = (file: string) =>
+        execFileSync('bash', [
+          '-c',
+          `ssh -F "$1" "$2" docker exec -i -w / "$3" psql -U workflow_admin -d directus -v ON_ERROR_STOP=1 -v ratified_apr=${APR} -f sql/prod/99_run_all.sql 2>&1 | tee "$4" >/dev/null`,
+          'tee-log',
+          testbed.ssh.sshConfig,
+          testbed.ssh.alias,
+          testbed.container,
+          file,
+        ]);
+      await bench.reset(APR);
+      const ok = join(dir, 'rollout_20260603T101500Z.log');
+      make(ok);
+      const { cli, report } = await replayJson(ok);
+      expect(cli.code).toBe(0);
+      expect(report.source).toMatchObject({ kind: 'tee', records: null });
+      expect(report.integrity).toMatchObject({ verdict: 'unsigned', chain: 'none' });
+      expect(report.integrity.summary).toMatch(/^UNSIGNED: a hand-made log/);
+      expect(report.gate.verdict).toBe('GO');
+      expect(report.tiers.map((t) => [t.tier, t.outcome])).toEqual(
+        TIERS.map((t) => [t, 'committed']),
+      );
+      expect(report.tiers[0]!.at).toMatch(/^sql\/prod\/10_structure\.sql:\d+$/);
+      expect(report.outcome).toMatchObject({ outcome: 'ok', exitCode: 0, derived: true });
+      expect(report.outcome.endedScripts.at(-1)).toBe('99_run_all');
+
+      await bench.reset();
+      const noGo = join(dir, 'rollout_20260603T101600Z.log');
+      make(noGo);
+      const refused = await replayJson(noGo);
+      expect(refused.report.gate).toMatchObject({
+        verdict: 'NO-GO',
+        noGo: ['gate.ospa', 'gate.apr_ratified'],
+      });
+      expect(refused.report.outcome).toMatchObject({ outcome: 'no-go', exitCode: 3 });
+
+      // An auditor who demands a signature gets exit 5 for a hand-made log.
+      const demanded = await replay(ok, '--allowed-signers', allowedSigners);
+      expect(demanded.code).toBe(5);
+      expect(demanded.stderr).toMatch(
+        /unsigned: no records file or signature, and .* demands a signature/,
+      );
+    } finally {
+      await bench.uninstall();
+    }
+  });
+});
+
+describe('every edit to a signed log is caught, and located (exit 5)', () => {
+  const signed = () => runs.get('assert')!;
+
+  const caught = async (log: string, pattern: RegExp, ...args: string[]) => {
+    const r = await replay(log, ...args);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(pattern);
+    return r;
+  };
+
+  it('a flipped byte in a record', async () => {
+    const { log, records } = await copyOf(signed());
+    const line = lineOf(records, 'event', 10);
+    flipByte(records, line, fileLines(records)[line - 1]!.indexOf('ONEROOF') + 3);
+    await caught(
+      log,
+      new RegExp(
+        `the log was edited — records line ${line}, record #${line - 1} \\(event\\): record #${line - 1} \\(event\\) was altered`,
+      ),
+    );
+  });
+
+  it('a flipped byte in the .log', async () => {
+    const { log } = await copyOf(signed());
+    flipByteAt(log, 300);
+    await caught(
+      log,
+      /log line \d+, record #\d+ \(output\), \.log bytes \d+–\d+: the \.log's bytes \d+–\d+ \((stdout|stderr)\) do not match/,
+    );
+  });
+
+  it('a deleted line', async () => {
+    const { log, records } = await copyOf(signed());
+    deleteLine(records, 12);
+    await caught(
+      log,
+      /records line 12, record #11: record #11 is missing before line 12 \(which holds #12\): deleted/,
+    );
+  });
+
+  it('two lines swapped', async () => {
+    const { log, records } = await copyOf(signed());
+    swapLines(records, 12);
+    await caught(log, /records line 12, record #11: lines 12 and 13 swapped/);
+  });
+
+  it('an inserted line', async () => {
+    const { log, records } = await copyOf(signed());
+    insertLine(
+      records,
+      12,
+      forgedLine(records, 12, {
+        t: 1,
+        level: 'info',
+        record: 'state',
+        at: 'entry',
+        vector: '1|210|0|0|5|0',
+      }),
+    );
+    await caught(log, /records line 12: inserted: line 13 links straight to line 11/);
+  });
+
+  it('a truncated records file: the signature no longer matches, and the replay says where the records stop', async () => {
+    const { log, records } = await copyOf(signed());
+    const lines = fileLines(records);
+    truncateTo(records, lines.slice(0, 20).reduce((n, l) => n + l.length + 1, 0) + 10);
+    await caught(
+      log,
+      /signature: the signature .* does not match the records file: it was changed after it was signed \(the records end at line 21 without an end record: cut short after signing\?\)/,
+    );
+  });
+
+  it('a forged record appended after the end', async () => {
+    const { log, records } = await copyOf(signed());
+    const n = fileLines(records).length;
+    insertLine(
+      records,
+      n + 1,
+      forgedLine(records, n + 1, { record: 'end', outcome: 'ok', exitCode: 0 }),
+    );
+    await caught(
+      log,
+      new RegExp(
+        `records line ${n + 1}, record #${n} \\(end\\): a record after the end record \\(line ${n}\\): appended`,
+      ),
+    );
+  });
+
+  describe('the whole records file rewritten, the chain recomputed (the assertion erased)', () => {
+    const erase = (records: string) =>
+      rewriteChain(records, (r) => {
+        const event = r.event as { kind?: string; severity?: string } | undefined;
+        if (r.record === 'event' && (event?.kind === 'assertion' || event?.severity === 'ERROR'))
+          return undefined;
+        if (r.record === 'end') return { ...r, outcome: 'ok', exitCode: 0 };
+        return r;
+      });
+
+    it('the chain alone passes it — the signature does not', async () => {
+      const { log, records } = await copyOf(signed());
+      erase(records);
+      await caught(
+        log,
+        /signature: the signature .* does not match the records file: it was changed after it was signed/,
+      );
+    });
+
+    it('re-signed with another key: not in the allowed signers', async () => {
+      const { log, records, sig } = await copyOf(signed());
+      erase(records);
+      rmSync(sig);
+      const forger = join(await tempDir('oneroof-forger-'), 'key');
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', forger]);
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-Y',
+        'sign',
+        '-f',
+        forger,
+        '-n',
+        'oneroof-runlog',
+        records,
+      ]);
+      const unchecked = await replayJson(log);
+      expect(unchecked.cli.code).toBe(0);
+      expect(unchecked.report.integrity.verdict).toBe('signed');
+      await caught(
+        log,
+        /signature: signed by ED25519 SHA256:\S+, a key the allowed-signers file .* does not name for run logs/,
+        '--allowed-signers',
+        allowedSigners,
+      );
+    });
+
+    it('its signature deleted: an auditor with an allowed-signers file refuses an unsigned log', async () => {
+      const { log, records, sig } = await copyOf(signed());
+      erase(records);
+      rmSync(sig);
+      await caught(
+        log,
+        /signature: unsigned: no .*\.jsonl\.sig, and .* demands a signature/,
+        '--allowed-signers',
+        allowedSigners,
+      );
+    });
+
+    it('its signature deleted: the target’s anchor disagrees', async () => {
+      const { log, records, sig } = await copyOf(signed());
+      erase(records);
+      rmSync(sig);
+      const r = await caught(
+        log,
+        /anchor: on-target anchor: the target anchored \d+ records with head [0-9a-f]{64}; this log has \d+ with head [0-9a-f]{64}: \d+ record\(s\)|records #\d+–#\d+ are missing at the end/,
+        '--target',
+        'replica',
+      );
+      expect(r.stderr).toContain('oneroof: error:');
+      // The untouched original agrees with the same anchor.
+      const original = await replayJson(signed().seal.paths.output, '--target', 'replica');
+      expect(original.report.integrity.anchor).toMatchObject({
+        status: 'matches',
+        file: '/var/lib/postgresql/data/oneroof/anchors',
+      });
+    });
+  });
+
+  it('--json still prints one document (the verdict and the first bad record) before exit 5', async () => {
+    const { log, records } = await copyOf(signed());
+    deleteLine(records, 5);
+    const r = await replay(log, '--json');
+    expect(r.code).toBe(5);
+    const report = JSON.parse(r.stdout) as ReplayReport;
+    expect(report.integrity).toMatchObject({
+      verdict: 'tampered',
+      chain: 'broken',
+      firstBad: { file: 'records', line: 5, record: 4 },
+    });
+  });
+
+  it('a missing LOGFILE is named, exit 2, no stack trace', async () => {
+    const r = await replay(join(dir, 'nope.log'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `oneroof: error: cannot read ${join(dir, 'nope.log')} (ENOENT)\n  name a run log: logs/<kind>_<stamp>.log, or a log made with psql … | tee\n`,
+    );
+    expect(BIN).toBeTruthy();
+  });
+});
+
+describe('signing', () => {
+  it('with an encrypted key held by ssh-agent: no passphrase asked, the signature verifies', async () => {
+    const run = runs.get('no-go')!;
+    const agent = await startAgent(testbed.ssh.encryptedUserKey, testbed.ssh.passphrase);
+    try {
+      const signed = await signRunLog(run.seal.paths.records, {
+        key: testbed.ssh.encryptedUserKey,
+        env: { ...agent.env, DISPLAY: '', SSH_ASKPASS: '/bin/false' },
+      });
+      expect(signed.signature).toBe(`${run.seal.paths.records}.sig`);
+      expect(signed.key).toBe(
+        `ED25519 ${fingerprint(readFileSync(`${testbed.ssh.encryptedUserKey}.pub`, 'utf8'))}`,
+      );
+      await expect(
+        signRunLog(run.seal.paths.records, { key: testbed.ssh.encryptedUserKey, env: agent.env }),
+      ).rejects.toThrow(/already exists: a run log is signed once/);
+    } finally {
+      agent.stop();
+    }
+    const allowed = join(dir, 'allowed_signers_encrypted');
+    const pub = readFileSync(`${testbed.ssh.encryptedUserKey}.pub`, 'utf8').trim().split(' ');
+    writeFileSync(allowed, `release-manager@testbed ${pub[0]} ${pub[1]}\n`);
+    const { cli, report } = await replayJson(run.seal.paths.output, '--allowed-signers', allowed);
+    expect(cli.code).toBe(0);
+    expect(report.integrity.signature).toMatchObject({
+      status: 'valid',
+      principal: 'release-manager@testbed',
+    });
+    // The operator's other key is not the signer: that allowed-signers file refuses it.
+    expect((await replay(run.seal.paths.output, '--allowed-signers', allowedSigners)).code).toBe(5);
+  });
+});
+
+describe('--play and --cast', () => {
+  it('--play writes the .log again, at the recorded pace times --speed', async () => {
+    const run = runs.get('ok')!;
+    const report = (await replayJson(run.seal.paths.output)).report;
+    const span = report.output.lastT! - 0;
+    expect(span).toBeGreaterThan(0.5);
+    const started = Date.now();
+    const played = await replay(run.seal.paths.output, '--play', '--speed', '4');
+    const elapsed = (Date.now() - started) / 1000;
+    expect(played.code).toBe(0);
+    expect(played.stdout).toBe(readFileSync(run.seal.paths.output, 'utf8'));
+    expect(elapsed).toBeGreaterThan((span / 4) * 0.9);
+    expect(played.stderr).toMatch(/^integrity {2}UNSIGNED|^integrity {2}SIGNED/);
+  });
+
+  it('--cast writes an asciicast v2 recording: header, then [t, code, text] in time order', async () => {
+    const run = runs.get('ok')!;
+    const cast = join(dir, 'ok.cast');
+    const r = await replay(run.seal.paths.output, '--cast', cast);
+    expect(r.code).toBe(0);
+    const [header, ...events] = readFileSync(cast, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    expect(header).toMatchObject({
+      version: 2,
+      width: 160,
+      height: 48,
+      env: { TERM: 'xterm-256color' },
+    });
+    let last = 0;
+    let text = '';
+    const markers: string[] = [];
+    for (const event of events as [number, string, string][]) {
+      expect(event).toHaveLength(3);
+      expect(event[0]).toBeGreaterThanOrEqual(last);
+      last = event[0];
+      if (event[1] === 'o') text += event[2];
+      else if (event[1] === 'm') markers.push(event[2]);
+      else throw new Error(`unexpected event code ${event[1]}`);
+    }
+    expect(text.replace(/\r\n/g, '\n')).toBe(readFileSync(run.seal.paths.output, 'utf8'));
+    expect(markers).toEqual(
+      TIERS.map((t) => expect.stringMatching(new RegExp(`^tier ${t} `)) as unknown as string),
+    );
+  });
+});
