@@ -91,24 +91,34 @@ export const ledgerRowSchema = z.object({
 });
 export type LedgerRow = z.infer<typeof ledgerRowSchema>;
 
-export function parseLedger(lines: string[] | undefined): LedgerRow[] | undefined {
+/**
+ * Rows of `a|b|c` lines into objects with the given field names, each checked by the schema;
+ * undefined when the probe did not finish or any line does not fit (never a half answer).
+ */
+function parseRows<S extends z.ZodType>(
+  lines: string[] | undefined,
+  fields: readonly string[],
+  schema: S,
+  extra: (values: Record<string, string | undefined>) => Record<string, unknown> = () => ({}),
+): z.infer<S>[] | undefined {
   if (lines === undefined) return undefined;
-  const rows: LedgerRow[] = [];
+  const rows: z.infer<S>[] = [];
   for (const line of lines) {
-    const [tier, name, applied, attempt, fileSha256, aprCode, appliedAt] = line.split('|');
-    const parsed = ledgerRowSchema.safeParse({
-      tier,
-      name,
-      applied,
-      attempt,
-      fileSha256,
-      aprCode,
-      appliedAt,
-    });
+    const parts = line.split('|');
+    const values = Object.fromEntries(fields.map((field, i) => [field, parts[i]]));
+    const parsed = schema.safeParse({ ...values, ...extra(values) });
     if (!parsed.success) return undefined;
     rows.push(parsed.data);
   }
   return rows;
+}
+
+export function parseLedger(lines: string[] | undefined): LedgerRow[] | undefined {
+  return parseRows(
+    lines,
+    ['tier', 'name', 'applied', 'attempt', 'fileSha256', 'aprCode', 'appliedAt'],
+    ledgerRowSchema,
+  );
 }
 
 /** `apr_code|level|status|proposal|decided_at|opens_gate` (gate.sql). */
@@ -123,22 +133,11 @@ export const approvalSchema = z.object({
 export type Approval = z.infer<typeof approvalSchema>;
 
 export function parseApprovals(lines: string[] | undefined): Approval[] | undefined {
-  if (lines === undefined) return undefined;
-  const rows: Approval[] = [];
-  for (const line of lines) {
-    const [aprCode, level, status, proposal, decidedAt, opensGate] = line.split('|');
-    const parsed = approvalSchema.safeParse({
-      aprCode,
-      level,
-      status,
-      proposal,
-      decidedAt,
-      opensGate,
-    });
-    if (!parsed.success) return undefined;
-    rows.push(parsed.data);
-  }
-  return rows;
+  return parseRows(
+    lines,
+    ['aprCode', 'level', 'status', 'proposal', 'decidedAt', 'opensGate'],
+    approvalSchema,
+  );
 }
 
 /** `pid|application_name|state|backend_start|xact_start|lock mode` (plans.ts, alive). */
@@ -154,23 +153,15 @@ export const aliveSessionSchema = z.object({
 export type AliveSession = z.infer<typeof aliveSessionSchema>;
 
 export function parseAlive(lines: string[] | undefined): AliveSession[] | undefined {
-  if (lines === undefined) return undefined;
-  const rows: AliveSession[] = [];
-  for (const line of lines) {
-    const [pid, applicationName, state, backendStart, xactStart, lockMode] = line.split('|');
-    const parsed = aliveSessionSchema.safeParse({
-      pid,
-      applicationName,
-      state,
-      backendStart,
-      xactStart,
-      holdsRunLock: (lockMode ?? '') !== '',
-      lockMode: lockMode ?? '',
-    });
-    if (!parsed.success) return undefined;
-    rows.push(parsed.data);
-  }
-  return rows;
+  return parseRows(
+    lines,
+    ['pid', 'applicationName', 'state', 'backendStart', 'xactStart', 'lockMode'],
+    aliveSessionSchema,
+    (values) => ({
+      holdsRunLock: (values.lockMode ?? '') !== '',
+      lockMode: values.lockMode ?? '',
+    }),
+  );
 }
 
 /** A probe of one line: `tables|views|functions`, the scanner count, the fingerprint. */
