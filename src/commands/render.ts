@@ -96,6 +96,8 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
       );
   }
 
+  if (result.lastRun) lines.push(`  last run        ${result.lastRun.message}`);
+
   for (const a of result.assertions)
     lines.push(`  ${a.text}${a.at ? `  ${dim(`(${a.at})`)}` : ''}`);
   // The verdict line says it already for a NO-GO and a lock refusal.

@@ -28,6 +28,7 @@ import {
 import type { RunKind, RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
 import { signRunLog } from '../audit/sign.js';
+import { lastUnfinishedRun, type LastRun } from './last-run.js';
 import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
 import { checkPacket } from './packet-check.js';
 import {
@@ -156,6 +157,8 @@ export interface ReleaseResult {
     alive?: AliveSession[];
   };
   durationMs: number;
+  /** status: the last apply/rollback logged here that did not end normally, and its fate. */
+  lastRun?: LastRun;
   /** Set once the log is sealed: its head, anchor and signature. */
   audit?: AuditSummary;
 }
@@ -428,6 +431,23 @@ export async function runRelease(
       probes: collectProbes(probes),
       durationMs: Date.now() - started,
     });
+    if (command === 'status' && result.exitCode === EXIT.ok) {
+      // A run whose client went away: did it go on, or roll back? (its log here vs the server)
+      try {
+        const last = await lastUnfinishedRun(
+          options.logDir,
+          options.target.name,
+          result.probes.ledger ?? [],
+          result.probes.alive ?? [],
+        );
+        if (last) {
+          result.lastRun = last;
+          session.record('last-run', { ...last });
+        }
+      } catch (error) {
+        session.record('last-run-failed', { error: (error as Error).message });
+      }
+    }
   } finally {
     closed = await session.close(
       result === undefined

@@ -35,6 +35,7 @@ import { holdSession, terminateByName, type HeldSession } from '../helpers/held-
 import { PacketBench } from '../helpers/packet.js';
 import { startCli, type RunningCli } from '../helpers/spawn-cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runCli } from '../helpers/cli.js';
 
 const testbed = inject('testbed');
 let bench: PacketBench;
@@ -319,5 +320,19 @@ describe('a client lost halfway', () => {
         ),
       ),
     ).not.toMatchObject({ record: 'end' });
+
+    // status, on the machine that holds the killed client's log: the run went on by itself.
+    const after = await runCli([
+      '--inventory',
+      testbed.inventory,
+      '--log-dir',
+      logDir,
+      'status',
+      ...T,
+    ]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(
+      /^ {2}last run {8}the last apply \(\S+rollout_\d{8}T\d{6}Z\.log\) ended without an end record; it went on on the server: tier 20, 30, 40, 50, 60 committed after the client left$/m,
+    );
   });
 });
