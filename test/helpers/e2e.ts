@@ -64,28 +64,35 @@ export async function logFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * The run's two log files, `<kind>_YYYYMMDDTHHMMSSZ.log|.jsonl`, and nothing else; the `log:`
- * line of the human output (or `log.output` of the --json document) names the .log.
+ * The run's log files, `<kind>_YYYYMMDDTHHMMSSZ.log|.jsonl`, plus the records' signature
+ * `.jsonl.sig` when a signing key was found (the ssh target's identity file signs: see
+ * src/audit/sign.ts), and nothing else; the `log:` line of the human output (or `log.output`
+ * of the --json document) names the .log.
  */
 export async function expectOneLog(
   run: Run,
   kind: 'preflight' | 'rollout' | 'verify' | 'rollback' | 'status',
-): Promise<{ log: string; records: string }> {
+): Promise<{ log: string; records: string; signature: string | undefined }> {
   const files = await logFiles(run.logDir);
-  const base = `${kind}_\\d{8}T\\d{6}Z`;
-  if (
-    files.length !== 2 ||
-    !new RegExp(`^${base}\\.jsonl$`).test(files[0]!) ||
-    !new RegExp(`^${base}\\.log$`).test(files[1]!) ||
-    files[0]!.replace(/\.jsonl$/, '') !== files[1]!.replace(/\.log$/, '')
-  )
+  const stamp = new RegExp(`^${kind}_\\d{8}T\\d{6}Z\\.jsonl$`).test(files[0] ?? '')
+    ? files[0]!.replace(/\.jsonl$/, '')
+    : undefined;
+  const expected =
+    stamp === undefined
+      ? []
+      : [`${stamp}.jsonl`, ...(files.length === 3 ? [`${stamp}.jsonl.sig`] : []), `${stamp}.log`];
+  if (stamp === undefined || JSON.stringify(files) !== JSON.stringify(expected))
     throw new Error(`expected one ${kind} log pair in ${run.logDir}, got ${JSON.stringify(files)}`);
-  const log = join(run.logDir, files[1]!);
+  const log = join(run.logDir, `${stamp}.log`);
   const named = run.stdout.startsWith('{')
     ? (JSON.parse(run.stdout) as { log?: { output?: string } }).log?.output === log
     : run.stdout === '' || run.stdout.includes(`log: ${log}\n`);
   if (!named) throw new Error(`the output does not name ${log}:\n${run.stdout}`);
-  return { log, records: join(run.logDir, files[0]!) };
+  return {
+    log,
+    records: join(run.logDir, `${stamp}.jsonl`),
+    signature: files.length === 3 ? join(run.logDir, `${stamp}.jsonl.sig`) : undefined,
+  };
 }
 
 /** The last record of a .jsonl run log (`record: "end"` when the run closed it). */

@@ -124,7 +124,11 @@ describe('the release on the testbed replica through ssh2, step by step', () => 
     expect(run.stdout).toContain(`applied on ${SSH_TARGET}: 6 tier(s) committed; verify passed\n`);
     // Live progress on stderr, one line per tier as it ends.
     expect(run.stderr).toMatch(/^ {2}tier 60 scanner_baseline +ok /m);
-    const { log, records } = await expectOneLog(run, 'rollout');
+    const { log, records, signature } = await expectOneLog(run, 'rollout');
+    // Signed with the key the target is reached with, and anchored on the target.
+    expect(signature).toBeDefined();
+    expect(run.stderr).toMatch(/^log signed: ED25519 SHA256:\S+ /m);
+    expect(run.stderr).toContain('log head anchored on the target: ');
     const output = await readFile(log, 'utf8');
     expect(output).toContain('ONEROOF END 99_run_all');
     const end = await lastRecord(records);
