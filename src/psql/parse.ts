@@ -106,6 +106,17 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     }
   };
 
+  /** The start of a stderr event: its first raw line, psql's location and the packet's. */
+  const placed = (raw: string, location: PsqlLocation | undefined) => {
+    const at = where(location);
+    return {
+      stream: 'stderr' as const,
+      raw: [raw],
+      ...(location === undefined ? {} : { location }),
+      ...(at === undefined ? {} : { at }),
+    };
+  };
+
   const startMessage = (
     raw: string,
     severity: Severity,
@@ -113,14 +124,10 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     location: PsqlLocation | undefined,
   ): void => {
     close();
-    const at = where(location);
     open = {
       event: {
         kind: 'message',
-        stream: 'stderr',
-        raw: [raw],
-        ...(location === undefined ? {} : { location }),
-        ...(at === undefined ? {} : { at }),
+        ...placed(raw, location),
         severity,
         text,
       },
@@ -136,14 +143,10 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     location: PsqlLocation | undefined,
   ): void => {
     close();
-    const at = where(location);
     open = {
       event: {
         kind: 'psql-error',
-        stream: 'stderr',
-        raw: [raw],
-        ...(location === undefined ? {} : { location }),
-        ...(at === undefined ? {} : { at }),
+        ...placed(raw, location),
         level:
           level === 'fatal' || level === 'error' || level === 'warning' || level === 'info'
             ? level
