@@ -31,7 +31,14 @@ import {
   tierLines,
 } from '../helpers/e2e.js';
 import { expectGolden } from '../helpers/golden.js';
-import { holdSession, terminateByName, type HeldSession } from '../helpers/held-session.js';
+import {
+  blockInTier20,
+  holdSession,
+  terminateByName,
+  TIER20_BLOCKERS,
+  type HeldSession,
+  type Tier20Block,
+} from '../helpers/held-session.js';
 import { PacketBench } from '../helpers/packet.js';
 import { startCli, type RunningCli } from '../helpers/spawn-cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -41,10 +48,10 @@ const testbed = inject('testbed');
 let bench: PacketBench;
 const T = ['--target', SSH_TARGET];
 const HOLDER = 'holder test';
-const BLOCKERS = ['oneroof-test-block-namespace', 'oneroof-test-block-roles'];
 
 /** Everything this file starts, ended even when a test fails halfway. */
 const held: HeldSession[] = [];
+const blocks: Tier20Block[] = [];
 const children: RunningCli[] = [];
 const applyDurations: number[] = [];
 
@@ -72,7 +79,8 @@ afterEach(async () => {
       await cli.done;
     }
   for (const session of held.splice(0)) await session.release();
-  for (const name of [HOLDER, ...BLOCKERS]) await terminateByName(bench, name);
+  for (const block of blocks.splice(0)) await block.release();
+  for (const name of [HOLDER, ...TIER20_BLOCKERS]) await terminateByName(bench, name);
 });
 
 afterAll(async () => {
@@ -227,32 +235,17 @@ describe('two applies started at once, ten times', () => {
 describe('a client lost halfway', () => {
   it('SIGKILLed during tier 20: the run goes on on the server, status shows it alive, a new apply exits 6; then every tier is applied', async () => {
     await bench.reset(APR);
-    // Tier 20 must be blocked after tier 10 committed. Tier 10 holds ACCESS SHARE on
-    // directus_roles from its fingerprint to its COMMIT, and tier 20 reads it again. So:
-    //   1. a session holds pg_namespace in SHARE mode: tier 10 stops at CREATE SCHEMA (its
-    //      catalog insert needs ROW EXCLUSIVE), holding directus_roles;
-    //   2. a second session asks ACCESS EXCLUSIVE on directus_roles: it queues behind tier 10;
-    //   3. the first lets go: tier 10 commits, the second gets directus_roles, tier 20 waits
-    //      (lock_timeout 10 s: everything until the release below must fit in it).
-    const namespace = await hold(bench, BLOCKERS[0]!, [
-      'BEGIN',
-      'LOCK TABLE pg_catalog.pg_namespace IN SHARE MODE',
-    ]);
+    // Tier 20 must be blocked after tier 10 committed (the recipe is in blockInTier20).
     const logDir = join(await tempDir('oneroof-e2e-logs-'), 'logs');
-    const cli = start(['apply', ...T, '--apr', APR, '--yes'], logDir);
-    const serverPid = await waitingOnLock(cli, 'apply');
-    expect(
-      await bench.query(
-        `SELECT mode FROM pg_locks WHERE pid = ${serverPid} AND granted AND relation = 'public.directus_roles'::regclass`,
-      ),
-    ).toBe('AccessShareLock');
-    const roles = await hold(
+    let cli: RunningCli | undefined;
+    const block = await blockInTier20(
       bench,
-      BLOCKERS[1]!,
-      ['BEGIN', 'LOCK TABLE public.directus_roles IN ACCESS EXCLUSIVE MODE'],
-      'waiting',
+      () => (cli = start(['apply', ...T, '--apr', APR, '--yes'], logDir)),
+      () => cli?.child.exitCode === null,
     );
-    await namespace.release();
+    blocks.push(block);
+    const { serverPid } = block;
+    if (!cli) throw new Error('the apply was not started');
     await cli.waitForStderr(/^ {2}tier 10 structure +ok /m);
     cli.child.kill('SIGKILL');
     const killed = await cli.done;
@@ -267,7 +260,7 @@ describe('a client lost halfway', () => {
     const waiting = await bench.query(
       `SELECT wait_event_type FROM pg_stat_activity WHERE pid = ${serverPid}`,
     );
-    await roles.release();
+    await block.release();
     expect(
       waiting,
       'the orphan no longer waited for directus_roles: its lock_timeout (10 s) ran out first — too slow a machine for this test?',

@@ -5,9 +5,18 @@
  * kind of edit to a signed log, each caught (exit 5) and located; a whole rewrite with the chain
  * recomputed is caught by the signature, by the allowed-signers file, and by the target's anchor.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,6 +29,7 @@ import { signRunLog } from '../../src/audit/sign.js';
 import { auditedRun, type AuditedRun } from '../helpers/audited-run.js';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
+import { blockInTier20 } from '../helpers/held-session.js';
 import { PacketBench } from '../helpers/packet.js';
 import { startAgent } from '../helpers/ssh-agent.js';
 import {
@@ -303,15 +313,27 @@ describe('real runs, replayed', () => {
         hostKeyPolicy: 'strict',
         readyTimeoutMs: 5000,
       });
-      const run = await auditedRun({
-        target: ssh,
-        transport,
-        logDir: join(dir, 'logs'),
-        signWith: testbed.ssh.userKey,
-        onEvent: (event) => {
-          if (event.kind === 'tier' && event.tier === 30 && event.phase === 'BEGIN') proxy.cutNow();
+      // Tier 20 is held (after tier 10 committed) until the cut: the connection is lost while
+      // that tier is open, however fast the machine.
+      let running: Promise<AuditedRun> | undefined;
+      let ended = false;
+      const block = await blockInTier20(
+        bench,
+        () => {
+          running = auditedRun({
+            target: ssh,
+            transport,
+            logDir: join(dir, 'logs'),
+            signWith: testbed.ssh.userKey,
+            onEvent: (event) => {
+              if (event.kind === 'tier' && event.tier === 20 && event.phase === 'BEGIN')
+                proxy.cutNow();
+            },
+          }).finally(() => (ended = true));
         },
-      });
+        () => !ended,
+      );
+      const run = await running!.finally(() => block.release());
       runs.set('lost', run);
       expect(run.result.outcome).toBe('lost');
       expect(run.anchor).toBeUndefined();
@@ -325,10 +347,13 @@ describe('real runs, replayed', () => {
       expect(report.outcome.outcome).toBe('lost');
       expect(report.outcome.exitCode).toBe(1);
       expect(report.outcome.summary).toMatch(
-        /^the connection was lost \(.+\) while tier 30 sovereign_ownership was running: the far side may have gone on/,
+        /^the connection was lost \(.+\) while tier 20 responsibility_axis was running: the far side may have gone on/,
       );
       expect(report.outcome.endedScripts).not.toContain('99_run_all');
-      expect(report.tiers.find((t) => t.tier === 30)?.outcome).toBe('interrupted');
+      expect(report.tiers.map((t) => [t.tier, t.outcome])).toEqual([
+        [10, 'committed'],
+        [20, 'interrupted'],
+      ]);
       expect(report.state.exit).toBeNull();
     } finally {
       await proxy.close();
@@ -340,32 +365,40 @@ describe('real runs, replayed', () => {
     await bench.reset(APR);
     const logs = join(dir, 'killed');
     mkdirSync(logs);
-    const child = spawn(
-      process.execPath,
-      [
-        join(import.meta.dirname, '..', 'helpers', 'run-child.mjs'),
-        testbed.inventory,
-        'replica',
-        logs,
-        APR,
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
+    // The run is held inside tier 20 (after tier 10 committed) until the child is killed: a
+    // kill that lands while a tier is open, on a machine of any speed.
+    let child: ChildProcess | undefined;
+    let closed: Promise<unknown> | undefined;
+    const block = await blockInTier20(
+      bench,
+      () => {
+        child = spawn(
+          process.execPath,
+          [
+            join(import.meta.dirname, '..', 'helpers', 'run-child.mjs'),
+            testbed.inventory,
+            'replica',
+            logs,
+            APR,
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'] },
+        );
+        closed = once(child, 'close');
       },
+      () => child?.exitCode === null,
     );
     try {
       let records: string | undefined;
-      for (let i = 0; i < 300 && records === undefined; i++) {
+      for (let i = 0; i < 100 && records === undefined; i++) {
         await sleep(50);
-        const file = existsSync(logs)
-          ? (await import('node:fs')).readdirSync(logs).find((f) => f.endsWith('.jsonl'))
-          : undefined;
+        const file = readdirSync(logs).find((f) => f.endsWith('.jsonl'));
         if (file && readFileSync(join(logs, file), 'utf8').includes('ONEROOF TIER 20 BEGIN'))
           records = join(logs, file);
       }
-      expect(records).toBeDefined();
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('close', resolve));
+      expect(records, 'the runner never recorded tier 20 begun').toBeDefined();
+      child!.kill('SIGKILL');
+      await closed;
+      await block.release();
       const { cli, report } = await replayJson(records!);
       expect(cli.code).toBe(0);
       expect(report.integrity).toMatchObject({
@@ -374,9 +407,9 @@ describe('real runs, replayed', () => {
         complete: false,
       });
       expect(report.outcome.outcome).toBe('incomplete');
-      // Killed while a tier ran: that tier is named; every tier before it committed.
+      // Killed while tier 20 ran: that tier is named; tier 10 before it committed.
       const open = report.tiers.find((t) => t.outcome === 'interrupted');
-      expect(open?.tier).toBeGreaterThanOrEqual(20);
+      expect(open?.tier).toBe(20);
       expect(report.outcome.summary).toMatch(
         new RegExp(
           `^the log ends without an end record: the runner stopped \\(killed, crashed, or the machine went down\\) during step main, with tier ${open!.tier} ${open!.name} begun and never committed`,
@@ -386,7 +419,8 @@ describe('real runs, replayed', () => {
         report.tiers.filter((t) => t.tier < open!.tier).every((t) => t.outcome === 'committed'),
       ).toBe(true);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child?.exitCode === null) child.kill('SIGKILL');
+      await block.release();
       await settle();
     }
   });
