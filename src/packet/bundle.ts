@@ -17,10 +17,13 @@
  *   included file with its own buffer; inlined, pending text would glue onto it). Every file
  *   must end outside any string, comment, dollar quote or COPY data, and with no unterminated
  *   statement (psql sends that at the end of *each* file; inlined, it would glue onto the next).
- * - Meta-commands that reach beyond the stream are refused ('unsupported'): `\copy … from` a
- *   file or program (`from stdin` is fine: the data lines follow in the stream), `\copy … to
- *   program`, `\cd` (it moves where `\i` resolves), `\!`, `\lo_import`, `\o`/`\w` to a file or
- *   pipe. Every other line is copied byte for byte.
+ * - Every meta-command psql would see (split at every unquoted backslash, as psql does, in
+ *   every `\if` branch) must be on the allow-list of src/packet/meta-args.ts, with its
+ *   arguments in the form the shipped packet uses; anything else is refused ('unsupported'):
+ *   `\!`, `\g`, `\o`, `\copy`, `\unset`, `\set ON_ERROR_STOP off`, backquotes, …. So is
+ *   `COPY … FROM STDIN` (when it fails, psql reads its data lines as commands) and an operator's
+ *   value interpolated unquoted (`:ratified_apr`: psql lexes the value as script text).
+ *   Every other line is copied byte for byte.
  * - psql skips a UTF-8 byte order mark at the start of each file it reads, but not in the
  *   middle of a stream: the bundle drops it (so line 1 of such a file is 3 bytes shorter).
  *   A last line without a newline gets one, so the next file starts on a line of its own
@@ -30,7 +33,12 @@ import { createHash } from 'node:crypto';
 import { readFile as fsReadFile, realpath as fsRealpath } from 'node:fs/promises';
 import path from 'node:path';
 import { BundleError, type BundleErrorDetails } from './bundle-error.js';
-import { checkSupported, parseIncludeArgument } from './meta-args.js';
+import {
+  checkAllowed,
+  type CommandOrigin,
+  parseIncludeArgument,
+  RUNNER_VARIABLES,
+} from './meta-args.js';
 import { scanPsqlScript, type MetaCommand } from './psql-lexer.js';
 import { SourceMap } from './source-map.js';
 
@@ -49,6 +57,11 @@ export interface BundleOptions {
   /** psql's working directory, against which `\i` resolves. Default: the parent of root. */
   cwd?: string;
   reader?: PacketReader;
+  /**
+   * The entry file is a script oneroof generated (src/engine/plans.ts), not a packet file: it
+   * may also use the few meta-commands the probes need (`\echo`, `\pset`, `\set QUIET`).
+   */
+  generatedEntry?: boolean;
 }
 
 export interface BundledFile {
@@ -115,7 +128,7 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
       { reason: 'escape', file: entryFile },
       `the entry file resolves outside the packet root: ${realEntry}`,
     );
-  await expand(entry, realEntry, []);
+  await expand(entry, realEntry, [], options.generatedEntry === true ? 'plan' : 'packet');
 
   const bytes = Buffer.concat(chunks);
   return {
@@ -145,6 +158,7 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
     absolute: string,
     real: string,
     chain: { file: string; real: string }[],
+    origin: CommandOrigin = 'packet',
   ): Promise<void> {
     const file = display(absolute);
     let raw: Buffer;
@@ -192,6 +206,35 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         "end it with ';'",
       );
     }
+    for (const statement of scan.statements) {
+      if (statement.copyFromStdin !== true) continue;
+      const text = lineText(statement.start);
+      throw new BundleError(
+        {
+          reason: 'unsupported',
+          file,
+          line: statement.start,
+          column: text.length - text.trimStart().length + 1,
+          text,
+        },
+        'COPY … FROM STDIN is not allowed in a packet: when the COPY fails, psql reads its data lines as commands',
+        'load the rows with INSERT … VALUES, or from a table the packet creates',
+      );
+    }
+    for (const variable of scan.variables) {
+      if (variable.form !== 'plain' || !RUNNER_VARIABLES.has(variable.name)) continue;
+      throw new BundleError(
+        {
+          reason: 'unsupported',
+          file,
+          line: variable.line,
+          column: charColumn(variable.line, variable.column),
+          text: lineText(variable.line),
+        },
+        `:${variable.name} puts the operator's value into the SQL unquoted (psql reads it as script text)`,
+        `use :'${variable.name}', a quoted literal`,
+      );
+    }
     const includes = new Map<number, MetaCommand>();
     for (const command of scan.commands) {
       const where = {
@@ -200,7 +243,7 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         column: charColumn(command.line, command.column),
         text: lineText(command.line),
       };
-      checkSupported(command, where);
+      checkAllowed(command, where, origin);
       if (!INCLUDE.has(command.name)) continue;
       if (!command.atLineStart || !command.endsLine)
         throw new BundleError(

@@ -126,7 +126,12 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
       const bundle = await bundlePacket(
         source.kind === 'packet'
           ? { root: source.root, entry: source.entry }
-          : { root: source.root, entry: source.name, reader: planReader(source) },
+          : {
+              root: source.root,
+              entry: source.name,
+              reader: planReader(source),
+              generatedEntry: true,
+            },
       );
       body = bundle.bytes;
       map = bundle.map.append(1, '<oneroof sentinel>');

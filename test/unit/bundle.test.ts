@@ -370,26 +370,26 @@ describe('bundlePacket bytes and lines', () => {
     expect(bundle.map.lookup(2)).toEqual({ file: 'prod/run.sql', line: 3 });
   });
 
-  it('does not lex COPY data as SQL, and still expands includes after it', async () => {
-    const files = {
-      'prod/run.sql': [
-        'COPY t (a, b) FROM STDIN;',
-        "it's\t\\ir data.sql",
-        "/* $$ '\t-- ",
-        '\\.',
-        '\\copy t from stdin',
-        "x'y",
-        '\\.',
-        '\\ir a.sql',
-        '',
-      ].join('\n'),
-      'prod/a.sql': 'SELECT 1;\n',
-    };
-    const bundle = await bundleMemory(files);
-    expect(bundle.text.split('\n').slice(0, 8)).toEqual([
-      ...files['prod/run.sql'].split('\n').slice(0, 7),
-      'SELECT 1;',
-    ]);
+  it('refuses COPY … FROM STDIN (a failed COPY makes its data lines commands), with a caret', async () => {
+    for (const [text, line, column] of [
+      ['SELECT 1;\n  COPY t (a, b) FROM STDIN;\n1\t2\n\\.\n', 2, 3],
+      ['copy t from stdin with (format csv);\nx\n\\.\n', 1, 1],
+      ['COPY t\n  FROM\n  stdin;\n\\.\n', 1, 1],
+    ] as const) {
+      const error = await refusal(bundleMemory({ 'prod/run.sql': text }));
+      expect(error, text).toMatchObject({
+        reason: 'unsupported',
+        file: 'prod/run.sql',
+        line,
+        column,
+      });
+      expect(error.message, text).toMatch(/COPY … FROM STDIN is not allowed in a packet/);
+    }
+    // Not a COPY from stdin: a COPY to stdout, and the words inside a string.
+    const bundle = await bundleMemory({
+      'prod/run.sql': "COPY t TO STDOUT;\nSELECT 'COPY t FROM STDIN';\n",
+    });
+    expect(bundle.text).toBe("COPY t TO STDOUT;\nSELECT 'COPY t FROM STDIN';\n");
   });
 
   it('tokens that look like quotes do not confuse the lexer', async () => {
@@ -416,11 +416,11 @@ describe('bundlePacket bytes and lines', () => {
 
   it('expands includes in every \\if branch (documented: the files are ours)', async () => {
     const bundle = await bundleMemory({
-      'prod/run.sql': '\\if false\n\\ir a.sql\n\\else\n\\ir b.sql\n\\endif\n',
+      'prod/run.sql': '\\if :oneroof_a\n\\ir a.sql\n\\else\n\\ir b.sql\n\\endif\n',
       'prod/a.sql': 'SELECT 1;\n',
       'prod/b.sql': 'SELECT 2;\n',
     });
-    expect(bundle.text).toBe('\\if false\nSELECT 1;\n\\else\nSELECT 2;\n\\endif\n');
+    expect(bundle.text).toBe('\\if :oneroof_a\nSELECT 1;\n\\else\nSELECT 2;\n\\endif\n');
   });
 
   it('parses file names by psql rules: quotes, escapes, double quotes kept', async () => {
