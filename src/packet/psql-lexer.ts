@@ -444,7 +444,9 @@ function readMetaCommand(
           const body = text.slice(j, close + 1);
           if (c === '`')
             for (const m of body.matchAll(/:'?([A-Za-z\x80-\xff_0-9]+)/g)) names.push(m[1]!);
-          value += body;
+          // psql keeps "…" with its quotes; `…` is replaced by the command's output (its text
+          // when not run, as in an inactive branch).
+          value += c === '`' ? body.slice(1, -1) : body;
           j = close + 1;
         }
       } else if (c === ':') {
@@ -463,6 +465,8 @@ function readMetaCommand(
       }
       if (unterminated) break;
     }
+    // psql drops an argument whose quote is not closed (and says so): so does argv.
+    if (unterminated) break;
     argv.push({
       raw: text.slice(start, j),
       column: start - lineStart + 1,
@@ -471,7 +475,6 @@ function readMetaCommand(
       variables: names,
       backquote,
     });
-    if (unterminated) break;
   }
   const args = text.slice(argsStart, j);
   if (!unterminated && text[j] === '\\' && text[j + 1] === '\\')
