@@ -56,9 +56,9 @@ function predict(text: string): Seen[] {
     }
     const values = command.argv.map((a) => a.value);
     if (command.name === 'warn' && isMark(values[0]))
-      seen.push({ kind: 'warn', mark: values[0]!, text: shown(values.slice(1).join(' ')) });
+      seen.push({ kind: 'warn', mark: values[0], text: shown(values.slice(1).join(' ')) });
     else if (command.name === 'r' && isMark(values[0]))
-      seen.push({ kind: 'r', mark: values[0]!, args: values.slice(1).map(shown) });
+      seen.push({ kind: 'r', mark: values[0], args: values.slice(1).map(shown) });
     else if (command.name === 'r') {
       // psql's lines for this \r carry no mark: they read as more arguments of the one before.
       const last = seen.at(-1);
