@@ -190,6 +190,30 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         .subarray(0, column - 1)
         .toString('utf8').length + 1;
     const scan = scanPsqlScript(content.toString('latin1'));
+    const includes = new Map<number, MetaCommand>();
+    for (const command of scan.commands) {
+      const where = {
+        file,
+        line: command.line,
+        column: charColumn(command.line, command.column),
+        text: lineText(command.line),
+      };
+      checkAllowed(command, where, origin);
+      if (!INCLUDE.has(command.name)) continue;
+      if (!command.atLineStart || !command.endsLine)
+        throw new BundleError(
+          { reason: 'syntax', ...where },
+          `\\${command.name} must stand alone on its line`,
+        );
+      if (!command.bufferEmpty)
+        throw new BundleError(
+          { reason: 'syntax', ...where },
+          `\\${command.name} with an unterminated statement before it (psql runs the included file with its own buffer)`,
+          "end the statement with ';' before the include",
+        );
+      includes.set(command.line, command);
+    }
+
     if (scan.open !== undefined) {
       const { construct, line, column, tag } = scan.open;
       throw new BundleError(
@@ -235,30 +259,6 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         `use :'${variable.name}', a quoted literal`,
       );
     }
-    const includes = new Map<number, MetaCommand>();
-    for (const command of scan.commands) {
-      const where = {
-        file,
-        line: command.line,
-        column: charColumn(command.line, command.column),
-        text: lineText(command.line),
-      };
-      checkAllowed(command, where, origin);
-      if (!INCLUDE.has(command.name)) continue;
-      if (!command.atLineStart || !command.endsLine)
-        throw new BundleError(
-          { reason: 'syntax', ...where },
-          `\\${command.name} must stand alone on its line`,
-        );
-      if (!command.bufferEmpty)
-        throw new BundleError(
-          { reason: 'syntax', ...where },
-          `\\${command.name} with an unterminated statement before it (psql runs the included file with its own buffer)`,
-          "end the statement with ';' before the include",
-        );
-      includes.set(command.line, command);
-    }
-
     const bundleLineOf = new Map<number, number>();
     const nextChain = [...chain, { file, real }];
     for (let index = 0; index < lineStarts.length; index++) {
