@@ -35,6 +35,7 @@ import path from 'node:path';
 import { BundleError, type BundleErrorDetails } from './bundle-error.js';
 import {
   checkAllowed,
+  UNLISTED,
   type CommandOrigin,
   parseIncludeArgument,
   RUNNER_VARIABLES,
@@ -191,6 +192,9 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         .toString('utf8').length + 1;
     const scan = scanPsqlScript(content.toString('latin1'));
     const includes = new Map<number, MetaCommand>();
+    // The first refused line is reported; on it, a command refused for a named danger (`\!`
+    // after `\echo hi`) rather than the first one merely not on the list.
+    let refused: BundleError | undefined;
     for (const command of scan.commands) {
       const where = {
         file,
@@ -198,7 +202,14 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         column: charColumn(command.line, command.column),
         text: lineText(command.line),
       };
-      checkAllowed(command, where, origin);
+      if (refused !== undefined && refused.line !== command.line) throw refused;
+      try {
+        checkAllowed(command, where, origin);
+      } catch (error) {
+        if (!(error instanceof BundleError)) throw error;
+        if (refused === undefined || (isUnlisted(refused) && !isUnlisted(error))) refused = error;
+        continue;
+      }
       if (!INCLUDE.has(command.name)) continue;
       if (!command.atLineStart || !command.endsLine)
         throw new BundleError(
@@ -213,6 +224,7 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
         );
       includes.set(command.line, command);
     }
+    if (refused !== undefined) throw refused;
 
     if (scan.open !== undefined) {
       const { construct, line, column, tag } = scan.open;
@@ -332,6 +344,10 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
     }
     await expand(target, real, chain);
   }
+}
+
+function isUnlisted(error: BundleError): boolean {
+  return error.message.split('\n', 1)[0]!.endsWith(UNLISTED);
 }
 
 /** Byte offsets of the start of every line; a trailing newline does not start another line. */

@@ -54,6 +54,8 @@ const PACKET_SETTINGS: Record<string, string> = {
   VERBOSITY: 'default',
   SHOW_CONTEXT: 'errors',
 };
+/** The refusal of a command that is merely not on the list (no named danger). */
+export const UNLISTED = 'is not one of the meta-commands a packet may use';
 const ALLOWED = '\\ir, \\i, \\if, \\elif, \\else, \\endif, \\set, \\gset';
 
 /** Why the usual suspects are refused (the message names the danger, not just "not allowed"). */
@@ -174,7 +176,7 @@ export function checkAllowed(command: MetaCommand, where: Where, origin: Command
   }
   const why = WHY[name] ?? WHY[name.toLowerCase()];
   refuse(
-    why ?? 'is not one of the meta-commands a packet may use',
+    why ?? UNLISTED,
     undefined,
     `a packet may use ${ALLOWED} (sql/README.md, "What a packet may contain")`,
   );

@@ -56,8 +56,8 @@ const HOSTILE: [string, string, number, RegExp][] = [
   [
     '\\echo hi \\! touch x is two commands, the second a shell',
     '\\echo hi \\! touch x',
-    1,
-    /\\echo/,
+    10,
+    /\\!: runs a shell/,
   ],
   ['\\set then \\! on the same line', '\\set oneroof_a 1 \\! touch x', 18, /\\!: runs a shell/],
   ['\\! after a \\\\ separator', '\\set oneroof_a 1 \\\\ \\! touch x', 21, /\\!: runs a shell/],
