@@ -300,6 +300,12 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
       const start = bundleLineOf.get(statement.start);
       const end = bundleLineOf.get(statement.end);
       if (start !== undefined && end !== undefined) map.addStatement(start, end);
+      if (end === undefined) continue;
+      const text = Array.from({ length: statement.end - statement.start + 1 }, (_, k) =>
+        lineText(statement.start + k),
+      ).join('\n');
+      const formats = markerFormats(text);
+      if (formats.length > 0) map.addMarkerSite(end, formats);
     }
   }
 
@@ -344,6 +350,22 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
     }
     await expand(target, real, chain);
   }
+}
+
+/**
+ * The marker formats a statement raises itself: the literal of every `RAISE <level> '…'` whose
+ * text starts like a packet marker (`ONEROOF `, `ASSERT `). Only these statements may print a
+ * marker the parser counts (src/psql/markers.ts).
+ */
+export function markerFormats(statement: string): string[] {
+  const formats: string[] = [];
+  for (const m of statement.matchAll(
+    /\bRAISE\s+(?:NOTICE|EXCEPTION|WARNING|INFO|LOG|DEBUG)?\s*'((?:[^']|'')*)'/gi,
+  )) {
+    const format = m[1]!.replace(/''/g, "'");
+    if (/^(?:ONEROOF |ASSERT )/.test(format)) formats.push(format);
+  }
+  return formats;
 }
 
 function isUnlisted(error: BundleError): boolean {

@@ -45,6 +45,11 @@ const sourceMapJsonSchema = z.object({
   runs: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()])),
   /** [startLine, endLine] of each statement, in bundle lines, ascending. */
   statements: z.array(z.tuple([z.number().int(), z.number().int()])),
+  /**
+   * The packet's marker statements: [bundle line that ends the statement, the RAISE formats
+   * (`ONEROOF …`, `ASSERT …`) it holds]. Absent in maps written before markers were checked.
+   */
+  markers: z.array(z.tuple([z.number().int(), z.array(z.string())])).optional(),
 });
 
 export type SourceMapJson = z.infer<typeof sourceMapJsonSchema>;
@@ -56,10 +61,25 @@ export class SourceMap {
     private readonly statements: readonly (readonly [number, number])[],
     /** Total number of lines of the bundle this map describes. */
     readonly lines: number,
+    /** Marker statements by the bundle line that ends them; undefined: an older map. */
+    private readonly markerSites?: ReadonlyMap<number, readonly string[]>,
   ) {}
 
   static empty(): SourceMap {
-    return new SourceMap([], [], [], 0);
+    return new SourceMap([], [], [], 0, new Map());
+  }
+
+  /** This map knows the packet's marker statements (maps written before that do not). */
+  get knowsMarkers(): boolean {
+    return this.markerSites !== undefined;
+  }
+
+  /**
+   * The RAISE formats of the marker statement psql reports at bundle line `line` (the line
+   * that ended it); [] when no marker statement ends there.
+   */
+  markerFormats(line: number): readonly string[] {
+    return this.markerSites?.get(line) ?? [];
   }
 
   static fromJSON(json: unknown): SourceMap {
@@ -85,6 +105,7 @@ export class SourceMap {
       runs,
       parsed.statements,
       parsed.lines,
+      parsed.markers === undefined ? undefined : new Map(parsed.markers),
     );
   }
 
@@ -97,6 +118,9 @@ export class SourceMap {
       ),
       runs: this.runs.map((r) => [r.start, r.count, r.source, r.sourceStart]),
       statements: this.statements.map(([a, b]) => [a, b]),
+      ...(this.markerSites === undefined
+        ? {}
+        : { markers: [...this.markerSites].map(([line, formats]) => [line, [...formats]]) }),
     };
   }
 
@@ -139,7 +163,11 @@ export class SourceMap {
       ...this.runs.map((r) => ({ ...r, start: r.start + lines })),
     ];
     const statements = this.statements.map(([a, b]) => [a + lines, b + lines] as const);
-    return new SourceMap(sources, runs, statements, this.lines + lines);
+    const markers =
+      this.markerSites === undefined
+        ? undefined
+        : new Map([...this.markerSites].map(([line, f]) => [line + lines, f] as const));
+    return new SourceMap(sources, runs, statements, this.lines + lines, markers);
   }
 
   /** This map with `lines` generated lines labelled `label` after the bundle. */
@@ -151,7 +179,7 @@ export class SourceMap {
       ...this.runs,
       { start: this.lines + 1, count: lines, source: sources.length - 1, sourceStart: 1 },
     ];
-    return new SourceMap(sources, runs, this.statements, this.lines + lines);
+    return new SourceMap(sources, runs, this.statements, this.lines + lines, this.markerSites);
   }
 
   private runAt(line: number): Run | undefined {
@@ -186,7 +214,8 @@ export class SourceMap {
   /** @internal Used by the bundler: builds a map run by run. */
   static builder(): SourceMapBuilder {
     return new SourceMapBuilder(
-      (sources, runs, statements, lines) => new SourceMap(sources, runs, statements, lines),
+      (sources, runs, statements, lines, markers) =>
+        new SourceMap(sources, runs, statements, lines, markers),
     );
   }
 }
@@ -197,6 +226,7 @@ export class SourceMapBuilder {
   private readonly sourceIndex = new Map<string, number>();
   private readonly runs: Run[] = [];
   private readonly statements: [number, number][] = [];
+  private readonly markers = new Map<number, string[]>();
   private lines = 0;
 
   constructor(
@@ -205,6 +235,7 @@ export class SourceMapBuilder {
       runs: Run[],
       statements: [number, number][],
       lines: number,
+      markers: Map<number, string[]>,
     ) => SourceMap,
   ) {}
 
@@ -227,6 +258,11 @@ export class SourceMapBuilder {
     this.statements.push([start, end]);
   }
 
+  /** Records a marker statement ending at bundle line `end`, with its RAISE formats. */
+  addMarkerSite(end: number, formats: string[]): void {
+    this.markers.set(end, [...(this.markers.get(end) ?? []), ...formats]);
+  }
+
   build(): SourceMap {
     return this.make(
       this.sources.map((s) => ({ ...s })),
@@ -237,6 +273,7 @@ export class SourceMapBuilder {
         .map(([a, b]) => [a, b] as [number, number])
         .sort((x, y) => x[0] - y[0] || x[1] - y[1]),
       this.lines,
+      new Map([...this.markers].sort((x, y) => x[0] - y[0])),
     );
   }
 }

@@ -19,6 +19,7 @@
  * ERROR/FATAL/PANIC, the others only from a non-error message. Values may hold spaces, colons
  * and commas: `expected X, got Y` splits at the last `, got `.
  */
+import type { SourceMap } from '../packet/source-map.js';
 import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
 
 const CHECK = String.raw`[a-z0-9_]+(?:\.[a-z0-9_]+)*`;
@@ -134,4 +135,53 @@ function phase(word: string): 'BEGIN' | 'SKIP' | 'COMMIT' {
 function nameAndNote(rest: string): { name: string; note?: string } {
   const at = rest.indexOf(': ');
   return at < 0 ? { name: rest } : { name: rest.slice(0, at), note: rest.slice(at + 2) };
+}
+
+/**
+ * Whether a marker came from the packet's own marker statement, not from any other RAISE.
+ *
+ * A message counts as a marker only when
+ * - the map knows the packet's marker statements (maps since markers are checked) and psql
+ *   reports the message at the line that ends one of them, and the message fits one of the
+ *   RAISE formats that statement holds (`'ONEROOF PREFLIGHT PASS %: %'`): a NOTICE raised by any
+ *   other statement — a database function, a view, a trigger, another file's RAISE — is text;
+ * - and it comes from the file that owns that kind of claim: PREFLIGHT PASS/FAIL/INFO and GO
+ *   only from `00_preflight.sql`, VERIFY PASS only from `90_verify.sql` or `20_revalidate.sql`
+ *   (a NO-GO, an ASSERT, a REFUSED may come from any marker statement: they stop a run).
+ * Without such a map (a hand-made log, a log written before this check) only the file rule
+ * applies, to the file psql names.
+ */
+export function markerFromPacket(
+  message: MessageEvent,
+  marker: MarkerEvent,
+  map: SourceMap | undefined,
+  input: string,
+): boolean {
+  const file = message.at?.file ?? message.location?.input;
+  if (file !== undefined && file !== input && !fileMayRaise(marker, file)) return false;
+  if (map === undefined || !map.knowsMarkers) return true;
+  if (message.location === undefined || message.location.input !== input) return false;
+  return map.markerFormats(message.location.line).some((f) => formatMatches(f, message.text));
+}
+
+function fileMayRaise(marker: MarkerEvent, file: string): boolean {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  if (marker.kind === 'preflight') return base === '00_preflight.sql';
+  if (marker.kind === 'verdict') return marker.verdict === 'NO-GO' || base === '00_preflight.sql';
+  if (marker.kind === 'verify') return base === '90_verify.sql' || base === '20_revalidate.sql';
+  return true;
+}
+
+/** A RAISE format (`%` an argument, `%%` a percent sign) against the message's text. */
+export function formatMatches(format: string, text: string): boolean {
+  const pattern = format
+    .split('%%')
+    .map((part) =>
+      part
+        .split('%')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[\\s\\S]*'),
+    )
+    .join('%');
+  return new RegExp(`^${pattern}$`).test(text);
 }

@@ -31,7 +31,7 @@ import type {
   StatementPosition,
 } from './events.js';
 import { LineSplitter } from './lines.js';
-import { markerOf } from './markers.js';
+import { markerFromPacket, markerOf } from './markers.js';
 
 export interface PsqlParserOptions {
   /** Maps psql's input lines (of `input`) back to packet files and lines. */
@@ -102,7 +102,8 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     out.push(event);
     if (event.kind === 'message') {
       const marker = markerOf(event);
-      if (marker !== undefined) out.push(marker);
+      if (marker !== undefined && markerFromPacket(event, marker, options.map, input))
+        out.push(marker);
     }
   };
 

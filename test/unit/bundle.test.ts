@@ -470,7 +470,7 @@ describe('SourceMap', () => {
     expect(map.lookup(1)).toEqual({ file: 'prod/run.sql', line: 1 }); // unchanged
     expect(JSON.stringify(map.toJSON())).toBe(
       '{"version":1,"lines":9,"sources":[{"name":"prod/run.sql"},{"name":"prod/a.sql"}],' +
-        '"runs":[[1,1,0,1],[2,3,1,1],[5,5,0,3]],"statements":[[1,1],[2,4],[5,7],[8,8],[8,9]]}',
+        '"runs":[[1,1,0,1],[2,3,1,1],[5,5,0,3]],"statements":[[1,1],[2,4],[5,7],[8,8],[8,9]],"markers":[]}',
     );
   });
 

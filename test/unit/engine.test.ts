@@ -39,6 +39,9 @@ import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/
 import { RELEASE_TIERS, StepTracker } from '../../src/engine/steps.js';
 import { worstExit } from '../../src/commands/release.js';
 import { prepareStep } from '../../src/runner/run.js';
+import { markerFormats } from '../../src/packet/bundle.js';
+import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
+import { formatMatches } from '../../src/psql/markers.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
 import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -272,7 +275,7 @@ class PsqlLikeTransport implements Transport {
           else for await (const c of request.stdin as Readable) chunks.push(c as Buffer);
           const input = Buffer.concat(chunks).toString();
           const nonce = /ONEROOF SENTINEL ([0-9a-f]{32})/.exec(input)?.[1] ?? '';
-          const a = this.answer(input, index);
+          const a = placeMarkers(input, this.answer(input, index));
           const sentinel =
             a.end.kind === 'exit' && a.end.code === 0 ? `ONEROOF SENTINEL ${nonce}\n` : '';
           stdout.end(`${a.stdout ?? ''}${sentinel}`);
@@ -284,6 +287,27 @@ class PsqlLikeTransport implements Transport {
       close: () => Promise.resolve(),
     });
   }
+}
+
+/**
+ * psql names the line that ended the statement that raised a message: a scripted marker is
+ * placed on the marker statement of the stream that raises it (the parser counts a marker
+ * only from there), as real psql would.
+ */
+function placeMarkers<A extends { stderr: string }>(input: string, answer: A): A {
+  const lines = input.split('\n');
+  const sites = scanPsqlScript(input).statements.map((s) => ({
+    end: s.end,
+    formats: markerFormats(lines.slice(s.start - 1, s.end).join('\n')),
+  }));
+  const stderr = answer.stderr.replace(
+    /^psql:<stdin>:\d+: (NOTICE|ERROR): {2}(.*)$/gm,
+    (line, severity: string, text: string) => {
+      const site = sites.find((s) => s.formats.some((f) => formatMatches(f, text)));
+      return site === undefined ? line : `psql:<stdin>:${site.end}: ${severity}:  ${text}`;
+    },
+  );
+  return { ...answer, stderr };
 }
 
 const STATE = (v: string) =>
@@ -421,7 +445,9 @@ describe('one exit code per run (CLI.md)', () => {
       {
         stderr:
           notice('ONEROOF ROLLBACK 40 BEGIN containment') +
-          error('ONEROOF REFUSED: roll back 60 first'),
+          error(
+            'ONEROOF REFUSED: rollback of tier 40 while tier 60 is applied; roll back 60 first (applied: 10,20,30,40,50,60)',
+          ),
         end: stopped,
       },
       { rollback: 40 },
@@ -436,7 +462,7 @@ describe('one exit code per run (CLI.md)', () => {
           notice('ONEROOF TIER 10 BEGIN structure') +
           notice('ONEROOF TIER 10 COMMIT structure') +
           notice('ONEROOF TIER 20 BEGIN responsibility_axis') +
-          error('ONEROOF REFUSED: tier 20 out of order'),
+          error('ONEROOF REFUSED: tier 20 needs tier 10 applied first (applied: none)'),
         end: stopped,
       },
       { apr: 'APR-2026-0142' },

@@ -644,7 +644,7 @@ describe('mapping through a source map', () => {
     const sentinel = /\\echo ONEROOF SENTINEL [0-9a-f]+\n?$/.exec(sql)?.[0] ?? '';
     const lines = sql.slice(0, sql.length - sentinel.length).split('\n');
     const files: Record<string, string> = {
-      'prod/run.sql': `${lines.slice(0, firstLines).join('\n')}\n\\ir lib/rest.sql\n`,
+      'prod/00_preflight.sql': `${lines.slice(0, firstLines).join('\n')}\n\\ir lib/rest.sql\n`,
       'prod/lib/rest.sql': lines.slice(firstLines).join('\n'),
     };
     const reader: PacketReader = {
@@ -655,7 +655,7 @@ describe('mapping through a source map', () => {
         return p;
       },
     };
-    const bundle = await bundlePacket({ root: '/p/sql', entry: 'prod/run.sql', reader });
+    const bundle = await bundlePacket({ root: '/p/sql', entry: 'prod/00_preflight.sql', reader });
     expect(bundle.text + sentinel).toBe(sql);
     return sentinel === '' ? bundle.map : bundle.map.append(1, '<oneroof sentinel>');
   }
@@ -679,7 +679,7 @@ describe('mapping through a source map', () => {
       ['COMMIT', 1, { file: 'prod/lib/rest.sql', line: 5 }],
       ['SKIP', 2, { file: 'prod/lib/rest.sql', line: 7 }],
     ]);
-    expect(events.find((e) => e.kind === 'verdict')?.at).toEqual({ file: 'prod/run.sql', line: 9 });
+    expect(events.find((e) => e.kind === 'verdict')?.at).toEqual({ file: 'prod/00_preflight.sql', line: 9 });
   });
 
   it('generated lines say so; lines past the map have no `at`; another input is not mapped', async () => {
@@ -700,7 +700,7 @@ describe('mapping through a source map', () => {
     const staged = createPsqlParser({ map, input: '/tmp/stage.sql' });
     expect(
       staged.push('stderr', 'psql:/tmp/stage.sql:2: NOTICE:  a\n').concat(staged.end()),
-    ).toMatchObject([{ at: { file: 'prod/run.sql', line: 1 } }]);
+    ).toMatchObject([{ at: { file: 'prod/00_preflight.sql', line: 1 } }]);
   });
 });
 

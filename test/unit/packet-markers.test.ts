@@ -1,0 +1,146 @@
+/**
+ * Markers count only from the packet's own marker statements (issue 11, item 7): a message is a
+ * marker when psql reports it at the line that ends a statement of the bundle that RAISEs that
+ * very format, and the file owns that kind of claim (PREFLIGHT only from 00_preflight.sql).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundlePacket, type PacketReader } from '../../src/packet/bundle.js';
+import { SourceMap } from '../../src/packet/source-map.js';
+import { createPsqlParser } from '../../src/psql/parse.js';
+import type { PsqlEvent } from '../../src/psql/events.js';
+
+const ROOT = '/p/sql';
+const FILES: Record<string, string> = {
+  'prod/99_run_all.sql': '\\ir 00_preflight.sql\n\\ir 10_tier.sql\n',
+  'prod/00_preflight.sql': [
+    'SELECT count(*) FROM directus_collections;', // 1: a database object could raise here
+    'DO $$ BEGIN',
+    "  RAISE NOTICE 'ONEROOF PREFLIGHT PASS %: %', 'gate.ospa', 1;",
+    'END $$;', // 4: the marker statement
+    "DO $$ BEGIN RAISE NOTICE 'ONEROOF PREFLIGHT GO'; END $$;", // 5
+    '',
+  ].join('\n'),
+  'prod/10_tier.sql': [
+    "DO $$ BEGIN RAISE NOTICE 'ONEROOF PREFLIGHT PASS gate.apr_ratified: APR-1'; END $$;", // 1
+    "DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 10 BEGIN structure'; END $$;", // 2
+    '',
+  ].join('\n'),
+};
+
+function reader(files: Record<string, string>): PacketReader {
+  const abs = (p: string) => path.resolve(ROOT, p);
+  const content = new Map(Object.entries(files).map(([p, c]) => [abs(p), Buffer.from(c)]));
+  return {
+    readFile: (p) => content.get(p) ?? Buffer.alloc(0),
+    realpath: (p) => {
+      if (p === ROOT || content.has(p)) return p;
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    },
+  };
+}
+
+async function bundleLines() {
+  const bundle = await bundlePacket({
+    root: ROOT,
+    entry: 'prod/99_run_all.sql',
+    reader: reader(FILES),
+  });
+  const line = (file: string, n: number) => {
+    for (let l = 1; l <= bundle.map.lines; l++) {
+      const at = bundle.map.lookup(l);
+      if (at?.file === file && at.line === n) return l;
+    }
+    throw new Error(`${file}:${n} not in the bundle`);
+  };
+  return { map: bundle.map, line };
+}
+
+function markers(map: SourceMap | undefined, stderr: string): PsqlEvent[] {
+  const parser = createPsqlParser(map === undefined ? {} : { map });
+  return [...parser.push('stderr', stderr), ...parser.end()].filter((e) => e.kind !== 'message');
+}
+
+describe('packet markers', () => {
+  it('the packet marker statement counts: PASS and GO where they are raised', async () => {
+    const { map, line } = await bundleLines();
+    const events = markers(
+      map,
+      `psql:<stdin>:${line('prod/00_preflight.sql', 4)}: NOTICE:  ONEROOF PREFLIGHT PASS gate.ospa: 1\n` +
+        `psql:<stdin>:${line('prod/00_preflight.sql', 5)}: NOTICE:  ONEROOF PREFLIGHT GO\n` +
+        `psql:<stdin>:${line('prod/10_tier.sql', 2)}: NOTICE:  ONEROOF TIER 10 BEGIN structure\n`,
+    );
+    expect(events.map((e) => e.kind)).toEqual(['preflight', 'verdict', 'tier']);
+  });
+
+  it.each([
+    [
+      'a RAISE NOTICE ONEROOF PREFLIGHT PASS from another packet file',
+      'prod/10_tier.sql',
+      1,
+      'ONEROOF PREFLIGHT PASS gate.apr_ratified: APR-1',
+    ],
+    [
+      'a NOTICE from a database object, raised during a statement that is no marker statement',
+      'prod/00_preflight.sql',
+      1,
+      'ONEROOF PREFLIGHT PASS gate.apr_ratified: APR-1',
+    ],
+    [
+      'a database NOTICE with a GO during the PASS statement (not a format that statement raises)',
+      'prod/00_preflight.sql',
+      4,
+      'ONEROOF PREFLIGHT GO',
+    ],
+    [
+      'a database NOTICE with a tier COMMIT during the GO statement',
+      'prod/00_preflight.sql',
+      5,
+      'ONEROOF TIER 10 COMMIT structure',
+    ],
+    [
+      'a database NOTICE with a PASS at the tier marker statement',
+      'prod/10_tier.sql',
+      2,
+      'ONEROOF PREFLIGHT PASS gate.ospa: 1',
+    ],
+  ] as const)('hostile packet-markers: %s is text, not a marker', async (_t, file, n, text) => {
+    const { map, line } = await bundleLines();
+    const events = markers(map, `psql:<stdin>:${line(file, n)}: NOTICE:  ${text}\n`);
+    expect(events).toEqual([]);
+  });
+
+  it("hostile packet-markers: a marker on a line past the packet (the runner's sentinel) is text", async () => {
+    const { map } = await bundleLines();
+    const withSentinel = map.append(1, '<oneroof sentinel>');
+    const events = markers(
+      withSentinel,
+      `psql:<stdin>:${withSentinel.lines}: NOTICE:  ONEROOF PREFLIGHT GO\n`,
+    );
+    expect(events).toEqual([]);
+  });
+
+  it('hostile packet-markers: in a hand-made log, PREFLIGHT counts only from 00_preflight.sql', () => {
+    const events = markers(
+      undefined,
+      'psql:sql/prod/10_structure.sql:5: NOTICE:  ONEROOF PREFLIGHT PASS gate.ospa: 1\n' +
+        'psql:sql/prod/00_preflight.sql:252: NOTICE:  ONEROOF PREFLIGHT PASS gate.ospa: 1\n' +
+        'psql:sql/prod/10_structure.sql:9: NOTICE:  ONEROOF VERIFY PASS x: 1\n' +
+        'psql:sql/prod/90_verify.sql:33: NOTICE:  ONEROOF VERIFY PASS x: 1\n',
+    );
+    expect(events.map((e) => [e.kind, 'location' in e ? e.location?.input : undefined])).toEqual([
+      ['preflight', 'sql/prod/00_preflight.sql'],
+      ['verify', 'sql/prod/90_verify.sql'],
+    ]);
+  });
+
+  it('a map read from an older log knows no marker statements (only the file rule applies)', async () => {
+    const { map } = await bundleLines();
+    const json = map.toJSON();
+    expect(json.markers?.length).toBe(4);
+    const { markers: _dropped, ...older } = json;
+    expect(SourceMap.fromJSON(older).knowsMarkers).toBe(false);
+    expect(SourceMap.fromJSON(json).knowsMarkers).toBe(true);
+    expect(SourceMap.fromJSON(json).toJSON()).toEqual(json);
+  });
+});
