@@ -679,7 +679,10 @@ describe('mapping through a source map', () => {
       ['COMMIT', 1, { file: 'prod/lib/rest.sql', line: 5 }],
       ['SKIP', 2, { file: 'prod/lib/rest.sql', line: 7 }],
     ]);
-    expect(events.find((e) => e.kind === 'verdict')?.at).toEqual({ file: 'prod/00_preflight.sql', line: 9 });
+    expect(events.find((e) => e.kind === 'verdict')?.at).toEqual({
+      file: 'prod/00_preflight.sql',
+      line: 9,
+    });
   });
 
   it('generated lines say so; lines past the map have no `at`; another input is not mapped', async () => {
