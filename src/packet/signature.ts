@@ -293,19 +293,29 @@ export function requireSigned(signature: PacketSignature, policy: SignersPolicy 
   }
 }
 
+/** What describeSignature needs: a PacketSignature, or one read back from a run log. */
+export type SignatureFacts = Pick<PacketSignature, 'status' | 'file'> &
+  Partial<Pick<PacketSignature, 'key' | 'principal' | 'detail'>> & {
+    allowedSigners?: string | null | undefined;
+  };
+
 /** One line for a human: who signed the packet, or why nobody is known to have. */
-export function describeSignature(signature: PacketSignature): string {
+export function describeSignature(signature: SignatureFacts): string {
   switch (signature.status) {
     case 'verified':
-      return `signed by ${printable(signature.principal ?? '?')} (${signature.key}; allowed by ${signature.allowedSigners})`;
+      return printable(
+        `signed by ${signature.principal ?? '?'} (${signature.key ?? '?'}; allowed by ${signature.allowedSigners ?? '?'})`,
+      );
     case 'signed':
-      return `signed by key ${signature.key} (not checked: no packet_signers)`;
+      return printable(`signed by key ${signature.key ?? '?'} (not checked: no packet_signers)`);
     case 'unsigned':
-      return `unsigned (no ${signature.file})`;
+      return printable(`unsigned (no ${signature.file})`);
     case 'not-allowed':
-      return `signed by ${signature.key}, NOT allowed by ${signature.allowedSigners}`;
+      return printable(
+        `signed by ${signature.key ?? '?'}, NOT allowed by ${signature.allowedSigners ?? '?'}`,
+      );
     case 'invalid':
-      return `signature INVALID: ${printable(signature.detail ?? '?')}`;
+      return printable(`signature INVALID: ${signature.detail ?? '?'}`);
   }
 }
 
