@@ -19,6 +19,7 @@ import { PACKET_NAMESPACE } from '../../src/packet/signature.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { APR, SSH_TARGET, expectOneLog, logFiles, oneroof } from '../helpers/e2e.js';
 import { PacketBench } from '../helpers/packet.js';
+import { startAgent } from '../helpers/ssh-agent.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const testbed = inject('testbed');
@@ -125,6 +126,29 @@ describe('oneroof manifest sign | check', () => {
       { input: await readFile(join(dir, MANIFEST_FILE)) },
     ).toString();
     expect(openssh).toMatch(/^Good "oneroof-packet" signature for alice@example/);
+  });
+
+  it('with an encrypted key held by ssh-agent (its .pub named): no passphrase asked, and it verifies', async () => {
+    const dir = await packetCopy();
+    const agent = await startAgent(testbed.ssh.encryptedUserKey, testbed.ssh.passphrase);
+    try {
+      const signed = await runCli(
+        ['manifest', 'sign', '--packet', dir, '--key', `${testbed.ssh.encryptedUserKey}.pub`],
+        agent.env,
+      );
+      expect(signed.stderr).toBe('');
+      expect(signed.code).toBe(0);
+    } finally {
+      agent.stop();
+    }
+    const signers = join(await tempDir('oneroof-signers-'), 'allowed_signers');
+    await writeFile(
+      signers,
+      `release-manager@testbed ${await publicKey(testbed.ssh.encryptedUserKey)}\n`,
+    );
+    const checked = await check(dir, signers);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain('packet signed by release-manager@testbed (ED25519 ');
   });
 
   it('refuses to sign a manifest the files do not match (exit 5), and writes no signature', async () => {
