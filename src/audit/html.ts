@@ -12,7 +12,7 @@ import { OneroofError } from '../errors.js';
 import { StreamText, type OutputChunk } from './chunks.js';
 import { describeProblem } from './replay.js';
 import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
-import { seconds } from './text.js';
+import { describePacketSigner, seconds } from './text.js';
 
 export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
 
@@ -149,6 +149,7 @@ function* runSection(report: ReplayReport): Generator<string> {
   yield row('APR code', e(run.apr ?? 'none'), 'apr');
   if (run.dryRun !== null) yield row('dry run', run.dryRun ? 'yes' : 'no');
   if (run.manifest) yield row('packet manifest', `<code>${e(run.manifest)}</code>`);
+  if (run.manifest) yield row('packet signed', e(describePacketSigner(run.packetSignature)));
   if (run.stream)
     yield row(
       'stream',

@@ -48,6 +48,7 @@ export class Reconstruction {
     apr: null,
     dryRun: null,
     manifest: null,
+    packetSignature: null,
     stream: null,
     files: [],
   };
@@ -114,6 +115,7 @@ export class Reconstruction {
         if (r.apr !== undefined) this.run.apr = r.apr;
         if (r.dryRun !== undefined) this.run.dryRun = r.dryRun;
         if (r.manifest !== undefined) this.run.manifest = r.manifest?.sha256 ?? null;
+        if (r.manifest?.signature) this.run.packetSignature = r.manifest.signature;
         if (r.target !== undefined && this.run.target === null) this.run.target = r.target;
         break;
       }

@@ -79,11 +79,31 @@ export const stepEndRecordSchema = z.object({
   durationMs: z.number().optional(),
 });
 
+/** Who signed the packet's manifest, as the run found it (src/packet/signature.ts). */
+export const packetSignatureSchema = z.object({
+  status: z.enum(['verified', 'signed', 'unsigned', 'invalid', 'not-allowed']),
+  file: z.string(),
+  namespace: z.string().optional(),
+  key: z.string().optional(),
+  principal: z.string().optional(),
+  allowedSigners: z.string().nullable().optional(),
+  principals: z.array(z.string()).optional(),
+  detail: z.string().optional(),
+});
+export type PacketSignatureInfo = z.infer<typeof packetSignatureSchema>;
+
 export const releaseRecordSchema = z.object({
   command: z.string(),
   apr: z.string().nullable().optional(),
   dryRun: z.boolean().optional(),
-  manifest: z.object({ sha256: z.string() }).nullable().optional(),
+  manifest: z
+    .object({
+      sha256: z.string(),
+      // Older logs have none; a shape this reader does not know is dropped, not fatal.
+      signature: packetSignatureSchema.optional().catch(undefined),
+    })
+    .nullable()
+    .optional(),
   target: z.string().optional(),
 });
 

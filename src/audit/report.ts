@@ -4,7 +4,7 @@
  * the log was opened (a monotonic clock), absent for a hand-made log, which has no timing.
  */
 import type { Problem } from './verify.js';
-import type { ExecEndInfo, PeerInfo } from './records.js';
+import type { ExecEndInfo, PacketSignatureInfo, PeerInfo } from './records.js';
 
 export type IntegrityVerdict =
   /** Chain intact, signature valid and its signer in the allowed-signers file. */
@@ -127,6 +127,8 @@ export interface ReplayReport {
     apr: string | null;
     dryRun: boolean | null;
     manifest: string | null;
+    /** Who signed the packet that ran, as recorded at run time; null: not recorded. */
+    packetSignature: PacketSignatureInfo | null;
     stream: { source: string; sha256: string; length: number } | null;
     files: { path: string; sha256: string }[];
   };

@@ -11,9 +11,11 @@
  * (ssh-keygen asks an encrypted key's passphrase on the terminal).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
+import { link, lstat, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { OneroofError } from '../errors.js';
 import type { SignatureCheck } from './report.js';
 
@@ -26,21 +28,24 @@ export interface SshKeygenResult {
   stderr: string;
 }
 
-/** Runs ssh-keygen with stdin from a file (or nothing); never through a shell. */
+/** Runs ssh-keygen with stdin from a file, from bytes, or nothing; never through a shell. */
 export function sshKeygen(
   args: readonly string[],
-  options: { stdinFile?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { stdinFile?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SshKeygenResult> {
   return new Promise((resolve, reject) => {
     const fd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, 'r');
     const child = spawn('ssh-keygen', args, {
-      stdio: [fd ?? 'ignore', 'pipe', 'pipe'],
+      stdio: [fd ?? (options.input === undefined ? 'ignore' : 'pipe'), 'pipe', 'pipe'],
       env: options.env ?? process.env,
     });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // ssh-keygen may stop reading (a bad key): its closed stdin is not our error.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
     const done = () => {
       if (fd !== undefined) closeSync(fd);
     };
@@ -90,47 +95,121 @@ export interface SignResult {
 }
 
 /**
- * Signs a closed run log's records file: writes `<records>.sig` next to it (a log is never
- * re-signed: an existing signature is an error). Call after RunLog.close().
+ * Signs `file` for `namespace` into `signature` (SSHSIG). ssh-keygen reads the file on stdin and
+ * writes the signature on stdout — never to a name of its choosing: given a file, it writes
+ * FILE.sig itself, follows a symlink planted there and, without a terminal, answers its own
+ * "Overwrite?" with no and still exits 0. The signature goes to a fresh temporary name in the
+ * same folder (O_EXCL: no symlink followed), then to its name by link(2) — which never follows
+ * or replaces what is there — or, with `replace`, by rename(2), which replaces the name itself
+ * (never what a symlink points to) and fails on a directory. Any failure is an error that says
+ * the file is not signed.
  */
-export async function signRunLog(records: string, options: SignOptions): Promise<SignResult> {
-  const signature = `${records}.sig`;
-  if (existsSync(signature))
-    throw new OneroofError('runtime', `${signature} already exists: a run log is signed once`);
+export async function signFile(
+  file: string,
+  signature: string,
+  namespace: string,
+  options: SignOptions & { replace?: boolean },
+): Promise<SignResult> {
   const env = options.env ?? process.env;
-  const signed = await sshKeygen(
-    ['-Y', 'sign', '-f', options.key, '-n', SIGNATURE_NAMESPACE, records],
-    { env },
-  );
-  if (signed.code !== 0 || !existsSync(signature))
+  const signed = await sshKeygen(['-Y', 'sign', '-f', options.key, '-n', namespace], {
+    stdinFile: file,
+    env,
+  });
+  if (signed.code !== 0 || !signed.stdout.startsWith('-----BEGIN SSH SIGNATURE-----'))
     throw new OneroofError(
       'runtime',
-      `could not sign ${records} with ${options.key}: ${lastLine(signed.stderr) || `ssh-keygen exited ${signed.code}`}`,
+      `could not sign ${file} with ${options.key}: ${lastLine(signed.stderr) || `ssh-keygen exited ${signed.code}`}`,
       { hint: 'load the key into ssh-agent (ssh-add), or name an unencrypted key' },
     );
-  const check = await sshKeygen(
-    ['-Y', 'check-novalidate', '-n', SIGNATURE_NAMESPACE, '-s', signature],
-    { stdinFile: records, env },
-  );
+  const temporary = join(dirname(signature), `.${basename(signature)}.${randomHex()}.tmp`);
+  try {
+    await writeFile(temporary, signed.stdout, { flag: 'wx', mode: 0o644 });
+    if (options.replace) await rename(temporary, signature);
+    else await link(temporary, signature);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const what =
+      code === 'EEXIST'
+        ? `${signature} already exists (${await kindOf(signature)}), and was left as it is`
+        : `cannot write ${signature} (${code})`;
+    throw new OneroofError('runtime', `${file} is NOT signed: ${what}`, {
+      hint: 'a signature file this run did not make is not overwritten: find out who made it',
+      cause: error,
+    });
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  const check = await sshKeygen(['-Y', 'check-novalidate', '-n', namespace, '-s', signature], {
+    stdinFile: file,
+    env,
+  });
   return { signature, key: keyOf(check.stdout) ?? '?' };
+}
+
+/**
+ * Signs a closed run log's records file: writes `<records>.sig` next to it. A log is signed
+ * once: whatever is already at that name (a file, a symlink, a folder) is left alone and the
+ * log is reported NOT signed. Call after RunLog.close().
+ */
+export function signRunLog(records: string, options: SignOptions): Promise<SignResult> {
+  return signFile(records, `${records}.sig`, SIGNATURE_NAMESPACE, options);
+}
+
+/** What is at a path, for a message: "a symlink to X", "a directory", "a file of N bytes". */
+async function kindOf(path: string): Promise<string> {
+  try {
+    const info = await lstat(path);
+    if (info.isSymbolicLink()) return `a symlink to ${JSON.stringify(await readlink(path))}`;
+    if (info.isDirectory()) return 'a directory';
+    if (info.isFile()) return `a file of ${info.size} bytes`;
+    return 'not a regular file';
+  } catch {
+    return 'it vanished again';
+  }
+}
+
+function randomHex(): string {
+  return randomBytes(6).toString('hex');
 }
 
 /**
  * Checks `<records>.sig`: that it is a valid signature of exactly this file, and — with an
  * allowed-signers file (ssh-keygen's format: `principal keytype base64`) — whose it is.
  */
-export async function verifyRunLogSignature(
+export function verifyRunLogSignature(
   records: string,
   signature: string | undefined,
   allowedSigners: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SignatureCheck> {
+  return verifySignature(
+    { stdinFile: records },
+    signature,
+    SIGNATURE_NAMESPACE,
+    allowedSigners,
+    env,
+  );
+}
+
+/**
+ * The one check of an SSHSIG signature over some data for a namespace: valid at all
+ * (check-novalidate, which names the key), then — with an allowed-signers file — the principals
+ * it names for the key (find-principals), each tried with verify, which honours the file's
+ * namespaces= and valid-after/valid-before. Values reach ssh-keygen as argv only.
+ */
+export async function verifySignature(
+  data: { stdinFile: string } | { input: Buffer },
+  signature: string | undefined,
+  namespace: string,
+  allowedSigners: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SignatureCheck> {
   const base = { file: signature ?? null, allowedSigners: allowedSigners ?? null };
   if (signature === undefined) return { status: 'missing', ...base };
-  const check = await sshKeygen(
-    ['-Y', 'check-novalidate', '-n', SIGNATURE_NAMESPACE, '-s', signature],
-    { stdinFile: records, env },
-  );
+  const check = await sshKeygen(['-Y', 'check-novalidate', '-n', namespace, '-s', signature], {
+    ...data,
+    env,
+  });
   const key = keyOf(check.stdout);
   if (check.code !== 0 || key === undefined)
     return {
@@ -148,32 +227,35 @@ export async function verifyRunLogSignature(
       status: 'not-allowed',
       ...base,
       key,
-      detail: `the key ${key} is not in ${allowedSigners}`,
+      detail: withReason(`the key ${key} is not in ${allowedSigners}`, found.stderr),
     };
+  let refusal = '';
   for (const principal of principals) {
     const verified = await sshKeygen(
-      [
-        '-Y',
-        'verify',
-        '-f',
-        allowedSigners,
-        '-I',
-        principal,
-        '-n',
-        SIGNATURE_NAMESPACE,
-        '-s',
-        signature,
-      ],
-      { stdinFile: records, env },
+      ['-Y', 'verify', '-f', allowedSigners, '-I', principal, '-n', namespace, '-s', signature],
+      { ...data, env },
     );
     if (verified.code === 0) return { status: 'valid', ...base, key, principal };
+    refusal ||= verified.stderr;
   }
   return {
     status: 'not-allowed',
     ...base,
     key,
-    detail: `${allowedSigners} names ${principals.join(', ')} for ${key}, but not for namespace ${SIGNATURE_NAMESPACE} now`,
+    detail: withReason(
+      `${allowedSigners} names ${principals.join(', ')} for ${key}, but not for namespace ${namespace} now`,
+      refusal,
+    ),
   };
+}
+
+/** ssh-keygen's own reason (`FILE:N: key has expired …`), when it gave one. */
+function withReason(text: string, stderr: string): string {
+  const reason = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => /^.+:\d+: /.test(line));
+  return reason ? `${text}: ${reason}` : text;
 }
 
 function keyOf(text: string): string | undefined {

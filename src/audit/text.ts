@@ -1,5 +1,7 @@
 /** The replay report as text for a human (stderr): the integrity verdict first, then the run. */
 import { basename } from 'node:path';
+import { describeSignature } from '../packet/signature.js';
+import type { PacketSignatureInfo } from './records.js';
 import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
 
 export interface Paint {
@@ -48,6 +50,7 @@ export function renderText(report: ReplayReport, paint: Paint = plain): string {
           ]
         : []),
       ...(run.manifest ? [paint.dim(`packet manifest sha256 ${run.manifest}`)] : []),
+      ...(run.manifest ? [`packet ${describePacketSigner(run.packetSignature)}`] : []),
     ].join('\n'),
   );
   const gate = report.gate;
@@ -127,4 +130,11 @@ export function seconds(ms: number): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Who signed the packet that ran, as the run recorded it (not re-checked now). */
+export function describePacketSigner(signature: PacketSignatureInfo | null): string {
+  return signature === null
+    ? 'signature not recorded (a log from before oneroof recorded it)'
+    : `${describeSignature(signature)}, at run time`;
 }

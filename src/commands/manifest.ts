@@ -1,10 +1,18 @@
-/** `oneroof manifest check | write [--packet DIR]`: the packet's sha256 manifest. */
-import { join } from 'node:path';
+/** `oneroof manifest check | write | sign [--packet DIR]`: the packet's sha256 manifest and its signature. */
+import { join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
+import { findSigningKey, signFile } from '../audit/sign.js';
 import type { ContextFactory } from '../cli/main.js';
 import { PACKAGE_ROOT } from '../cli/options.js';
+import { OneroofError } from '../errors.js';
 import { checkPacket } from '../engine/packet-check.js';
-import { CHECKSUMS_INCLUDE, MANIFEST_FILE, writeManifest } from '../packet/manifest.js';
+import {
+  CHECKSUMS_INCLUDE,
+  MANIFEST_FILE,
+  SIGNATURE_FILE,
+  writeManifest,
+} from '../packet/manifest.js';
+import { PACKET_NAMESPACE, describeSignature } from '../packet/signature.js';
 
 const packetOption = () =>
   new Option(
@@ -13,22 +21,42 @@ const packetOption = () =>
   );
 
 export function registerManifest(program: Command, context: ContextFactory): void {
-  const manifest = program.command('manifest').description('the sha256 manifest of the SQL packet');
+  const manifest = program
+    .command('manifest')
+    .description('the sha256 manifest of the SQL packet, and its ssh signature');
 
   manifest
     .command('check')
-    .description('exit 0 when every file matches the manifest; 5 naming each file that does not')
+    .description(
+      'exit 0 when every file matches the manifest (5 naming each file that does not); says who signed it',
+    )
     .addOption(packetOption())
+    .option(
+      '--packet-signers <file>',
+      'an allowed-signers file: exit 5 unless one of its principals signed the manifest',
+    )
     .option('--json', 'one JSON document on stdout')
     .action(async (options, command) => {
       const { io, ui } = context(command);
       const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
-      const identity = await checkPacket(root);
+      const signers = options.packetSigners;
+      const identity = await checkPacket(root, {
+        env: io.env,
+        ...(signers === undefined
+          ? {}
+          : { signers: { file: resolve(io.cwd, signers), setBy: '--packet-signers' } }),
+      });
       if (options.json)
-        ui.json({ ok: true, packet: root, manifestSha256: identity.manifestSha256 });
+        ui.json({
+          ok: true,
+          packet: root,
+          manifestSha256: identity.manifestSha256,
+          signature: identity.signature,
+        });
       else
         io.stdout.write(
-          `${join(root, MANIFEST_FILE)} matches the packet (manifest sha256 ${identity.manifestSha256})\n`,
+          `${join(root, MANIFEST_FILE)} matches the packet (manifest sha256 ${identity.manifestSha256})\n` +
+            `packet ${describeSignature(identity.signature)}\n`,
         );
     });
 
@@ -41,7 +69,56 @@ export function registerManifest(program: Command, context: ContextFactory): voi
       const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
       const result = await writeManifest(root);
       io.stdout.write(
-        `${result.entries.length} files; ${MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}, ${CHECKSUMS_INCLUDE} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}\n`,
+        `${result.entries.length} files; ${MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}, ${CHECKSUMS_INCLUDE} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}\n` +
+          (result.signatureRemoved
+            ? `${SIGNATURE_FILE} removed: it signed the old manifest (re-sign with oneroof manifest sign)\n`
+            : ''),
       );
+    });
+
+  manifest
+    .command('sign')
+    .description(
+      `sign ${MANIFEST_FILE} with your ssh key (${SIGNATURE_FILE}, namespace ${PACKET_NAMESPACE}), after checking it`,
+    )
+    .addOption(packetOption())
+    .option(
+      '--key <file>',
+      'the ssh key: a private key, or its .pub with ssh-agent (default: ONEROOF_SIGNING_KEY, else ~/.ssh/id_ed25519|id_ecdsa|id_rsa)',
+    )
+    .option('--json', 'one JSON document on stdout')
+    .action(async (options, command) => {
+      const { io, ui } = context(command);
+      const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+      const key = options.key === undefined ? findSigningKey(io.env) : resolve(io.cwd, options.key);
+      if (key === undefined)
+        throw new OneroofError('usage', 'no ssh key to sign with', {
+          hint: 'pass --key FILE, or set ONEROOF_SIGNING_KEY, or have a key in ~/.ssh',
+        });
+      // Only a manifest that matches the files is signed (exit 5 otherwise).
+      const before = await checkPacket(root, { env: io.env });
+      await signFile(join(root, MANIFEST_FILE), join(root, SIGNATURE_FILE), PACKET_NAMESPACE, {
+        key,
+        env: io.env,
+        replace: true,
+      });
+      // What a run will see: the new signature, checked over the manifest it read.
+      const after = await checkPacket(root, { env: io.env });
+      if (after.manifestSha256 !== before.manifestSha256 || after.signature.status !== 'signed')
+        throw new OneroofError(
+          'integrity',
+          `${join(root, MANIFEST_FILE)} changed while it was signed, or the signature does not verify: packet ${describeSignature(after.signature)}`,
+        );
+      if (options.json)
+        ui.json({
+          ok: true,
+          packet: root,
+          manifestSha256: after.manifestSha256,
+          signature: after.signature,
+        });
+      else
+        io.stdout.write(
+          `${join(root, SIGNATURE_FILE)}: ${MANIFEST_FILE} (sha256 ${after.manifestSha256}) signed with ${after.signature.key}\n`,
+        );
     });
 }

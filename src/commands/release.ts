@@ -19,6 +19,7 @@ import {
 } from '../engine/release.js';
 import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
 import { findSigningKey } from '../audit/sign.js';
+import { describeSignature } from '../packet/signature.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';
 
@@ -378,6 +379,7 @@ function reportAudit(ctx: Context, result: ReleaseResult): void {
   const audit = result.audit;
   if (audit === undefined) return;
   const { ui } = ctx;
+  if (result.packetSignature) ui.info(`packet ${describeSignature(result.packetSignature)}`);
   if (audit.signature) ui.info(`log signed: ${audit.signature.key} (${audit.signature.file})`);
   if (audit.anchor) ui.info(`log head anchored on the target: ${audit.anchor}`);
   for (const warning of audit.warnings) ui.info(`log ${warning}`);

@@ -1,7 +1,10 @@
 /** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
+import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from '../cli/main.js';
-import { loadInventory, selectTargets } from '../inventory/load.js';
+import { PACKAGE_ROOT } from '../cli/options.js';
+import { checkPacket } from '../engine/packet-check.js';
+import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import { connectDocker } from '../replica/docker.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
@@ -65,7 +68,11 @@ export function registerReplica(program: Command, context: ContextFactory): void
       const ctx = context(command);
       // Checked before anything is read or contacted: the code goes to psql as a variable.
       if (options.approve !== undefined) validateAprCode(options.approve);
-      const r = await openReplica(ctx, options.target);
+      // The golden clone and the approval are packet files: the packet is checked (its manifest,
+      // and its signature when packet_signers is set) before the replica is touched.
+      const r = await openReplica(ctx, options.target, (target) =>
+        checkPacket(join(PACKAGE_ROOT, 'sql'), { signers: target.packetSigners, env: ctx.io.env }),
+      );
       const result = await r.reset(
         options.approve === undefined ? {} : { approve: options.approve },
       );
@@ -99,7 +106,11 @@ export function registerReplica(program: Command, context: ContextFactory): void
     });
 }
 
-async function openReplica(ctx: Context, name: string): Promise<Replica> {
+async function openReplica(
+  ctx: Context,
+  name: string,
+  beforeConnect?: (target: Target) => Promise<unknown>,
+): Promise<Replica> {
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const targets = selectTargets(inventory, name);
   if (targets.length !== 1)
@@ -109,6 +120,7 @@ async function openReplica(ctx: Context, name: string): Promise<Replica> {
     );
   const target = targets[0]!;
   assertLocal(target);
+  await beforeConnect?.(target);
   const docker = await connectDocker(ctx.io.env);
   return new Replica(docker, target, { onProgress: (line) => ctx.ui.progress(line) });
 }

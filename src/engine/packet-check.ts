@@ -1,6 +1,7 @@
 /**
  * Integrity first: every command that streams the packet checks it against its sha256 manifest
- * before anything is contacted (exit 5 naming each file and both digests).
+ * before anything is contacted (exit 5 naming each file and both digests), and the manifest's
+ * signature (src/packet/signature.ts): recorded always, required when packet_signers is set.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -12,14 +13,31 @@ import {
   checkManifest,
   describeDifference,
 } from '../packet/manifest.js';
+import {
+  inspectSignature,
+  requireSigned,
+  type PacketSignature,
+  type SignersPolicy,
+} from '../packet/signature.js';
 
 export interface PacketIdentity {
   root: string;
   /** sha256 of manifest-sha256.txt: one digest that names every file of the packet. */
   manifestSha256: string;
+  /** Who signed that manifest (or that nobody did). */
+  signature: PacketSignature;
 }
 
-export async function checkPacket(root: string): Promise<PacketIdentity> {
+export interface PacketPolicy {
+  /** An allowed-signers file: the packet must be signed by one of its principals. */
+  signers?: SignersPolicy | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function checkPacket(
+  root: string,
+  policy: PacketPolicy = {},
+): Promise<PacketIdentity> {
   let differences;
   try {
     differences = await checkManifest(root);
@@ -39,5 +57,7 @@ export async function checkPacket(root: string): Promise<PacketIdentity> {
       },
     );
   const manifest = await readFile(join(root, MANIFEST_FILE));
-  return { root, manifestSha256: createHash('sha256').update(manifest).digest('hex') };
+  const signature = await inspectSignature(root, manifest, policy.signers, policy.env);
+  requireSigned(signature, policy.signers);
+  return { root, manifestSha256: createHash('sha256').update(manifest).digest('hex'), signature };
 }

@@ -28,6 +28,7 @@ import {
 import type { RunKind, RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
 import { signRunLog } from '../audit/sign.js';
+import type { PacketSignature } from '../packet/signature.js';
 import { lastUnfinishedRun, type LastRun } from './last-run.js';
 import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
 import { checkPacket } from './packet-check.js';
@@ -131,6 +132,8 @@ export interface ReleaseResult {
   apr?: string;
   dryRun: boolean;
   manifestSha256: string;
+  /** Who signed the packet's manifest, checked against packet_signers when set. */
+  packetSignature?: PacketSignature;
   runOutcome?: RunOutcome;
   state: { entry?: StateVector; exit?: StateVector; unchanged?: boolean };
   preflight: {
@@ -278,7 +281,10 @@ export async function runRelease(
 ): Promise<ReleaseResult> {
   // 1. Everything local first.
   const variables = validate(command, options);
-  const packet = await checkPacket(options.packet);
+  const packet = await checkPacket(options.packet, {
+    signers: options.target.packetSigners,
+    ...(options.env ? { env: options.env } : {}),
+  });
   const appName = applicationName(command);
   const readOnly = READ_ONLY[command];
   const probes = new ProbeCollector();
@@ -351,6 +357,7 @@ export async function runRelease(
     log: session.log.paths,
     dryRun: options.dryRun === true,
     manifestSha256: packet.manifestSha256,
+    packetSignature: packet.signature,
     ...(options.apr === undefined ? {} : { apr: options.apr }),
   };
   session.record('release', {
@@ -361,7 +368,7 @@ export async function runRelease(
     rollback: options.rollback ?? null,
     readOnly,
     applicationName: appName,
-    manifest: { sha256: packet.manifestSha256, root: packet.root },
+    manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
   });
   let result: ReleaseResult | undefined;
   let closed!: SessionClose;

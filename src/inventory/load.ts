@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
+import type { SignersPolicy } from '../packet/signature.js';
 import { inventoryFileSchema, type TargetSpec, type TransportName } from './schema.js';
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
@@ -36,6 +37,8 @@ export interface Target {
   database: string;
   user: string;
   replica: { image: string; pull: 'never' | 'missing' };
+  /** packet_signers: the packet must be signed by one of this file's principals. */
+  packetSigners?: SignersPolicy | undefined;
 }
 
 export interface Inventory {
@@ -51,10 +54,24 @@ export async function loadInventory(path: string, cwd = process.cwd()): Promise<
   const root = resolve(cwd, path);
   const files = await inventoryFiles(root, path);
   const inventory: Inventory = { sources: [], targets: new Map(), groups: new Map() };
+  let signers: SignersPolicy | undefined;
   for (const file of files) {
     const shown = displayPath(file, cwd);
     const parsed = await parseInventoryFile(file, shown);
     inventory.sources.push(file);
+    if (parsed.packet_signers !== undefined) {
+      const policy = {
+        file: expandPath(parsed.packet_signers, dirname(file)),
+        setBy: `${shown}: packet_signers`,
+      };
+      if (signers && signers.file !== policy.file)
+        throw new OneroofError(
+          'config',
+          `${policy.setBy}: ${policy.file} differs from ${signers.setBy}: ${signers.file}`,
+          { hint: 'an inventory has one packet_signers; a target may name its own' },
+        );
+      signers ??= policy;
+    }
     for (const [name, spec] of Object.entries(parsed.targets ?? {})) {
       const earlier = inventory.targets.get(name);
       if (earlier) {
@@ -66,7 +83,7 @@ export async function loadInventory(path: string, cwd = process.cwd()): Promise<
           },
         );
       }
-      inventory.targets.set(name, toTarget(name, spec, file));
+      inventory.targets.set(name, toTarget(name, spec, file, shown));
     }
     for (const [name, members] of Object.entries(parsed.groups ?? {})) {
       if (inventory.groups.has(name)) {
@@ -91,6 +108,7 @@ export async function loadInventory(path: string, cwd = process.cwd()): Promise<
       }
     }
   }
+  for (const target of inventory.targets.values()) target.packetSigners ??= signers;
   if (inventory.targets.size === 0) {
     throw new OneroofError('config', `${displayPath(root, cwd)}: no targets defined`, {
       hint: 'an inventory file needs a top-level "targets:" mapping',
@@ -232,7 +250,7 @@ export function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function toTarget(name: string, spec: TargetSpec, file: string): Target {
+function toTarget(name: string, spec: TargetSpec, file: string, shown: string): Target {
   const base = dirname(file);
   const transport = spec.transport ?? (spec.ssh === undefined ? 'local' : 'ssh2');
   let ssh: SshEndpoint | undefined;
@@ -270,6 +288,13 @@ function toTarget(name: string, spec: TargetSpec, file: string): Target {
       image: spec.replica?.image ?? DEFAULT_REPLICA_IMAGE,
       pull: spec.replica?.pull ?? 'missing',
     },
+    packetSigners:
+      spec.packet_signers === undefined
+        ? undefined
+        : {
+            file: expandPath(spec.packet_signers, base),
+            setBy: `${shown}: targets.${name}.packet_signers`,
+          },
   };
 }
 

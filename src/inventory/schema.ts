@@ -90,6 +90,8 @@ export const targetSchema = z
     database: ident(PG_IDENTIFIER),
     user: ident(PG_IDENTIFIER),
     replica: replicaSettings.optional(),
+    /** An allowed-signers file: the packet must be signed by one of its principals (overrides the inventory's). */
+    packet_signers: path.optional(),
   })
   .superRefine((target, ctx) => {
     const kind = target.transport ?? (target.ssh === undefined ? 'local' : 'ssh2');
@@ -115,6 +117,8 @@ export const targetSchema = z
   });
 
 export const inventoryFileSchema = z.strictObject({
+  /** An allowed-signers file for every target of the inventory that names none of its own. */
+  packet_signers: path.optional(),
   targets: z
     .record(ident(TARGET_NAME), targetSchema, {
       error: 'expected a mapping of target names to targets',

@@ -6,10 +6,12 @@
  * check fails when either is stale. Pure functions first, file I/O at the bottom.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const MANIFEST_FILE = 'manifest-sha256.txt';
+/** The manifest's ssh signature (src/packet/signature.ts): it signs the manifest, so it is not in it. */
+export const SIGNATURE_FILE = `${MANIFEST_FILE}.sig`;
 export const CHECKSUMS_INCLUDE = 'prod/_checksums.sql';
 /** The folders whose files the checksums include lists (what the SQL records and compares). */
 export const CHECKSUMS_FOLDERS = ['prod/', 'prod_verify/'] as const;
@@ -143,7 +145,7 @@ export function describeDifference(d: Difference): string {
 // The packet on disk.
 // ------------------------------------------------------------------------------------------
 
-/** Every packet file under sqlDir (relative, sorted), except the manifest and dot files. */
+/** Every packet file under sqlDir (relative, sorted), except the manifest, its signature and dot files. */
 export async function listPacketFiles(sqlDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (relative: string): Promise<void> => {
@@ -151,6 +153,7 @@ export async function listPacketFiles(sqlDir: string): Promise<string[]> {
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (path === SIGNATURE_FILE) continue;
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile() && path !== MANIFEST_FILE) found.push(path);
       else if (!entry.isFile() && !entry.isDirectory())
@@ -172,6 +175,8 @@ export interface WriteResult {
   entries: ManifestEntry[];
   checksumsChanged: boolean;
   manifestChanged: boolean;
+  /** The manifest changed and its old signature was removed: it signed another manifest. */
+  signatureRemoved: boolean;
 }
 
 /** Regenerates the checksums include (from the other files), then the manifest (over all). */
@@ -184,11 +189,21 @@ export async function writeManifest(sqlDir: string): Promise<WriteResult> {
   const manifest = formatManifest(entries);
   const manifestPath = join(sqlDir, MANIFEST_FILE);
   const oldManifest = await readFile(manifestPath, 'utf8').catch(() => undefined);
-  if (oldManifest !== manifest) await writeFile(manifestPath, manifest);
+  let signatureRemoved = false;
+  if (oldManifest !== manifest) {
+    await writeFile(manifestPath, manifest);
+    // A signature of the old manifest would only fail later, less clearly: remove it now.
+    // (Not a folder of that name: that is someone else's doing, and the check names it.)
+    signatureRemoved = await unlink(join(sqlDir, SIGNATURE_FILE)).then(
+      () => true,
+      () => false,
+    );
+  }
   return {
     entries,
     checksumsChanged: oldInclude !== include,
     manifestChanged: oldManifest !== manifest,
+    signatureRemoved,
   };
 }
 

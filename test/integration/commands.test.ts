@@ -340,7 +340,7 @@ describe('exit 5: the packet is not what its manifest says', () => {
     const shipped = await oneroof(testbed, ['manifest', 'check']);
     expect(shipped.code, shipped.stderr).toBe(0);
     expect(shipped.stdout).toMatch(
-      /manifest-sha256\.txt matches the packet \(manifest sha256 [0-9a-f]{64}\)\n$/,
+      /manifest-sha256\.txt matches the packet \(manifest sha256 [0-9a-f]{64}\)\npacket unsigned \(no \S+\/manifest-sha256\.txt\.sig\)\n$/,
     );
   });
 });

@@ -1,0 +1,332 @@
+/**
+ * The packet's signature: `manifest-sha256.txt.sig` beside the manifest, made by
+ * `oneroof manifest sign` with the operator's ssh key (`ssh-keygen -Y sign`, namespace
+ * `oneroof-packet` — not the run logs' `oneroof-runlog`, so neither signature passes as the
+ * other). The manifest names every file's sha256, so a signature of the manifest is one of the
+ * whole packet. An auditor checks it with OpenSSH alone:
+ *
+ *     ssh-keygen -Y verify -f allowed_signers -I <principal> -n oneroof-packet \
+ *       -s sql/manifest-sha256.txt.sig < sql/manifest-sha256.txt
+ *
+ * A target (or the inventory) may name `packet_signers: FILE`, an allowed-signers file; every
+ * command then refuses a packet not signed by one of its principals (exit 5). The inputs are
+ * read once, bounded, and handed to ssh-keygen as private copies, so what is checked is exactly
+ * the manifest whose digest the run records, and a hostile name (a symlink, a folder,
+ * /dev/zero, a huge file) is named instead of followed.
+ */
+import { constants } from 'node:fs';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  SIGNATURE_NAMESPACE as RUNLOG_NAMESPACE,
+  sshKeygen,
+  verifySignature,
+} from '../audit/sign.js';
+import { OneroofError } from '../errors.js';
+import { SIGNATURE_FILE } from './manifest.js';
+
+export const PACKET_NAMESPACE = 'oneroof-packet' as const;
+/** An SSHSIG is about 300 bytes (ed25519) to 2 KiB (rsa-8192): anything far larger is not one. */
+export const MAX_SIGNATURE_BYTES = 64 * 1024;
+export const MAX_SIGNERS_BYTES = 1024 * 1024;
+
+export interface PacketSignature {
+  /**
+   * verified: valid, by a principal of the packet_signers file; signed: valid, by the key named,
+   * not checked against any list; unsigned: no signature file; invalid: a signature file that
+   * is not a valid signature of this manifest; not-allowed: valid, by a key the list refuses.
+   */
+  status: 'verified' | 'signed' | 'unsigned' | 'invalid' | 'not-allowed';
+  /** The signature file's path (whether or not it exists). */
+  file: string;
+  namespace: typeof PACKET_NAMESPACE;
+  /** `ED25519 SHA256:…` of the signing key. */
+  key?: string;
+  principal?: string;
+  /** The packet_signers file checked against, or null (no policy). */
+  allowedSigners: string | null;
+  /** The principals that file names (any namespace). */
+  principals?: string[];
+  detail?: string;
+}
+
+/** Where a packet_signers file comes from, for messages: the key's place in the inventory. */
+export interface SignersPolicy {
+  file: string;
+  /** e.g. `inventory/targets.yml: targets.contabo.packet_signers`. */
+  setBy: string;
+}
+
+export interface AllowedSigner {
+  line: number;
+  principals: string[];
+  options: string | undefined;
+  keyType: string;
+}
+
+const KEY_TYPE =
+  /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+)(-cert-v01@openssh\.com)?$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Splits a line at blanks outside double quotes (`namespaces="a,b"` is one token). */
+function tokens(line: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of line) {
+    if (char === '"') quoted = !quoted;
+    if (!quoted && (char === ' ' || char === '\t')) {
+      if (current !== '') out.push(current);
+      current = '';
+    } else current += char;
+  }
+  if (quoted) throw new Error('an unterminated quote');
+  if (current !== '') out.push(current);
+  return out;
+}
+
+/**
+ * ssh-keygen's allowed-signers format (ssh-keygen(1), ALLOWED SIGNERS): per line
+ * `principals [options] keytype base64-key [comment]`; blank lines and `#` comments ignored.
+ * Throws naming the line and what was expected.
+ */
+export function parseAllowedSigners(text: string, file: string): AllowedSigner[] {
+  const signers: AllowedSigner[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.replace(/\r$/, '').trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${file}:${index + 1}`;
+    let parts: string[];
+    try {
+      parts = tokens(line);
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
+    }
+    const typeAt = KEY_TYPE.test(parts[1] ?? '') ? 1 : 2;
+    const keyType = parts[typeAt];
+    if (keyType === undefined || !KEY_TYPE.test(keyType) || !BASE64.test(parts[typeAt + 1] ?? ''))
+      throw new Error(
+        `${where}: expected "principal[,principal…] [options] keytype base64-key", got ${JSON.stringify(line.slice(0, 80))}`,
+      );
+    if ([...parts[0]!].some(isControl))
+      throw new Error(`${where}: a principal holds a control character`);
+    signers.push({
+      line: index + 1,
+      principals: parts[0]!.split(','),
+      options: typeAt === 2 ? parts[1] : undefined,
+      keyType,
+    });
+  });
+  if (signers.length === 0) throw new Error(`${file}: names no signer (no key line)`);
+  return signers;
+}
+
+/** Reads a regular file up to `max` bytes: never a folder, a device, a FIFO, or unbounded. */
+async function readBounded(
+  path: string,
+  max: number,
+  { follow }: { follow: boolean },
+): Promise<Buffer> {
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
+  let handle;
+  try {
+    handle = await open(path, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ELOOP' ? 'a symlink, not a file' : `cannot be read (${code})`, {
+      cause: error,
+    });
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new Error('a directory, not a file');
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > max) throw new Error(`${info.size} bytes: more than ${max}`);
+    const buffer = Buffer.alloc(max + 1);
+    const { bytesRead } = await handle.read(buffer, 0, max + 1, 0);
+    if (bytesRead > max) throw new Error(`more than ${max} bytes`);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The principals of a packet_signers file; exit 2 naming the file and the key when unusable. */
+export async function readSigners(
+  policy: SignersPolicy,
+): Promise<{ text: Buffer; principals: string[] }> {
+  const fail = (why: string): never => {
+    throw new OneroofError('config', `${policy.setBy}: ${policy.file}: ${why}`, {
+      hint: 'packet_signers names an allowed-signers file (ssh-keygen(1), ALLOWED SIGNERS): "principal keytype base64-key" per line',
+    });
+  };
+  let text: Buffer;
+  try {
+    text = await readBounded(policy.file, MAX_SIGNERS_BYTES, { follow: true });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  let signers: AllowedSigner[] = [];
+  try {
+    signers = parseAllowedSigners(text.toString('utf8'), policy.file);
+  } catch (error) {
+    fail((error as Error).message.replace(`${policy.file}:`, 'line '));
+  }
+  return { text, principals: [...new Set(signers.flatMap((s) => s.principals))] };
+}
+
+/**
+ * The signature of the manifest whose bytes are `manifest` (as read for its digest), in `root`;
+ * with a policy, checked against its allowed signers. Never throws for a bad signature (see
+ * requireSigned); throws exit 2 for an unusable packet_signers file.
+ */
+export async function inspectSignature(
+  root: string,
+  manifest: Buffer,
+  policy: SignersPolicy | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PacketSignature> {
+  const signers = policy === undefined ? undefined : await readSigners(policy);
+  const file = join(root, SIGNATURE_FILE);
+  const base = {
+    file,
+    namespace: PACKET_NAMESPACE,
+    allowedSigners: policy?.file ?? null,
+    ...(signers ? { principals: signers.principals } : {}),
+  };
+  let signature: Buffer;
+  try {
+    signature = await readBounded(file, MAX_SIGNATURE_BYTES, { follow: false });
+  } catch (error) {
+    if (/\(ENOENT\)/.test((error as Error).message)) return { status: 'unsigned', ...base };
+    return { status: 'invalid', ...base, detail: `${file} is ${(error as Error).message}` };
+  }
+  if (signature.length === 0) return { status: 'invalid', ...base, detail: `${file} is empty` };
+
+  const scratch = await mkdtemp(join(tmpdir(), 'oneroof-packet-sig-'));
+  try {
+    const sigCopy = join(scratch, 'manifest.sig');
+    await writeFile(sigCopy, signature, { mode: 0o600 });
+    let signersCopy: string | undefined;
+    if (signers) {
+      signersCopy = join(scratch, 'allowed_signers');
+      await writeFile(signersCopy, signers.text, { mode: 0o600 });
+    }
+    const check = await verifySignature(
+      { input: manifest },
+      sigCopy,
+      PACKET_NAMESPACE,
+      signersCopy,
+      env,
+    );
+    // Messages name the operator's files, not the private copies.
+    const detail = check.detail
+      ?.split(sigCopy)
+      .join(file)
+      .split(signersCopy ?? '\u0000')
+      .join(policy?.file ?? '');
+    const key = check.key === undefined ? {} : { key: check.key };
+    if (check.status === 'valid')
+      return signers
+        ? { status: 'verified', ...base, ...key, principal: check.principal! }
+        : { status: 'signed', ...base, ...key, detail: 'not checked: no packet_signers' };
+    if (check.status === 'not-allowed')
+      return { status: 'not-allowed', ...base, ...key, ...(detail ? { detail } : {}) };
+    return { status: 'invalid', ...base, detail: await whyInvalid(sigCopy, manifest, file, env) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A signature that does not verify: made for run logs, of another manifest, or not one at all. */
+async function whyInvalid(
+  sigCopy: string,
+  manifest: Buffer,
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const asLog = await sshKeygen(['-Y', 'check-novalidate', '-n', RUNLOG_NAMESPACE, '-s', sigCopy], {
+    input: manifest,
+    env,
+  });
+  if (asLog.code === 0)
+    return `${file} was made for run logs (namespace ${RUNLOG_NAMESPACE}), not for a packet (${PACKET_NAMESPACE})`;
+  const checked = await sshKeygen(
+    ['-Y', 'check-novalidate', '-n', PACKET_NAMESPACE, '-s', sigCopy],
+    { input: manifest, env },
+  );
+  const said = checked.stderr.trim().split('\n').at(-1) ?? '';
+  if (/incorrect signature/.test(checked.stderr))
+    return `${file}: signature does not match the manifest (re-sign with oneroof manifest sign)`;
+  if (/namespace/.test(checked.stderr))
+    return `${file} was made for another namespace, not ${PACKET_NAMESPACE}`;
+  return `${file} is not an ssh signature (${said || `ssh-keygen exited ${checked.code}`})`;
+}
+
+/** Exit 5 unless the signature is one the policy accepts; nothing when there is no policy. */
+export function requireSigned(signature: PacketSignature, policy: SignersPolicy | undefined): void {
+  if (policy === undefined || signature.status === 'verified') return;
+  const hint = `sign the reviewed packet: oneroof manifest sign --packet ${signature.file.replace(/\/[^/]*$/, '')} --key YOUR_KEY`;
+  const principals = signature.principals ?? [];
+  const requires = `packet_signers ${policy.file} requires a signature by one of: ${principals.map(printable).join(', ')}`;
+  switch (signature.status) {
+    case 'unsigned':
+      throw new OneroofError(
+        'integrity',
+        `packet manifest is unsigned (no ${signature.file}); ${requires}; nothing was run`,
+        { hint },
+      );
+    case 'not-allowed':
+      throw new OneroofError(
+        'integrity',
+        `packet manifest is signed by ${signature.key}, a key ${policy.file} does not allow for ${PACKET_NAMESPACE}${signature.detail ? ` (${printable(signature.detail)})` : ''}; ${requires}; nothing was run`,
+        { hint },
+      );
+    case 'signed':
+    case 'invalid':
+      throw new OneroofError(
+        'integrity',
+        `packet manifest signature is not valid: ${printable(signature.detail ?? '?')}; ${requires}; nothing was run`,
+        { hint },
+      );
+  }
+}
+
+/** What describeSignature needs: a PacketSignature, or one read back from a run log. */
+export type SignatureFacts = Pick<PacketSignature, 'status' | 'file'> &
+  Partial<Pick<PacketSignature, 'key' | 'principal' | 'detail'>> & {
+    allowedSigners?: string | null | undefined;
+  };
+
+/** One line for a human: who signed the packet, or why nobody is known to have. */
+export function describeSignature(signature: SignatureFacts): string {
+  switch (signature.status) {
+    case 'verified':
+      return printable(
+        `signed by ${signature.principal ?? '?'} (${signature.key ?? '?'}; allowed by ${signature.allowedSigners ?? '?'})`,
+      );
+    case 'signed':
+      return printable(`signed by key ${signature.key ?? '?'} (not checked: no packet_signers)`);
+    case 'unsigned':
+      return printable(`unsigned (no ${signature.file})`);
+    case 'not-allowed':
+      return printable(
+        `signed by ${signature.key ?? '?'}, NOT allowed by ${signature.allowedSigners ?? '?'}`,
+      );
+    case 'invalid':
+      return printable(`signature INVALID: ${signature.detail ?? '?'}`);
+  }
+}
+
+function isControl(char: string): boolean {
+  const code = char.charCodeAt(0);
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/** Control characters shown as \xNN: a principal or a path never reaches a terminal raw. */
+function printable(text: string): string {
+  return [...text]
+    .map((c) => (isControl(c) ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c))
+    .join('');
+}
