@@ -9,7 +9,13 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
-import { inventoryFileSchema, type TargetSpec, type TransportName } from './schema.js';
+import {
+  DEFAULT_READ_TIMEOUTS,
+  DEFAULT_READ_USER,
+  inventoryFileSchema,
+  type TargetSpec,
+  type TransportName,
+} from './schema.js';
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 
@@ -35,7 +41,18 @@ export interface Target {
   container: string;
   database: string;
   user: string;
+  /** How the read-only commands (preflight, verify, status) are kept read-only. */
+  reader: Reader;
   replica: { image: string; pull: 'never' | 'missing' };
+}
+
+export interface Reader {
+  /** role: log in as `user` below (the server refuses writes); session: as the target's user. */
+  mode: 'role' | 'session';
+  /** The read role (`read_user`): what read-only sessions log in as in mode role. */
+  user: string;
+  /** statement_timeout, lock_timeout, idle_in_transaction_session_timeout, in milliseconds. */
+  timeouts: { statement: number; lock: number; idleInTransaction: number };
 }
 
 export interface Inventory {
@@ -266,6 +283,16 @@ function toTarget(name: string, spec: TargetSpec, file: string): Target {
     container: spec.container,
     database: spec.database,
     user: spec.user,
+    reader: {
+      mode: spec.read_only ?? 'role',
+      user: spec.read_user ?? DEFAULT_READ_USER,
+      timeouts: {
+        statement: spec.read_timeouts?.statement ?? DEFAULT_READ_TIMEOUTS.statement,
+        lock: spec.read_timeouts?.lock ?? DEFAULT_READ_TIMEOUTS.lock,
+        idleInTransaction:
+          spec.read_timeouts?.idle_in_transaction ?? DEFAULT_READ_TIMEOUTS.idle_in_transaction,
+      },
+    },
     replica: {
       image: spec.replica?.image ?? DEFAULT_REPLICA_IMAGE,
       pull: spec.replica?.pull ?? 'missing',

@@ -51,7 +51,14 @@ const target = {
   container: 'oneroof-replica',
   database: 'directus',
   user: 'workflow_admin',
+  reader: {
+    mode: 'role',
+    user: 'oneroof_reader',
+    timeouts: { statement: 300_000, lock: 10_000, idleInTransaction: 60_000 },
+  },
 } as unknown as Target;
+const READ_OPTIONS =
+  '-c statement_timeout=300000 -c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000';
 
 describe('the run lock', () => {
   it('uses keys of its own, apart from the packet tier lock', () => {
@@ -123,36 +130,77 @@ describe('the plans', () => {
       });
       expect(step.prepared.length, name).toBeGreaterThan(0);
       expect(step.prepared.map?.lookup(1)?.file, name).toBe(plan.name);
-      if (readOnly) expect(step.env?.PGOPTIONS).toBe('-c default_transaction_read_only=on');
+      if (readOnly)
+        expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
+      expect(step.staged.includes(readOnly ? 'oneroof_reader' : 'workflow_admin'), name).toBe(
+        true,
+      );
     }
   });
 });
 
 describe('a read-only step', () => {
-  it.each([
-    'SET default_transaction_read_only = off;',
-    "SELECT set_config('transaction_read_only', 'off', false);",
-    'BEGIN READ WRITE;',
-    'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;',
-    'start transaction read\n  write;',
-  ])('refuses a stream that mentions a way out: %j', async (text) => {
-    const error = await prepareStep(target, {
-      source: { kind: 'text', label: 'probe', text },
+  const psqlArgv = (staged: string[]) => staged.slice(staged.indexOf('psql'));
+
+  it('logs in as the read role, with the read timeouts and read-only last', async () => {
+    const step = await prepareStep(target, {
+      source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
       readOnly: true,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OneroofError);
-    expect((error as OneroofError).exitCode).toBe(EXIT.usage);
-    expect((error as OneroofError).message).toMatch(/read-only run may not mention/);
+    });
+    expect(psqlArgv(step.staged).slice(0, 6)).toEqual([
+      'psql',
+      '-X',
+      '-U',
+      'oneroof_reader',
+      '-d',
+      'directus',
+    ]);
+    expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
   });
 
-  it('keeps a PGOPTIONS it was given, and adds read-only to it', async () => {
+  it('read_only: session logs in as the apply role, with the same settings', async () => {
+    const weak = { ...target, reader: { ...target.reader, mode: 'session' } } as Target;
+    const step = await prepareStep(weak, {
+      source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
+      readOnly: true,
+    });
+    expect(psqlArgv(step.staged).slice(2, 4)).toEqual(['-U', 'workflow_admin']);
+    expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
+  });
+
+  it('a mutating step logs in as the apply role, without the read settings', async () => {
+    const step = await prepareStep(target, {
+      source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
+    });
+    expect(psqlArgv(step.staged).slice(2, 4)).toEqual(['-U', 'workflow_admin']);
+    expect(step.env).toBeUndefined();
+  });
+
+  it('keeps a PGOPTIONS it was given after the timeouts (it may shorten them), read-only last', async () => {
     const step = await prepareStep(target, {
       source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
       env: { PGOPTIONS: '-c statement_timeout=5s' },
       readOnly: true,
     });
-    expect(step.env?.PGOPTIONS).toBe('-c statement_timeout=5s -c default_transaction_read_only=on');
+    expect(step.env?.PGOPTIONS).toBe(
+      `${READ_OPTIONS} -c statement_timeout=5s -c default_transaction_read_only=on`,
+    );
   });
+
+  it.each([
+    'SET default_transaction_read_only = off;',
+    'BEGIN READ/**/WRITE;',
+    "SELECT set_config('transaction_read_only', 'off', false);",
+  ])(
+    'streams %j as it is: the server, not a pattern, refuses what it would lead to',
+    async (text) => {
+      const step = await prepareStep(target, {
+        source: { kind: 'text', label: 'probe', text },
+        readOnly: true,
+      });
+      expect(step.prepared.length).toBeGreaterThan(text.length);
+    },
+  );
 });
 
 function outputEvents(lines: string[]): PsqlEvent[] {
