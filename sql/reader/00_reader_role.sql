@@ -13,7 +13,8 @@
 --   member of      pg_read_all_data (SELECT on every table, USAGE on every schema) and
 --                  pg_read_all_stats (every session in pg_stat_activity: the idle check, the
 --                  lock holders, `status`)
---   on the role    default_transaction_read_only = on (every session starts read-only)
+--   on the role    default_transaction_read_only = on (every session starts read-only), and no
+--                  other role setting (a session may ALTER ROLE itself SET …: those are reset)
 --   CONNECT        on this database
 -- An existing role is taken as it is only when it already is a plain reader: a superuser, a role
 -- with CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS, a member of any other role, or the owner
@@ -97,6 +98,18 @@ BEGIN
     RAISE NOTICE 'ONEROOF READER role %: already a member of pg_read_all_data, pg_read_all_stats', v_role;
   END IF;
 
+  -- Role settings: exactly default_transaction_read_only=on (a session may ALTER ROLE itself SET …).
+  SELECT string_agg(coalesce(d.datname || ': ', '') || array_to_string(s.setconfig, ', '), '; ') INTO v_text
+    FROM pg_catalog.pg_db_role_setting s LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+   WHERE s.setrole = v_oid AND (s.setdatabase <> 0 OR s.setconfig IS DISTINCT FROM ARRAY['default_transaction_read_only=on']);
+  IF v_text IS NOT NULL THEN
+    FOR v_settings IN SELECT ARRAY[d.datname] FROM pg_catalog.pg_db_role_setting s
+                        JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE s.setrole = v_oid LOOP
+      EXECUTE format('ALTER ROLE %I IN DATABASE %I RESET ALL', v_role, v_settings[1]);
+    END LOOP;
+    EXECUTE format('ALTER ROLE %I RESET ALL', v_role);
+    RAISE NOTICE 'ONEROOF READER role %: role settings reset (were: %)', v_role, v_text;
+  END IF;
   SELECT s.setconfig INTO v_settings FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = v_oid AND s.setdatabase = 0;
   IF 'default_transaction_read_only=on' = ANY (coalesce(v_settings, '{}')) THEN
     RAISE NOTICE 'ONEROOF READER role %: default_transaction_read_only already on', v_role;

@@ -36,3 +36,8 @@ export function readOnlyOptions(target: Target, own: string | undefined): string
 export function sessionModeWarning(target: Target): string {
   return `target ${target.name} is read_only: session: preflight, verify and status run as ${target.user} (the apply role) with default_transaction_read_only=on set by the client only; SQL in their path can turn it off and write. Create the read role: oneroof reader setup --target ${target.name}`;
 }
+
+/** psql variables of a read-only step: oneroof_read_role=on turns on the read role's own check. */
+export function readOnlyVariables(target: Target): Record<string, string> {
+  return target.reader.mode === 'role' ? { oneroof_read_role: 'on' } : {};
+}

@@ -22,7 +22,7 @@ import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/
 import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../audit/anchor.js';
-import { readOnlyOptions, readOnlyUser } from './read-only.js';
+import { readOnlyOptions, readOnlyUser, readOnlyVariables } from './read-only.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
 
 export type SqlSource =
@@ -221,7 +221,7 @@ export async function prepareStep(target: Target, step: StepRequest): Promise<Pr
       container: target.container,
       database: target.database,
       user: step.readOnly ? readOnlyUser(target) : target.user,
-      ...(step.variables ? { variables: step.variables } : {}),
+      variables: { ...step.variables, ...(step.readOnly ? readOnlyVariables(target) : {}) },
       ...(step.flags ? { flags: step.flags } : {}),
     });
   } catch (error) {
