@@ -362,7 +362,13 @@ async function confirm(ctx: Context, about: Confirmation, target: Target): Promi
     about.command === 'apply'
       ? `apply the release${about.dryRun ? ' as a dry run (rolled back)' : ''}`
       : `roll back ${about.rollback === 'full' ? 'the whole release' : `tier ${about.rollback}`}`;
-  return askTargetName(ctx, target, about.peer, what, about.apr ? [`  APR        ${about.apr}`] : []);
+  return askTargetName(
+    ctx,
+    target,
+    about.peer,
+    what,
+    about.apr ? [`  APR        ${about.apr}`] : [],
+  );
 }
 
 /** Names what is about to happen, where, as whom; true when the target's name is typed back. */

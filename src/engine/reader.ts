@@ -35,7 +35,9 @@ export function setupCommand(target: Target): string {
  */
 export function readerMissing(run: RunResult, role: string): boolean {
   if (run.outcome !== 'psql-failed') return false;
-  const line = new RegExp(`^psql: error: connection to server .* failed: FATAL: {2}role "${role}" does not exist$`);
+  const line = new RegExp(
+    `^psql: error: connection to server .* failed: FATAL: {2}role "${role}" does not exist$`,
+  );
   return run.events.some((e) => e.stream === 'stderr' && e.raw.some((raw) => line.test(raw)));
 }
 
@@ -132,7 +134,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
     );
   }
   // Reached only when the try block did not throw: result is set.
-  return { ...result!, audit: await seal(closed, options) };
+  return { ...result, audit: await seal(closed, options) };
 }
 
 function judgeSetup(
@@ -144,10 +146,14 @@ function judgeSetup(
 ): Omit<ReaderSetupResult, 'audit'> {
   const said = (severity: string) =>
     run.events
-      .filter((e) => e.kind === 'message' && e.severity === severity && e.text.startsWith(READER_MARK))
+      .filter(
+        (e) => e.kind === 'message' && e.severity === severity && e.text.startsWith(READER_MARK),
+      )
       // Text from the server: no control character reaches the terminal.
       .map((e) => (e.kind === 'message' ? e.text.slice(READER_MARK.length) : ''))
-      .map((text) => text.replace(/[\u0000-\u001f\u007f]/g, '?'));
+      .map((text) =>
+        [...text].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? '?' : c)).join(''),
+      );
   const actions = said('NOTICE');
   const warnings = said('WARNING');
   const ended = run.events.some((e) => e.kind === 'message' && e.text === READER_END);

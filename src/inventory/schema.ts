@@ -129,14 +129,20 @@ export const targetSchema = z
     replica: replicaSettings.optional(),
   })
   .superRefine((target, ctx) => {
-    if ((target.read_only ?? 'role') === 'role' && (target.read_user ?? DEFAULT_READ_USER) === target.user)
+    if (
+      (target.read_only ?? 'role') === 'role' &&
+      (target.read_user ?? DEFAULT_READ_USER) === target.user
+    )
       ctx.addIssue({
         code: 'custom',
         path: ['read_user'],
         message: `must differ from user (${target.user}): the read-only commands log in as a role that cannot write`,
       });
     const t = target.read_timeouts;
-    if (t && (t.lock ?? DEFAULT_READ_TIMEOUTS.lock) > (t.statement ?? DEFAULT_READ_TIMEOUTS.statement))
+    if (
+      t &&
+      (t.lock ?? DEFAULT_READ_TIMEOUTS.lock) > (t.statement ?? DEFAULT_READ_TIMEOUTS.statement)
+    )
       ctx.addIssue({
         code: 'custom',
         path: ['read_timeouts', 'lock'],

@@ -89,7 +89,9 @@ async function expectRefused(
       'm',
     ),
   );
-  expect(run.stdout).toContain('  read-only       role oneroof_reader  (the server refuses writes)\n');
+  expect(run.stdout).toContain(
+    '  read-only       role oneroof_reader  (the server refuses writes)\n',
+  );
   const { log } = await expectOneLog(run, command);
   expect(await readFile(log, 'utf8')).toContain(`ERROR:  ${refusal}`);
 }
@@ -383,8 +385,292 @@ describe('hostile readonly-sql: verify and status run as the read role too', () 
     await expectRefused(run, c.command, c.refusal);
     await c.after?.();
     expect(await state()).toBe(STATE.approved);
-    expect(await bench.query(`SELECT count(*) FROM pg_stat_activity WHERE pid = ${victim.pid}`)).toBe(
-      '1',
+    expect(
+      await bench.query(`SELECT count(*) FROM pg_stat_activity WHERE pid = ${victim.pid}`),
+    ).toBe('1');
+  });
+});
+
+/** The record names of a run's .jsonl, in order. */
+async function recordsOf(path: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(path, 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The testbed inventory with the ssh target's text changed by `edit`. */
+async function inventoryEdited(edit: (text: string) => string): Promise<string> {
+  const text = await readFile(join(testbed.inventory, 'targets.yml'), 'utf8');
+  const at = text.indexOf(`  ${SSH_TARGET}:\n`);
+  expect(at).toBeGreaterThan(0);
+  const dir = await tempDir('oneroof-e2e-inventory-');
+  await writeFile(join(dir, 'targets.yml'), text.slice(0, at) + edit(text.slice(at)));
+  return dir;
+}
+
+describe('the read role is missing', () => {
+  it.each(['preflight', 'verify', 'status'] as const)(
+    '%s stops before running anything, names the setup command, exit 1',
+    async (command) => {
+      const inventory = await inventoryWith(['read_user: oneroof_absent']);
+      const run = await oneroof(testbed, [command, ...T], { inventory });
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain(
+        `oneroof: error: ${command} on ${SSH_TARGET}: the read role oneroof_absent does not exist on the server; nothing was run. Create it with \`oneroof reader setup --target ${SSH_TARGET}\``,
+      );
+      expect(run.stdout).toBe('');
+      const { records } = await expectOneLog(run, command);
+      const names = (await recordsOf(records)).map((r) => r.record);
+      expect(names).toContain('reader-missing');
+      // One session only (the one that could not log in), and no state probe after it.
+      expect(names.filter((n) => n === 'exec')).toHaveLength(1);
+    },
+  );
+
+  it('another login failure is not reported as a missing role', async () => {
+    const inventory = await inventoryEdited((t) =>
+      t.replace('database: directus', 'database: oneroof_nodb'),
     );
+    const run = await oneroof(testbed, ['status', ...T], { inventory });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/database "oneroof_nodb" does not exist/);
+    expect(run.stdout + run.stderr).not.toContain('reader setup');
+  });
+});
+
+describe('read_only: session', () => {
+  it('runs as the apply role, warns on stderr on every run, and records it in the log', async () => {
+    const inventory = await inventoryWith(['read_only: session']);
+    const run = await oneroof(testbed, ['--quiet', 'preflight', ...T, '--apr', APR], { inventory });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      `oneroof: warning: target ${SSH_TARGET} is read_only: session: preflight, verify and status run as workflow_admin (the apply role) with default_transaction_read_only=on set by the client only`,
+    );
+    expect(run.stdout).toContain(
+      '  read-only       session setting only, as workflow_admin  (WEAKER: read_only: session)\n',
+    );
+    const { records } = await expectOneLog(run, 'preflight');
+    const all = await recordsOf(records);
+    expect(all.find((r) => r.record === 'read-only-weak')?.warning).toMatch(/read_only: session/);
+    expect(all.find((r) => r.record === 'release')).toMatchObject({
+      readOnly: true,
+      readOnlyMode: 'session',
+      readUser: 'workflow_admin',
+    });
+  });
+
+  it('hostile readonly-sql: control: read_only: session lets COPY … TO PROGRAM through (why role is the default)', async () => {
+    const proof = '/tmp/oneroof-readonly-session-proof';
+    const inventory = await inventoryWith(['read_only: session']);
+    const dir = await packetWith(`COPY (SELECT 1) TO PROGRAM 'touch ${proof}';`);
+    try {
+      const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir], {
+        inventory,
+      });
+      expect(run.code, run.stdout).toBe(0);
+      expect(await inContainer('test', '-e', proof)).toBe(0);
+    } finally {
+      await inContainer('rm', '-f', proof);
+    }
+  });
+});
+
+describe('the read sessions', () => {
+  it('log in as the read role with the read timeouts and read-only on', async () => {
+    const dir = await packetWith(
+      "SELECT concat_ws('|', 'oneroof-settings', current_user, current_setting('statement_timeout'), current_setting('lock_timeout'), current_setting('idle_in_transaction_session_timeout'), current_setting('default_transaction_read_only')) AS s;",
+    );
+    const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir]);
+    expect(run.code, run.stdout).toBe(0);
+    const { log } = await expectOneLog(run, 'preflight');
+    expect(await readFile(log, 'utf8')).toContain(
+      ' oneroof-settings|oneroof_reader|5min|10s|1min|on\n',
+    );
+    // The apply role's fitness is still judged (from pg_roles), not the read role's.
+    expect(run.stdout).toContain(
+      '  PASS role                 workflow_admin (superuser yes, CREATE yes, sees every session yes)\n',
+    );
+  });
+
+  it('a table locked by another session: the read lock_timeout ends the preflight, and it holds nothing after', async () => {
+    const inventory = await inventoryWith(['read_timeouts: { statement: 5s, lock: 1s }']);
+    const blocker = await holdSession(bench, 'oneroof-test-table-lock', [
+      'BEGIN',
+      'LOCK TABLE public.directus_roles IN ACCESS EXCLUSIVE MODE',
+    ]);
+    let run;
+    try {
+      run = await oneroof(testbed, ['preflight', ...T, '--apr', APR], { inventory });
+    } finally {
+      await blocker.release();
+    }
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^preflight on ${SSH_TARGET} stopped on an error: canceling statement due to lock timeout`,
+        'm',
+      ),
+    );
+    const again = await oneroof(testbed, ['preflight', ...T, '--apr', APR], { inventory });
+    expect(again.code, again.stdout).toBe(0);
+  });
+
+  it('a statement that runs on: the read statement_timeout ends it', async () => {
+    const inventory = await inventoryWith(['read_timeouts: { statement: 1s, lock: 1s }']);
+    const dir = await packetWith('SELECT pg_sleep(60);');
+    const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir], {
+      inventory,
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^preflight on ${SSH_TARGET} stopped on an error: canceling statement due to statement timeout`,
+        'm',
+      ),
+    );
+    expect(
+      await bench.query(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+      ),
+    ).toBe('0');
+  });
+
+  it('--wait outlasts the read statement_timeout: the lock refusal, exit 6', async () => {
+    const inventory = await inventoryWith(['read_timeouts: { statement: 1s, lock: 1s }']);
+    const holder = await holdSession(bench, 'oneroof apply test-host pid 1', [
+      `SELECT pg_advisory_lock(${lockKeyValue(RUN_LOCK)})`,
+    ]);
+    try {
+      const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--wait', '3'], {
+        inventory,
+      });
+      expect(run.code, run.stdout).toBe(6);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^${SSH_TARGET} is locked: oneroof apply test-host pid 1 \\(server pid ${holder.pid}, exclusive lock`,
+          'm',
+        ),
+      );
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('status, as the read role, sees other sessions, their state and the run lock holder', async () => {
+    const holder = await holdSession(bench, 'oneroof apply test-host pid 2', [
+      `SELECT pg_advisory_lock(${lockKeyValue(RUN_LOCK)})`,
+    ]);
+    try {
+      const run = await oneroof(testbed, ['status', ...T]);
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^ {2}runs {12}ALIVE: oneroof apply test-host pid 2 \\(server pid ${holder.pid}, active, in a transaction since \\S+, holds the run lock\\)$`,
+          'm',
+        ),
+      );
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('oneroof reader setup', () => {
+  const ROLE = 'oneroof_rdr_setup';
+  const attributes = () =>
+    bench.query(
+      `SELECT concat_ws('|', r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
+              (SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid),
+              (SELECT array_to_string(s.setconfig, ',') FROM pg_db_role_setting s WHERE s.setrole = r.oid AND s.setdatabase = 0))
+         FROM pg_roles r WHERE r.rolname = '${ROLE}'`,
+    );
+
+  it('creates the role, then finds it in place; the read-only commands run as it', async () => {
+    const inventory = await inventoryWith([`read_user: ${ROLE}`]);
+    await bench.query(`DROP ROLE IF EXISTS ${ROLE}`);
+    const first = await oneroof(testbed, ['reader', 'setup', ...T, '--yes'], { inventory });
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    expect(first.stdout).toContain(`  role ${ROLE}: created (LOGIN NOSUPERUSER`);
+    expect(first.stdout).toContain(`  role ${ROLE}: granted pg_read_all_data, pg_read_all_stats\n`);
+    expect(first.stdout).toContain(`read role ${ROLE} ready on ${SSH_TARGET}\n`);
+    expect(await attributes()).toBe(
+      't|f|f|f|f|f|pg_read_all_data,pg_read_all_stats|default_transaction_read_only=on',
+    );
+    const { records } = await expectOneLog(first, 'reader');
+    expect((await recordsOf(records)).find((r) => r.record === 'reader-setup')).toMatchObject({
+      role: ROLE,
+      file: 'reader/00_reader_role.sql',
+    });
+
+    const second = await oneroof(testbed, ['reader', 'setup', ...T, '--yes'], { inventory });
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).toContain(`  role ${ROLE}: already present, a plain NOSUPERUSER role\n`);
+    expect(second.stdout).toContain(
+      `  role ${ROLE}: already a member of pg_read_all_data, pg_read_all_stats\n`,
+    );
+    expect(second.stdout).not.toMatch(/created|granted|set to on|reset/);
+
+    const preflight = await oneroof(testbed, ['preflight', ...T, '--apr', APR], { inventory });
+    expect(preflight.code, preflight.stdout).toBe(0);
+    expect(preflight.stdout).toContain(
+      `  read-only       role ${ROLE}  (the server refuses writes)\n`,
+    );
+  });
+
+  it('hostile readonly-sql: a read role that gave itself a setting is refused by the next run, and setup restores it', async () => {
+    const inventory = await inventoryWith([`read_user: ${ROLE}`]);
+    // What a read session may do to its own role once read-only is off (ALTER ROLE itself).
+    const dir = await packetWith(
+      'BEGIN READ/**/WRITE;\nALTER ROLE CURRENT_USER SET search_path = public;\nCOMMIT;',
+    );
+    const tamper = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir], {
+      inventory,
+    });
+    // The run's own last check sees it.
+    expect(tamper.code, tamper.stdout).toBe(1);
+    expect(tamper.stdout).toContain(
+      `stopped on an error: ONEROOF READER UNSAFE: ${ROLE} is not a plain read role: role settings default_transaction_read_only=on, search_path=public`,
+    );
+    const next = await oneroof(testbed, ['status', ...T], { inventory });
+    expect(next.code, next.stdout).toBe(1);
+    expect(next.stdout).toContain('ONEROOF READER UNSAFE');
+    const setup = await oneroof(testbed, ['reader', 'setup', ...T, '--yes'], { inventory });
+    expect(setup.code, setup.stdout).toBe(0);
+    expect(setup.stdout).toContain(
+      `  role ${ROLE}: role settings reset (were: default_transaction_read_only=on, search_path=public)\n`,
+    );
+    const status = await oneroof(testbed, ['status', ...T], { inventory });
+    expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('needs --yes without a terminal: exit 2, nothing contacted', async () => {
+    const run = await oneroof(testbed, ['reader', 'setup', ...T]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/reader setup on contabo-replica needs a confirmation/);
+    expect(await logFiles(run.logDir)).toEqual([]);
+  });
+
+  it('hostile readonly-sql: a superuser named as read_user is refused by setup, and by every read-only run', async () => {
+    const SUPER = 'oneroof_rdr_super';
+    await bench.query(`DROP ROLE IF EXISTS ${SUPER}`);
+    await bench.query(`CREATE ROLE ${SUPER} LOGIN SUPERUSER`);
+    await bench.query(`ALTER ROLE ${SUPER} SET default_transaction_read_only = on`);
+    const inventory = await inventoryWith([`read_user: ${SUPER}`]);
+    const setup = await oneroof(testbed, ['reader', 'setup', ...T, '--yes'], { inventory });
+    expect(setup.code, setup.stdout).toBe(3);
+    expect(setup.stdout).toContain(
+      `reader setup refused on ${SSH_TARGET}: role ${SUPER} exists and is not a plain reader: SUPERUSER; nothing was changed`,
+    );
+    expect(await bench.query(`SELECT rolsuper FROM pg_roles WHERE rolname = '${SUPER}'`)).toBe('t');
+    const dir = await packetWith(`COPY (SELECT 1) TO PROGRAM 'touch ${PROGRAM_PROOF}';`);
+    const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir], {
+      inventory,
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain(
+      `stopped on an error: ONEROOF READER UNSAFE: ${SUPER} is not a plain read role: SUPERUSER`,
+    );
+    expect(await inContainer('test', '-e', PROGRAM_PROOF)).toBe(1);
   });
 });

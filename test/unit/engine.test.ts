@@ -132,9 +132,7 @@ describe('the plans', () => {
       expect(step.prepared.map?.lookup(1)?.file, name).toBe(plan.name);
       if (readOnly)
         expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
-      expect(step.staged.includes(readOnly ? 'oneroof_reader' : 'workflow_admin'), name).toBe(
-        true,
-      );
+      expect(step.staged.includes(readOnly ? 'oneroof_reader' : 'workflow_admin'), name).toBe(true);
     }
   });
 });
@@ -361,6 +359,30 @@ async function release(
 describe('one exit code per run (CLI.md)', () => {
   const ok = { kind: 'exit', code: 0 } as const;
   const stopped = { kind: 'exit', code: 3 } as const;
+
+  it.each(['preflight', 'verify', 'status'] as const)(
+    '%s as a read role that does not exist: exit 1 naming reader setup, one session only',
+    async (command) => {
+      const transport = new PsqlLikeTransport(() => ({
+        stdout: '',
+        stderr:
+          'psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  role "oneroof_reader" does not exist\n',
+        end: { kind: 'exit', code: 2 },
+      }));
+      const error = await runRelease(command, {
+        target,
+        transport,
+        logDir: await tempDir(),
+        packet: PACKET,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OneroofError);
+      expect((error as OneroofError).exitCode).toBe(EXIT.runtime);
+      expect((error as OneroofError).message).toBe(
+        `${command} on replica: the read role oneroof_reader does not exist on the server; nothing was run. Create it with \`oneroof reader setup --target replica\``,
+      );
+      expect(transport.requests).toHaveLength(1);
+    },
+  );
 
   it('GO: 0, with the state at entry and exit equal', async () => {
     const { result, transport } = await release('preflight', {
