@@ -315,21 +315,30 @@ export async function runRelease(
     },
   });
   const exitProbes = new ProbeCollector();
+  const prepareExit = (target: Target): Promise<PreparedStep> =>
+    prepareStep(target, {
+      name: 'state-exit',
+      source: { kind: 'plan', root: options.packet, ...statePlan() },
+      // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
+      env: {
+        PGAPPNAME: applicationName(`${command}-state`),
+        PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
+      },
+      readOnly: true,
+      tee: false,
+      onEvent: (event) => exitProbes.take(event),
+    });
   const exitStep: PreparedStep | undefined =
-    command === 'status' || command === 'verify'
-      ? undefined
-      : await prepareStep(options.target, {
-          name: 'state-exit',
-          source: { kind: 'plan', root: options.packet, ...statePlan() },
-          // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
-          env: {
-            PGAPPNAME: applicationName(`${command}-state`),
-            PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
-          },
-          readOnly: true,
-          tee: false,
-          onEvent: (event) => exitProbes.take(event),
-        });
+    command === 'status' || command === 'verify' ? undefined : await prepareExit(options.target);
+  // apply and rollback on a target without the read role yet: the probe as the apply role,
+  // read-only by the session setting (it is oneroof's own constant SQL, not the packet's).
+  const exitFallback =
+    !readOnly && options.target.reader.mode === 'role'
+      ? await prepareExit({
+          ...options.target,
+          reader: { ...options.target.reader, mode: 'session' },
+        })
+      : undefined;
 
   // Ctrl-C: cancel this run's own session, found by its application_name (a psql variable).
   const cancelStep = await prepareStep(options.target, {
@@ -436,7 +445,14 @@ export async function runRelease(
     if (exit) session.record('state', { at: 'exit', vector: exit.text });
     else if (exitStep && run.outcome !== 'lost') {
       try {
-        const probe = await session.run(exitStep);
+        let probe = await session.run(exitStep);
+        if (exitFallback && readerMissing(probe, options.target.reader.user)) {
+          session.record('reader-missing', {
+            role: options.target.reader.user,
+            step: 'state-exit',
+          });
+          probe = await session.run(exitFallback);
+        }
         if (probe.outcome === 'ok') exit = parseStateVector(exitProbes.lines('state_vector'));
       } catch (error) {
         session.record('state-failed', { error: (error as Error).message });

@@ -466,6 +466,38 @@ describe('one exit code per run (CLI.md)', () => {
     expect(result.message).toContain('oneroof apply ana@laptop pid 7');
   });
 
+  it('apply on a target without the read role: the state at exit as the apply role', async () => {
+    const answers = [
+      {
+        stdout: STATE('1|0|210|0|0|0'),
+        stderr:
+          notice('ONEROOF TIER 10 BEGIN structure') + error('ASSERT tier10.x: expected 1, got 2'),
+        end: stopped,
+      },
+      {
+        stderr:
+          'psql: error: connection to server on socket "/s" failed: FATAL:  role "oneroof_reader" does not exist\n',
+        end: { kind: 'exit', code: 2 } as const,
+      },
+      { stdout: STATE('1|0|210|0|0|0'), stderr: '', end: ok },
+    ];
+    const transport = new PsqlLikeTransport((_, index) => answers[index]!);
+    const result = await runRelease('apply', {
+      target,
+      transport,
+      logDir: await tempDir(),
+      packet: PACKET,
+      apr: 'APR-2026-0142',
+    });
+    expect(result).toMatchObject({ exitCode: 4, state: { unchanged: true } });
+    // (the last exec is the anchor, not psql)
+    const users = transport.requests
+      .filter((r) => r.argv.includes('-U'))
+      .map((r) => r.argv[r.argv.indexOf('-U') + 1]);
+    expect(users).toEqual(['workflow_admin', 'oneroof_reader', 'workflow_admin']);
+    expect(transport.requests[2]!.env?.PGOPTIONS).toContain('default_transaction_read_only=on');
+  });
+
   it('an assertion: 4, the tier failed and the ones before it ok', async () => {
     const { result } = await release(
       'apply',
