@@ -459,8 +459,10 @@ describe('read_only: session', () => {
       readUser: 'workflow_admin',
     });
   });
+});
 
-  it('hostile readonly-sql: control: read_only: session lets COPY … TO PROGRAM through (why role is the default)', async () => {
+describe('hostile readonly-sql: read_only: session, the control case', () => {
+  it('lets COPY … TO PROGRAM through (why role is the default)', async () => {
     const proof = '/tmp/oneroof-readonly-session-proof';
     const inventory = await inventoryWith(['read_only: session']);
     const dir = await packetWith(`COPY (SELECT 1) TO PROGRAM 'touch ${proof}';`);
@@ -492,7 +494,9 @@ describe('the read sessions', () => {
       '  PASS role                 workflow_admin (superuser yes, CREATE yes, sees every session yes)\n',
     );
   });
+});
 
+describe('fault stuck-query: a read session under the read timeouts', () => {
   it('a table locked by another session: the read lock_timeout ends the preflight, and it holds nothing after', async () => {
     const inventory = await inventoryWith(['read_timeouts: { statement: 5s, lock: 1s }']);
     const blocker = await holdSession(bench, 'oneroof-test-table-lock', [
@@ -556,7 +560,9 @@ describe('the read sessions', () => {
       await holder.release();
     }
   });
+});
 
+describe('the read role sees what status needs', () => {
   it('status, as the read role, sees other sessions, their state and the run lock holder', async () => {
     const holder = await holdSession(bench, 'oneroof apply test-host pid 2', [
       `SELECT pg_advisory_lock(${lockKeyValue(RUN_LOCK)})`,
@@ -617,8 +623,11 @@ describe('oneroof reader setup', () => {
       `  read-only       role ${ROLE}  (the server refuses writes)\n`,
     );
   });
+});
 
-  it('hostile readonly-sql: a read role that gave itself a setting is refused by the next run, and setup restores it', async () => {
+describe('hostile readonly-sql: a read role that gave itself a setting', () => {
+  const ROLE = 'oneroof_rdr_setup';
+  it('is refused by the run and the next one, and reader setup restores it', async () => {
     const inventory = await inventoryWith([`read_user: ${ROLE}`]);
     // What a read session may do to its own role once read-only is off (ALTER ROLE itself).
     const dir = await packetWith(
@@ -643,15 +652,19 @@ describe('oneroof reader setup', () => {
     const status = await oneroof(testbed, ['status', ...T], { inventory });
     expect(status.code, status.stdout).toBe(0);
   });
+});
 
-  it('needs --yes without a terminal: exit 2, nothing contacted', async () => {
+describe('oneroof reader setup, without a terminal', () => {
+  it('needs --yes: exit 2, nothing contacted', async () => {
     const run = await oneroof(testbed, ['reader', 'setup', ...T]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/reader setup on contabo-replica needs a confirmation/);
     expect(await logFiles(run.logDir)).toEqual([]);
   });
+});
 
-  it('hostile readonly-sql: a superuser named as read_user is refused by setup, and by every read-only run', async () => {
+describe('hostile readonly-sql: a superuser named as read_user', () => {
+  it('is refused by reader setup, and by every read-only run', async () => {
     const SUPER = 'oneroof_rdr_super';
     await bench.query(`DROP ROLE IF EXISTS ${SUPER}`);
     await bench.query(`CREATE ROLE ${SUPER} LOGIN SUPERUSER`);

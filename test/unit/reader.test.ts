@@ -45,7 +45,7 @@ async function refusal(extra: string[]): Promise<string> {
   return (error as OneroofError).message;
 }
 
-describe('inventory: read_only, read_user, read_timeouts', () => {
+describe('hostile inventory: read_only, read_user, read_timeouts', () => {
   it('defaults: the role oneroof_reader, 5 min / 10 s / 1 min', async () => {
     const target = (await load([])).targets.get('contabo')!;
     expect(target.reader).toEqual({
@@ -98,7 +98,7 @@ describe('inventory: read_only, read_user, read_timeouts', () => {
       'read_timeouts: { statement: 5s, lock: 10s }',
       /read_timeouts\.lock: must not be longer than read_timeouts\.statement/,
     ],
-  ])('hostile inventory: %s is refused, naming the key', async (line, message) => {
+  ])('%s is refused, naming the key', async (line, message) => {
     expect(await refusal([line])).toMatch(message);
   });
 
