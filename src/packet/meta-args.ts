@@ -98,6 +98,13 @@ export function checkSupported(
       return refuse('runs a shell on the far side');
     case 'lo_import':
       return refuse('reads a file on the far side, which is not part of the stream');
+    case 'c':
+    case 'connect':
+      // With trust on the container's local socket, `\c - workflow_admin` would turn a read
+      // session into a superuser one; and a new connection drops the run lock.
+      return refuse(
+        'connects again (as another role or database): the read role and the run lock would not hold',
+      );
     case 'o':
     case 'out':
     case 'w':

@@ -687,3 +687,19 @@ describe('hostile readonly-sql: a superuser named as read_user', () => {
     expect(await inContainer('test', '-e', PROGRAM_PROOF)).toBe(1);
   });
 });
+
+describe('hostile readonly-sql: psql reconnecting as the apply role', () => {
+  it.each(['\\c - workflow_admin', '\\connect directus workflow_admin'])(
+    '%s (trust on the local socket would make it a superuser session) is refused before anything is contacted',
+    async (meta) => {
+      const dir = await packetWith(`${meta}\nCOPY (SELECT 1) TO PROGRAM 'touch ${PROGRAM_PROOF}';`);
+      const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(
+        /connects again \(as another role or database\): the read role and the run lock would not hold/,
+      );
+      expect(await logFiles(run.logDir)).toEqual([]);
+      expect(await inContainer('test', '-e', PROGRAM_PROOF)).toBe(1);
+    },
+  );
+});
