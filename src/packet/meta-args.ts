@@ -87,6 +87,8 @@ export function checkSupported(
   switch (command.name) {
     case 'copy':
       if (/\bprogram\b/i.test(args)) refuse('runs a program on the far side');
+      if (/\bto\b/i.test(args) && !/\bto\s+p?stdout\b/i.test(args))
+        refuse('writes a file on the far side, as the container user, not the read role');
       if (/\bfrom\b/i.test(args) && !/\bfrom\s+p?stdin\b/i.test(args))
         refuse(
           'reads a file on the far side, which is not part of the stream; use COPY … FROM STDIN with the data inline',
@@ -98,6 +100,22 @@ export function checkSupported(
       return refuse('runs a shell on the far side');
     case 'lo_import':
       return refuse('reads a file on the far side, which is not part of the stream');
+    case 'lo_export':
+      return refuse('writes a file on the far side, as the container user, not the read role');
+    case 'g':
+    case 'gx':
+      // \g [(options)] [FILE | |COMMAND]: options are fine, a file or a pipe is not.
+      if (args.replace(/^\([^)]*\)/, '').trim() !== '')
+        refuse("writes psql's output to a file or pipe on the far side, away from the run log");
+      return;
+    case 's':
+      if (args !== '') refuse('writes the history to a file on the far side');
+      return;
+    case 'e':
+    case 'edit':
+    case 'ef':
+    case 'ev':
+      return refuse('starts an editor on the far side');
     case 'c':
     case 'connect':
       // With trust on the container's local socket, `\c - workflow_admin` would turn a read

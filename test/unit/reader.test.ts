@@ -3,7 +3,8 @@
  * the lock SQL's timeouts, and telling a missing role from any other login failure. The real
  * thing (the server refusing) is test/integration/readonly.test.ts.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { bundlePacket, BundleError } from '../../src/packet/bundle.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OneroofError, EXIT } from '../../src/errors.js';
@@ -186,4 +187,39 @@ describe('a missing read role', () => {
       ),
     ).toBe(false);
   });
+});
+
+describe('hostile packet-meta: psql meta-commands that would leave the read role', () => {
+  it.each([
+    ['\\c - workflow_admin', /connects again/],
+    ['\\connect directus workflow_admin', /connects again/],
+    ['\\lo_export 1 /tmp/x', /writes a file on the far side/],
+    ["\\copy (SELECT 1) TO '/tmp/x'", /writes a file on the far side/],
+    ['SELECT 1 \\g /tmp/x', /writes psql's output to a file or pipe/],
+    ['SELECT 1 \\g |sh', /writes psql's output to a file or pipe/],
+    ['SELECT 1 \\gx (format=csv) /tmp/x', /writes psql's output to a file or pipe/],
+    ['\\s /tmp/history', /writes the history/],
+    ['\\e', /starts an editor/],
+    ['\\ef public.f', /starts an editor/],
+  ])('%s is refused when the packet is bundled', async (text, message) => {
+    const root = await tempDir('oneroof-meta-');
+    await mkdir(join(root, 'prod'));
+    await writeFile(join(root, 'prod', 'run.sql'), `${text}\n`);
+    const error = await bundlePacket({ root, entry: 'prod/run.sql' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BundleError);
+    expect((error as BundleError).message).toMatch(message);
+  });
+
+  it.each(['SELECT 1 \\g', 'SELECT 1 \\gx (format=unaligned)', '\\copy (SELECT 1) TO STDOUT'])(
+    '%s stays allowed (output to the run log)',
+    async (text) => {
+      const root = await tempDir('oneroof-meta-');
+      await mkdir(join(root, 'prod'));
+      await writeFile(join(root, 'prod', 'run.sql'), `${text}\n`);
+      await expect(bundlePacket({ root, entry: 'prod/run.sql' })).resolves.toBeDefined();
+    },
+  );
 });
