@@ -10,7 +10,9 @@
 -- and ends with ONEROOF PREFLIGHT GO, or raises ONEROOF NO-GO: <check>[, <check>...] (psql exit 3
 -- under ON_ERROR_STOP), naming every unmet check. Checks, in order:
 --   database             current_database() is directus
---   role                 CREATE on the database, and sees every session (superuser or pg_read_all_stats)
+--   role                 the apply role (-v apply_user=ROLE, default: the session's own role) has CREATE
+--                        on the database and sees every session (superuser or pg_read_all_stats);
+--                        oneroof runs this file as its read role and passes the apply role here
 --   server_version       PostgreSQL 15 (what the packet was validated on)
 --   prerequisites        public.directus_collections, directus_roles, directus_users, os_proposals, os_proposal_approvals
 --   gate.ospa            os_proposal_approvals >= 1
@@ -23,6 +25,11 @@ SET client_min_messages = notice;
 \ir _session.sql
 \ir _reference.sql
 \ir ../prod_verify/_fingerprint_query.sql
+\if :{?apply_user}
+SELECT set_config('oneroof.apply_user', :'apply_user', false) AS oneroof_apply_user_set \gset
+\else
+SELECT set_config('oneroof.apply_user', current_user, false) AS oneroof_apply_user_set \gset
+\endif
 
 BEGIN READ ONLY;
 \ir ../prod_verify/_canonical_on.sql
@@ -50,6 +57,7 @@ DECLARE
                                'public.os_proposals', 'public.os_proposal_approvals'];
   v_missing    text[];
   v_have_directus boolean;
+  v_apply      text := current_setting('oneroof.apply_user');
   v_super      boolean;
   v_create     boolean;
   v_stats      boolean;
@@ -71,6 +79,8 @@ BEGIN
   RAISE NOTICE 'ONEROOF PREFLIGHT INFO topic_reference_sha256: % (% topics, sql/prod/_reference.sql; operator review advised)',
     encode(sha256(convert_to((v_ref -> 'topics')::text, 'UTF8')), 'hex'), jsonb_array_length(v_ref -> 'topics');
   RAISE NOTICE 'ONEROOF PREFLIGHT INFO fingerprint: %', current_setting('oneroof.fingerprint');
+  RAISE NOTICE 'ONEROOF PREFLIGHT INFO session_role: % (superuser %)', current_user,
+    (SELECT CASE WHEN r.rolsuper THEN 'yes' ELSE 'no' END FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
   RAISE NOTICE 'ONEROOF PREFLIGHT INFO golden_clone: %',
     coalesce(nullif(current_setting('oneroof.golden_clone', true), '') || ' (a rehearsal database)', 'absent (not a golden clone)');
 
@@ -79,14 +89,20 @@ BEGIN
   c_expected := c_expected || 'directus'::text; c_observed := c_observed || current_database()::text;
 
   -- role
-  SELECT r.rolsuper INTO v_super FROM pg_catalog.pg_roles r WHERE r.rolname = current_user;
-  v_create := has_database_privilege(current_database(), 'CREATE');
-  v_stats := v_super OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE');
-  c_name := c_name || 'role'::text; c_ok := c_ok || (v_create AND v_stats);
+  -- (of the apply role, read from pg_roles: the session may be a read role that could not apply)
+  SELECT r.rolsuper INTO v_super FROM pg_catalog.pg_roles r WHERE r.rolname = v_apply;
+  c_name := c_name || 'role'::text;
   c_expected := c_expected || format('a role with CREATE on %s that sees every session (superuser or pg_read_all_stats)', current_database());
-  c_observed := c_observed || format('%s (superuser %s, CREATE %s, sees every session %s)', current_user,
-                                     CASE WHEN v_super THEN 'yes' ELSE 'no' END, CASE WHEN v_create THEN 'yes' ELSE 'no' END,
-                                     CASE WHEN v_stats THEN 'yes' ELSE 'no' END);
+  IF v_super IS NULL THEN
+    c_ok := c_ok || false; c_observed := c_observed || format('%s does not exist', v_apply);
+  ELSE
+    v_create := has_database_privilege(v_apply, current_database(), 'CREATE');
+    v_stats := v_super OR pg_has_role(v_apply, 'pg_read_all_stats', 'USAGE');
+    c_ok := c_ok || (v_create AND v_stats);
+    c_observed := c_observed || format('%s (superuser %s, CREATE %s, sees every session %s)', v_apply,
+                                       CASE WHEN v_super THEN 'yes' ELSE 'no' END, CASE WHEN v_create THEN 'yes' ELSE 'no' END,
+                                       CASE WHEN v_stats THEN 'yes' ELSE 'no' END);
+  END IF;
 
   -- server_version
   c_name := c_name || 'server_version'::text;

@@ -13,6 +13,7 @@ import { registerReplica } from '../commands/replica.js';
 import { registerReplay } from '../commands/replay.js';
 import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
+import { registerReader } from '../commands/reader.js';
 
 export interface Context {
   io: Io;
@@ -73,6 +74,7 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerReplay(program, context);
   registerRelease(program, context);
   registerManifest(program, context);
+  registerReader(program, context);
   return program;
 }
 

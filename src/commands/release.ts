@@ -22,6 +22,8 @@ import { findSigningKey } from '../audit/sign.js';
 import { describeSignature } from '../packet/signature.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';
+import { sessionModeWarning } from '../runner/read-only.js';
+import type { Peer, Transport } from '../transport/types.js';
 
 interface CommonFlags {
   target: string;
@@ -209,20 +211,12 @@ async function runChecked(
     );
 
   const one = async (target: Target, live: boolean): Promise<ReleaseResult> => {
-    const transport = await createTransport(target, {
-      ...(settings.transport ? { transportOverride: settings.transport } : {}),
-      env: io.env,
-      ...(interactive && io.stdin === process.stdin
-        ? { askPassphrase: ttyPassphrasePrompt() }
-        : {}),
-      onNotice: (message) => ui.info(message),
-    });
-    // The log is signed with the operator's ssh key: the one the target is reached with first.
-    const identityFiles =
-      target.transport === 'local' || !target.ssh
-        ? []
-        : (await resolveEndpoint(target, io.env)).identityFiles;
-    const signingKey = findSigningKey(io.env, identityFiles);
+    const { transport, signingKey } = await reach(ctx, target, interactive);
+    // The weaker mode is said on every run, --quiet or not (and recorded in the run's log).
+    if (!mutating && target.reader.mode === 'session') {
+      ui.clearProgress();
+      io.stderr.write(`oneroof: warning: ${sessionModeWarning(target)}\n`);
+    }
     const options: ReleaseOptions = {
       env: io.env,
       ...(signingKey === undefined ? {} : { signingKey }),
@@ -305,6 +299,26 @@ async function runChecked(
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
 }
 
+/** The target's transport, and the ssh key that signs the log (the one it is reached with). */
+export async function reach(
+  ctx: Context,
+  target: Target,
+  interactive: boolean,
+): Promise<{ transport: Transport; signingKey: string | undefined }> {
+  const { io, ui, settings } = ctx;
+  const transport = await createTransport(target, {
+    ...(settings.transport ? { transportOverride: settings.transport } : {}),
+    env: io.env,
+    ...(interactive && io.stdin === process.stdin ? { askPassphrase: ttyPassphrasePrompt() } : {}),
+    onNotice: (message) => ui.info(message),
+  });
+  const identityFiles =
+    target.transport === 'local' || !target.ssh
+      ? []
+      : (await resolveEndpoint(target, io.env)).identityFiles;
+  return { transport, signingKey: findSigningKey(io.env, identityFiles) };
+}
+
 function failed(command: ReleaseCommand, target: Target, error: unknown): ReleaseResult {
   const exitCode = error instanceof OneroofError ? error.exitCode : EXIT.runtime;
   return {
@@ -345,21 +359,38 @@ function report(ctx: Context, flags: CommonFlags, results: ReleaseResult[]): voi
 
 /** On a terminal: say exactly what was reached, and ask for the target's name back. */
 async function confirm(ctx: Context, about: Confirmation, target: Target): Promise<boolean> {
-  const { io, ui } = ctx;
-  const stdin = io.stdin;
-  if (stdin === undefined) return false;
-  ui.clearProgress();
   const what =
     about.command === 'apply'
       ? `apply the release${about.dryRun ? ' as a dry run (rolled back)' : ''}`
       : `roll back ${about.rollback === 'full' ? 'the whole release' : `tier ${about.rollback}`}`;
+  return askTargetName(
+    ctx,
+    target,
+    about.peer,
+    what,
+    about.apr ? [`  APR        ${about.apr}`] : [],
+  );
+}
+
+/** Names what is about to happen, where, as whom; true when the target's name is typed back. */
+export async function askTargetName(
+  ctx: Context,
+  target: Target,
+  peer: Peer,
+  what: string,
+  extra: string[] = [],
+): Promise<boolean> {
+  const { io, ui } = ctx;
+  const stdin = io.stdin;
+  if (stdin === undefined) return false;
+  ui.clearProgress();
   io.stderr.write(
     [
-      `About to ${what} on ${ui.bold(about.target)}`,
-      `  reached    ${describePeer(about.peer)}`,
+      `About to ${what} on ${ui.bold(target.name)}`,
+      `  reached    ${describePeer(peer)}`,
       `  database   ${target.database} as ${target.user}, container ${target.container}`,
-      ...(about.apr ? [`  APR        ${about.apr}`] : []),
-      `Type the target name (${about.target}) to go on, anything else stops: `,
+      ...extra,
+      `Type the target name (${target.name}) to go on, anything else stops: `,
     ].join('\n'),
   );
   const rl = createInterface({ input: stdin, terminal: false });
@@ -368,14 +399,17 @@ async function confirm(ctx: Context, about: Confirmation, target: Target): Promi
       rl.once('line', resolve);
       rl.once('close', () => resolve(''));
     });
-    return answer.trim() === about.target;
+    return answer.trim() === target.name;
   } finally {
     rl.close();
   }
 }
 
 /** Where the log's proof went: signed with which key, anchored where; or why not. */
-function reportAudit(ctx: Context, result: ReleaseResult): void {
+export function reportAudit(
+  ctx: Context,
+  result: Pick<ReleaseResult, 'audit' | 'packetSignature'>,
+): void {
   const audit = result.audit;
   if (audit === undefined) return;
   const { ui } = ctx;

@@ -44,6 +44,12 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
   lines.push(
     `${bold(`${result.command} on ${result.target}`)}  ${describePeer(result.peer)}${extra.length ? `  ${extra.join(', ')}` : ''}`,
   );
+  if (result.readOnly)
+    lines.push(
+      result.readOnly.mode === 'role'
+        ? `  read-only       role ${result.readOnly.user}  ${dim('(the server refuses writes)')}`
+        : `  read-only       session setting only, as ${result.readOnly.user}  ${dim('(WEAKER: read_only: session)')}`,
+    );
   if (result.state.entry)
     lines.push(
       `  ${result.command === 'status' ? 'state         ' : 'state at entry'}  ${result.state.entry.text}  ${dim(`(${STATE_LEGEND})`)}`,

@@ -3,6 +3,7 @@ import type { Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from '../cli/main.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { loadInventory, type Target } from '../inventory/load.js';
+import { readOnlyUser } from '../runner/read-only.js';
 
 interface TargetReport {
   name: string;
@@ -11,6 +12,8 @@ interface TargetReport {
   container: string;
   database: string;
   user: string;
+  /** How preflight, verify and status are kept read-only: the read role, or the session only. */
+  readOnly: { mode: string; user: string };
   source: string;
   ssh: null | {
     via: string;
@@ -53,6 +56,11 @@ export function registerTargets(program: Command, context: ContextFactory): void
         io.stdout.write(
           `  docker exec -i ${t.container} psql -U ${t.user} -d ${t.database}${t.description ? `  # ${t.description}` : ''}\n`,
         );
+        io.stdout.write(
+          t.readOnly.mode === 'role'
+            ? `  read-only as ${t.readOnly.user} (read role)\n`
+            : `  read-only by the session setting only, as ${t.readOnly.user} (read_only: session)\n`,
+        );
       }
       for (const [name, members] of Object.entries(groups))
         io.stdout.write(`${ui.bold(name)}  group: ${members.join(', ')}\n`);
@@ -72,6 +80,7 @@ async function report(
     container: target.container,
     database: target.database,
     user: target.user,
+    readOnly: { mode: target.reader.mode, user: readOnlyUser(target) },
     source: target.source,
     ssh: null,
     unresolved: null,

@@ -68,11 +68,18 @@ export function lockSql(plan: LockPlan): string {
   if (plan.length === 0) return '';
   const lines = [
     '-- the run lock (src/engine/lock.ts): held by this session until it ends',
+    // --wait: lock_timeout is the wait, and no statement_timeout cuts it short; without it, no
+    // waiting at all (a read-only session's own lock_timeout would otherwise make it wait).
+    // RESET then restores the session's own values (the read timeouts, src/runner/read-only.ts).
     `\\if :{?${LOCK_WAIT_VARIABLE}}`,
-    `SELECT set_config('lock_timeout', :'${LOCK_WAIT_VARIABLE}', false) AS oneroof_lock_wait_set \\gset`,
+    `SELECT set_config('lock_timeout', :'${LOCK_WAIT_VARIABLE}', false) AS oneroof_lock_wait_set,`,
+    `       set_config('statement_timeout', '0', false) AS oneroof_lock_statement_timeout_set \\gset`,
+    '\\else',
+    `SELECT set_config('lock_timeout', '0', false) AS oneroof_lock_wait_set \\gset`,
     '\\endif',
   ];
   for (const { key, mode } of plan) lines.push(...lockBlock(key, mode));
+  lines.push(`\\if :{?${LOCK_WAIT_VARIABLE}}`, 'RESET statement_timeout;', '\\endif');
   lines.push('RESET lock_timeout;');
   return `${lines.join('\n')}\n`;
 }

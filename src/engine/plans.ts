@@ -51,6 +51,49 @@ const ALIVE_SQL = `SELECT concat_ws('|', a.pid, replace(coalesce(a.application_n
    AND (a.application_name LIKE '${APPLICATION_NAME_PREFIX}%' OR l.pid IS NOT NULL)
  ORDER BY a.backend_start;`;
 
+/**
+ * The read role's own check, first and last in every read-only session that logs in as it
+ * (psql variable oneroof_read_role, set by src/runner/read-only.ts): still a plain reader —
+ * NOSUPERUSER, no CREATEDB/CREATEROLE/REPLICATION/BYPASSRLS, member of nothing but
+ * pg_read_all_data and pg_read_all_stats, owner of nothing, and no role settings but
+ * default_transaction_read_only=on. What the server lets any role do to itself (ALTER ROLE
+ * itself SET …, lo_create) is caught here, at the latest by the next read-only run.
+ */
+const READER_GUARD = `\\if :{?oneroof_read_role}
+DO $oneroof_reader$
+DECLARE
+  v_role     pg_catalog.pg_roles%ROWTYPE;
+  v_problems text[] := '{}';
+  v_text     text;
+BEGIN
+  SELECT * INTO v_role FROM pg_catalog.pg_roles r WHERE r.rolname = current_user;
+  v_problems := array_remove(ARRAY[
+    CASE WHEN v_role.rolsuper THEN 'SUPERUSER' END, CASE WHEN v_role.rolcreatedb THEN 'CREATEDB' END,
+    CASE WHEN v_role.rolcreaterole THEN 'CREATEROLE' END, CASE WHEN v_role.rolreplication THEN 'REPLICATION' END,
+    CASE WHEN v_role.rolbypassrls THEN 'BYPASSRLS' END], NULL);
+  SELECT string_agg(g.rolname, ', ' ORDER BY g.rolname) INTO v_text
+    FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+   WHERE m.member = v_role.oid AND g.rolname NOT IN ('pg_read_all_data', 'pg_read_all_stats');
+  IF v_text IS NOT NULL THEN v_problems := v_problems || ('member of ' || v_text); END IF;
+  SELECT string_agg(array_to_string(s.setconfig, ', '), '; ') INTO v_text
+    FROM pg_catalog.pg_db_role_setting s
+   WHERE s.setrole = v_role.oid AND s.setconfig IS DISTINCT FROM ARRAY['default_transaction_read_only=on']
+      OR s.setrole = v_role.oid AND s.setdatabase <> 0;
+  IF v_text IS NOT NULL THEN v_problems := v_problems || ('role settings ' || v_text); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = v_role.oid AND s.setdatabase = 0) THEN
+    v_problems := v_problems || 'no role setting default_transaction_read_only=on'::text;
+  END IF;
+  SELECT count(*)::text INTO v_text FROM pg_catalog.pg_shdepend d
+   WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = v_role.oid AND d.deptype = 'o';
+  IF v_text <> '0' THEN v_problems := v_problems || ('owner of ' || v_text || ' object(s)'); END IF;
+  IF cardinality(v_problems) > 0 THEN
+    RAISE EXCEPTION 'ONEROOF READER UNSAFE: % is not a plain read role: %', current_user, array_to_string(v_problems, ', ')
+      USING HINT = 'a session as this role, or someone, changed it: look, then restore it with oneroof reader setup';
+  END IF;
+END
+$oneroof_reader$;
+\\endif`;
+
 function probe(name: ProbeName): string {
   const body =
     name === 'alive'
@@ -88,10 +131,12 @@ function locked(locks: LockPlan): string[] {
 /** Read-only: the state at entry, then the gate (00_preflight.sql). */
 export function preflightPlan(): Plan {
   return plan('preflight', [
+    READER_GUARD,
     ...locked(LOCKS.preflight),
     probe('state_vector'),
     '\\ir prod/00_preflight.sql',
     probe('state_vector_exit'),
+    READER_GUARD,
   ]);
 }
 
@@ -108,6 +153,7 @@ export function applyPlan(): Plan {
 /** Read-only: the probes first (they always print), then the asserting verify suite. */
 export function verifyPlan(): Plan {
   return plan('verify', [
+    READER_GUARD,
     ...locked(LOCKS.reading),
     probe('state_vector'),
     probe('structure_counts'),
@@ -115,6 +161,7 @@ export function verifyPlan(): Plan {
     probe('findings_new'),
     probe('fingerprint'),
     '\\ir prod/90_verify.sql',
+    READER_GUARD,
   ]);
 }
 
@@ -133,10 +180,12 @@ export function rollbackPlan(scope: 'full' | 'tier'): Plan {
 /** Read-only, no lock (it must answer while a run is going on): ledger, state, live runs. */
 export function statusPlan(): Plan {
   return plan('status', [
+    READER_GUARD,
     probe('state_vector'),
     probe('tier_status'),
     probe('gate'),
     probe('alive'),
+    READER_GUARD,
   ]);
 }
 
@@ -145,5 +194,5 @@ export function statusPlan(): Plan {
  * probe (an error under ON_ERROR_STOP), in a session of its own.
  */
 export function statePlan(): Plan {
-  return plan('state', [probe('state_vector')]);
+  return plan('state', [READER_GUARD, probe('state_vector')]);
 }

@@ -9,8 +9,9 @@
  *   5. a read-only session for the state at exit;
  *   6. judge: one exit code from CLI.md's table, and a result the summary and --json print.
  *
- * Read-only commands (preflight, verify, status) run with default_transaction_read_only=on set
- * by the client for the whole session, so the server itself rejects any write in their path.
+ * Read-only commands (preflight, verify, status) log in as the target's read role, which the
+ * server keeps from writing (src/runner/read-only.ts, src/engine/reader.ts); a missing role
+ * stops them before anything ran, naming `oneroof reader setup`.
  */
 import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
@@ -32,6 +33,8 @@ import type { PacketSignature } from '../packet/signature.js';
 import { lastUnfinishedRun, type LastRun } from './last-run.js';
 import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
 import { checkPacket } from './packet-check.js';
+import { readerMissing, readerMissingError } from './reader.js';
+import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
 import {
   applyPlan,
   preflightPlan,
@@ -164,6 +167,8 @@ export interface ReleaseResult {
   lastRun?: LastRun;
   /** Set once the log is sealed: its head, anchor and signature. */
   audit?: AuditSummary;
+  /** Read-only commands: how the server is kept from writing (the role, or the weaker session). */
+  readOnly?: { mode: 'role' | 'session'; user: string };
 }
 
 const LOG_KIND: Record<ReleaseCommand, RunKind> = {
@@ -281,6 +286,8 @@ export async function runRelease(
 ): Promise<ReleaseResult> {
   // 1. Everything local first.
   const variables = validate(command, options);
+  // The preflight judges the apply role's fitness, not the read role's it runs as.
+  if (command === 'preflight') variables.apply_user = options.target.user;
   const packet = await checkPacket(options.packet, {
     signers: options.target.packetSigners,
     ...(options.env ? { env: options.env } : {}),
@@ -314,21 +321,30 @@ export async function runRelease(
     },
   });
   const exitProbes = new ProbeCollector();
+  const prepareExit = (target: Target): Promise<PreparedStep> =>
+    prepareStep(target, {
+      name: 'state-exit',
+      source: { kind: 'plan', root: options.packet, ...statePlan() },
+      // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
+      env: {
+        PGAPPNAME: applicationName(`${command}-state`),
+        PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
+      },
+      readOnly: true,
+      tee: false,
+      onEvent: (event) => exitProbes.take(event),
+    });
   const exitStep: PreparedStep | undefined =
-    command === 'status' || command === 'verify'
-      ? undefined
-      : await prepareStep(options.target, {
-          name: 'state-exit',
-          source: { kind: 'plan', root: options.packet, ...statePlan() },
-          // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
-          env: {
-            PGAPPNAME: applicationName(`${command}-state`),
-            PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
-          },
-          readOnly: true,
-          tee: false,
-          onEvent: (event) => exitProbes.take(event),
-        });
+    command === 'status' || command === 'verify' ? undefined : await prepareExit(options.target);
+  // apply and rollback on a target without the read role yet: the probe as the apply role,
+  // read-only by the session setting (it is oneroof's own constant SQL, not the packet's).
+  const exitFallback =
+    !readOnly && options.target.reader.mode === 'role'
+      ? await prepareExit({
+          ...options.target,
+          reader: { ...options.target.reader, mode: 'session' },
+        })
+      : undefined;
 
   // Ctrl-C: cancel this run's own session, found by its application_name (a psql variable).
   const cancelStep = await prepareStep(options.target, {
@@ -336,6 +352,8 @@ export async function runRelease(
     source: { kind: 'text', label: '<oneroof cancel>', text: CANCEL_SQL },
     variables: { oneroof_session: appName },
     env: { PGAPPNAME: applicationName(`${command}-cancel`), PGOPTIONS: CANCEL_STATEMENT_TIMEOUT },
+    // As the read role for read-only commands: a role may cancel its own sessions.
+    readOnly,
     tee: false,
   });
 
@@ -359,6 +377,9 @@ export async function runRelease(
     manifestSha256: packet.manifestSha256,
     packetSignature: packet.signature,
     ...(options.apr === undefined ? {} : { apr: options.apr }),
+    ...(readOnly
+      ? { readOnly: { mode: options.target.reader.mode, user: readOnlyUser(options.target) } }
+      : {}),
   };
   session.record('release', {
     command,
@@ -367,9 +388,14 @@ export async function runRelease(
     dryRun: options.dryRun === true,
     rollback: options.rollback ?? null,
     readOnly,
+    ...(readOnly
+      ? { readOnlyMode: options.target.reader.mode, readUser: readOnlyUser(options.target) }
+      : {}),
     applicationName: appName,
     manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
   });
+  if (readOnly && options.target.reader.mode === 'session')
+    session.record('read-only-weak', { warning: sessionModeWarning(options.target) });
   let result: ReleaseResult | undefined;
   let closed!: SessionClose;
   try {
@@ -407,6 +433,14 @@ export async function runRelease(
       .run(main)
       .finally(() => options.interrupt?.removeEventListener('abort', cancel));
     await cancelling;
+    if (
+      readOnly &&
+      options.target.reader.mode === 'role' &&
+      readerMissing(run, options.target.reader.user)
+    ) {
+      session.record('reader-missing', { role: options.target.reader.user });
+      throw readerMissingError(options.target, command);
+    }
     tracker?.finish();
     const entry = parseStateVector(probes.lines('state_vector'));
     if (entry) session.record('state', { at: 'entry', vector: entry.text });
@@ -418,7 +452,14 @@ export async function runRelease(
     if (exit) session.record('state', { at: 'exit', vector: exit.text });
     else if (exitStep && run.outcome !== 'lost') {
       try {
-        const probe = await session.run(exitStep);
+        let probe = await session.run(exitStep);
+        if (exitFallback && readerMissing(probe, options.target.reader.user)) {
+          session.record('reader-missing', {
+            role: options.target.reader.user,
+            step: 'state-exit',
+          });
+          probe = await session.run(exitFallback);
+        }
         if (probe.outcome === 'ok') exit = parseStateVector(exitProbes.lines('state_vector'));
       } catch (error) {
         session.record('state-failed', { error: (error as Error).message });
@@ -479,7 +520,10 @@ export async function runRelease(
 }
 
 /** The audit trail of a closed run: its seal, where it was anchored, whether it was signed. */
-async function seal(closed: SessionClose, options: ReleaseOptions): Promise<AuditSummary> {
+export async function seal(
+  closed: SessionClose,
+  options: Pick<ReleaseOptions, 'signingKey' | 'env'>,
+): Promise<AuditSummary> {
   const audit: AuditSummary = {
     records: closed.seal.paths.records,
     head: closed.seal.head,

@@ -10,7 +10,13 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
 import type { SignersPolicy } from '../packet/signature.js';
-import { inventoryFileSchema, type TargetSpec, type TransportName } from './schema.js';
+import {
+  DEFAULT_READ_TIMEOUTS,
+  DEFAULT_READ_USER,
+  inventoryFileSchema,
+  type TargetSpec,
+  type TransportName,
+} from './schema.js';
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 
@@ -36,9 +42,20 @@ export interface Target {
   container: string;
   database: string;
   user: string;
+  /** How the read-only commands (preflight, verify, status) are kept read-only. */
+  reader: Reader;
   replica: { image: string; pull: 'never' | 'missing' };
   /** packet_signers: the packet must be signed by one of this file's principals. */
   packetSigners?: SignersPolicy | undefined;
+}
+
+export interface Reader {
+  /** role: log in as `user` below (the server refuses writes); session: as the target's user. */
+  mode: 'role' | 'session';
+  /** The read role (`read_user`): what read-only sessions log in as in mode role. */
+  user: string;
+  /** statement_timeout, lock_timeout, idle_in_transaction_session_timeout, in milliseconds. */
+  timeouts: { statement: number; lock: number; idleInTransaction: number };
 }
 
 export interface Inventory {
@@ -284,6 +301,16 @@ function toTarget(name: string, spec: TargetSpec, file: string, shown: string): 
     container: spec.container,
     database: spec.database,
     user: spec.user,
+    reader: {
+      mode: spec.read_only ?? 'role',
+      user: spec.read_user ?? DEFAULT_READ_USER,
+      timeouts: {
+        statement: spec.read_timeouts?.statement ?? DEFAULT_READ_TIMEOUTS.statement,
+        lock: spec.read_timeouts?.lock ?? DEFAULT_READ_TIMEOUTS.lock,
+        idleInTransaction:
+          spec.read_timeouts?.idle_in_transaction ?? DEFAULT_READ_TIMEOUTS.idle_in_transaction,
+      },
+    },
     replica: {
       image: spec.replica?.image ?? DEFAULT_REPLICA_IMAGE,
       pull: spec.replica?.pull ?? 'missing',

@@ -61,6 +61,32 @@ const replicaSettings = z.strictObject({
   pull: z.enum(['never', 'missing'], { error: 'expected never or missing' }).optional(),
 });
 
+export const READ_ONLY_MODES = ['role', 'session'] as const;
+export const DEFAULT_READ_USER = 'oneroof_reader';
+
+/** The read-only sessions' timeouts (postgresql.conf units ms, s, min, h), in milliseconds. */
+export const DEFAULT_READ_TIMEOUTS = {
+  statement: 300_000,
+  lock: 10_000,
+  idle_in_transaction: 60_000,
+} as const;
+const DURATION_EXPECTED = 'a duration such as 500ms, 10s, 5min or 1h, from 1ms to 24h';
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+const duration = z
+  .string({ error: `expected ${DURATION_EXPECTED}` })
+  .regex(/^[1-9][0-9]{0,8}(ms|s|min|h)$/, { error: `expected ${DURATION_EXPECTED}` })
+  .transform((text) => {
+    const [, n, unit] = /^(\d+)(ms|s|min|h)$/.exec(text)!;
+    return Number(n) * DURATION_UNITS[unit!]!;
+  })
+  .refine((ms) => ms <= 86_400_000, { error: `expected ${DURATION_EXPECTED}` });
+
+const readTimeouts = z.strictObject({
+  statement: duration.optional(),
+  lock: duration.optional(),
+  idle_in_transaction: duration.optional(),
+});
+
 export const targetSchema = z
   .strictObject({
     description: z
@@ -89,11 +115,41 @@ export const targetSchema = z
     container: ident(CONTAINER_NAME),
     database: ident(PG_IDENTIFIER),
     user: ident(PG_IDENTIFIER),
+    /**
+     * How preflight, verify and status are kept read-only. `role` (default): they log in as
+     * `read_user`, a NOSUPERUSER role with pg_read_all_data + pg_read_all_stats, so the server
+     * refuses every write and every superuser-only function. `session`: as `user`, with only
+     * default_transaction_read_only=on set by the client (weaker; warned on every run).
+     */
+    read_only: z
+      .enum(READ_ONLY_MODES, { error: `expected one of ${READ_ONLY_MODES.join(', ')}` })
+      .optional(),
+    read_user: ident(PG_IDENTIFIER).optional(),
+    read_timeouts: readTimeouts.optional(),
     replica: replicaSettings.optional(),
     /** An allowed-signers file: the packet must be signed by one of its principals (overrides the inventory's). */
     packet_signers: path.optional(),
   })
   .superRefine((target, ctx) => {
+    if (
+      (target.read_only ?? 'role') === 'role' &&
+      (target.read_user ?? DEFAULT_READ_USER) === target.user
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['read_user'],
+        message: `must differ from user (${target.user}): the read-only commands log in as a role that cannot write`,
+      });
+    const t = target.read_timeouts;
+    if (
+      t &&
+      (t.lock ?? DEFAULT_READ_TIMEOUTS.lock) > (t.statement ?? DEFAULT_READ_TIMEOUTS.statement)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['read_timeouts', 'lock'],
+        message: 'must not be longer than read_timeouts.statement (a statement ends first anyway)',
+      });
     const kind = target.transport ?? (target.ssh === undefined ? 'local' : 'ssh2');
     if (kind !== 'local' && target.ssh === undefined) {
       ctx.addIssue({

@@ -12,6 +12,7 @@ import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from './docker.js';
 import { dockerExec, type ExecResult } from './exec.js';
 import { ensureImage, type ImageChoice } from './image.js';
+import { READER_FILE } from '../engine/reader.js';
 
 export const LABEL_MANAGED = 'dev.oneroof.managed';
 export const LABEL_TARGET = 'dev.oneroof.target';
@@ -91,6 +92,7 @@ export class Replica {
     }
     const started = Date.now();
     await this.waitReady();
+    await this.ensureReader();
     return {
       container: this.container,
       image,
@@ -134,6 +136,7 @@ export class Replica {
       );
     }
     await this.runPacketFile(GOLDEN_CLONE_FILE, [], '00_golden_clone');
+    await this.ensureReader();
     const seedSeconds = (Date.now() - started) / 1000;
     if (options.approve !== undefined)
       await this.runPacketFile(
@@ -142,6 +145,15 @@ export class Replica {
         '10_approve',
       );
     return { seedSeconds, approved: options.approve };
+  }
+
+  /** The target's read role (read_user), as `oneroof reader setup` makes it on a real target. */
+  private async ensureReader(): Promise<void> {
+    await this.runPacketFile(
+      READER_FILE,
+      ['-v', `reader=${this.target.reader.user}`],
+      '00_reader_role',
+    );
   }
 
   /**

@@ -25,7 +25,7 @@ import pino, { type Logger } from 'pino';
 import { GENESIS, RUNLOG_FORMAT, sealLine } from '../audit/chain.js';
 import { OneroofError } from '../errors.js';
 
-export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'run';
+export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'reader' | 'run';
 
 export interface RunLogOptions {
   dir: string;

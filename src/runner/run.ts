@@ -22,6 +22,7 @@ import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/
 import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../audit/anchor.js';
+import { readOnlyOptions, readOnlyUser, readOnlyVariables } from './read-only.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
 
 export type SqlSource =
@@ -48,10 +49,10 @@ export interface StepRequest {
   /** Session settings for docker exec -e (PGOPTIONS, PGAPPNAME). */
   env?: Readonly<Record<string, string>>;
   /**
-   * Read-only by construction: the server starts every transaction of the session read-only
-   * (PGOPTIONS -c default_transaction_read_only=on), and a stream that mentions a way out
-   * (transaction_read_only, READ WRITE, SESSION CHARACTERISTICS) is refused before anything
-   * is contacted.
+   * Read-only, enforced by the server: the session logs in as the target's read role (a
+   * NOSUPERUSER role that can only read), with default_transaction_read_only=on and the
+   * read timeouts (src/runner/read-only.ts). With `read_only: session`, as the apply role
+   * with the client setting only.
    */
   readOnly?: boolean;
   /** psql's output goes into the .log (default). Probes record their result instead. */
@@ -208,11 +209,6 @@ async function* concatStreams(path: string, tail: Buffer): AsyncGenerator<Buffer
   yield tail;
 }
 
-/** The environment variable that makes every transaction of the session read-only. */
-export const READ_ONLY_PGOPTIONS = '-c default_transaction_read_only=on';
-/** What a read-only stream may not say: the ways a session turns read-only off. */
-const READ_ONLY_ESCAPES = /transaction_read_only|read\s+write|session\s+characteristics/i;
-
 /** A step validated and built: its exact bytes and staged argv. Nothing contacted yet. */
 export interface PreparedStep {
   name: string;
@@ -229,8 +225,8 @@ export async function prepareStep(target: Target, step: StepRequest): Promise<Pr
     argv = buildPsqlInvocation({
       container: target.container,
       database: target.database,
-      user: target.user,
-      ...(step.variables ? { variables: step.variables } : {}),
+      user: step.readOnly ? readOnlyUser(target) : target.user,
+      variables: { ...step.variables, ...(step.readOnly ? readOnlyVariables(target) : {}) },
       ...(step.flags ? { flags: step.flags } : {}),
     });
   } catch (error) {
@@ -240,25 +236,10 @@ export async function prepareStep(target: Target, step: StepRequest): Promise<Pr
       });
     throw error;
   }
-  let env = step.env;
-  if (step.readOnly) {
-    if (step.source.kind === 'file')
-      throw new OneroofError('usage', 'a read-only step takes a packet or a text, not a file');
-    const options = env?.PGOPTIONS;
-    env = {
-      ...env,
-      PGOPTIONS: options ? `${options} ${READ_ONLY_PGOPTIONS}` : READ_ONLY_PGOPTIONS,
-    };
-  }
+  const env = step.readOnly
+    ? { ...step.env, PGOPTIONS: readOnlyOptions(target, step.env?.PGOPTIONS) }
+    : step.env;
   const prepared = await prepareStream(step.source);
-  if (step.readOnly && Buffer.isBuffer(prepared.bytes)) {
-    const escape = READ_ONLY_ESCAPES.exec(prepared.bytes.toString('utf8'));
-    if (escape)
-      throw new OneroofError(
-        'usage',
-        `${sourceName(step.source)}: a read-only run may not mention "${escape[0]}" (it could turn read-only off); nothing was run`,
-      );
-  }
   const staged = buildStagedArgv(argv, { length: prepared.length, sha256: prepared.sha256 });
   return { name: step.name ?? 'main', request: step, prepared, staged, env };
 }

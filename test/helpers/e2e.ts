@@ -71,7 +71,7 @@ export async function logFiles(dir: string): Promise<string[]> {
  */
 export async function expectOneLog(
   run: Run,
-  kind: 'preflight' | 'rollout' | 'verify' | 'rollback' | 'status',
+  kind: 'preflight' | 'rollout' | 'verify' | 'rollback' | 'status' | 'reader',
 ): Promise<{ log: string; records: string; signature: string | undefined }> {
   const files = await logFiles(run.logDir);
   const stamp = new RegExp(`^${kind}_\\d{8}T\\d{6}Z\\.jsonl$`).test(files[0] ?? '')

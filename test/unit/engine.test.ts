@@ -54,7 +54,14 @@ const target = {
   container: 'oneroof-replica',
   database: 'directus',
   user: 'workflow_admin',
+  reader: {
+    mode: 'role',
+    user: 'oneroof_reader',
+    timeouts: { statement: 300_000, lock: 10_000, idleInTransaction: 60_000 },
+  },
 } as unknown as Target;
+const READ_OPTIONS =
+  '-c statement_timeout=300000 -c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000';
 
 describe('the run lock', () => {
   it('uses keys of its own, apart from the packet tier lock', () => {
@@ -126,36 +133,75 @@ describe('the plans', () => {
       });
       expect(step.prepared.length, name).toBeGreaterThan(0);
       expect(step.prepared.map?.lookup(1)?.file, name).toBe(plan.name);
-      if (readOnly) expect(step.env?.PGOPTIONS).toBe('-c default_transaction_read_only=on');
+      if (readOnly)
+        expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
+      expect(step.staged.includes(readOnly ? 'oneroof_reader' : 'workflow_admin'), name).toBe(true);
     }
   });
 });
 
 describe('a read-only step', () => {
-  it.each([
-    'SET default_transaction_read_only = off;',
-    "SELECT set_config('transaction_read_only', 'off', false);",
-    'BEGIN READ WRITE;',
-    'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;',
-    'start transaction read\n  write;',
-  ])('refuses a stream that mentions a way out: %j', async (text) => {
-    const error = await prepareStep(target, {
-      source: { kind: 'text', label: 'probe', text },
+  const psqlArgv = (staged: string[]) => staged.slice(staged.indexOf('psql'));
+
+  it('logs in as the read role, with the read timeouts and read-only last', async () => {
+    const step = await prepareStep(target, {
+      source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
       readOnly: true,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OneroofError);
-    expect((error as OneroofError).exitCode).toBe(EXIT.usage);
-    expect((error as OneroofError).message).toMatch(/read-only run may not mention/);
+    });
+    expect(psqlArgv(step.staged).slice(0, 6)).toEqual([
+      'psql',
+      '-X',
+      '-U',
+      'oneroof_reader',
+      '-d',
+      'directus',
+    ]);
+    expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
   });
 
-  it('keeps a PGOPTIONS it was given, and adds read-only to it', async () => {
+  it('read_only: session logs in as the apply role, with the same settings', async () => {
+    const weak = { ...target, reader: { ...target.reader, mode: 'session' } } as Target;
+    const step = await prepareStep(weak, {
+      source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
+      readOnly: true,
+    });
+    expect(psqlArgv(step.staged).slice(2, 4)).toEqual(['-U', 'workflow_admin']);
+    expect(step.env?.PGOPTIONS).toBe(`${READ_OPTIONS} -c default_transaction_read_only=on`);
+  });
+
+  it('a mutating step logs in as the apply role, without the read settings', async () => {
+    const step = await prepareStep(target, {
+      source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
+    });
+    expect(psqlArgv(step.staged).slice(2, 4)).toEqual(['-U', 'workflow_admin']);
+    expect(step.env).toBeUndefined();
+  });
+
+  it('keeps a PGOPTIONS it was given after the timeouts (it may shorten them), read-only last', async () => {
     const step = await prepareStep(target, {
       source: { kind: 'text', label: 'probe', text: 'SELECT 1;' },
       env: { PGOPTIONS: '-c statement_timeout=5s' },
       readOnly: true,
     });
-    expect(step.env?.PGOPTIONS).toBe('-c statement_timeout=5s -c default_transaction_read_only=on');
+    expect(step.env?.PGOPTIONS).toBe(
+      `${READ_OPTIONS} -c statement_timeout=5s -c default_transaction_read_only=on`,
+    );
   });
+
+  it.each([
+    'SET default_transaction_read_only = off;',
+    'BEGIN READ/**/WRITE;',
+    "SELECT set_config('transaction_read_only', 'off', false);",
+  ])(
+    'streams %j as it is: the server, not a pattern, refuses what it would lead to',
+    async (text) => {
+      const step = await prepareStep(target, {
+        source: { kind: 'text', label: 'probe', text },
+        readOnly: true,
+      });
+      expect(step.prepared.length).toBeGreaterThan(text.length);
+    },
+  );
 });
 
 function outputEvents(lines: string[]): PsqlEvent[] {
@@ -338,6 +384,30 @@ describe('one exit code per run (CLI.md)', () => {
   const ok = { kind: 'exit', code: 0 } as const;
   const stopped = { kind: 'exit', code: 3 } as const;
 
+  it.each(['preflight', 'verify', 'status'] as const)(
+    '%s as a read role that does not exist: exit 1 naming reader setup, one session only',
+    async (command) => {
+      const transport = new PsqlLikeTransport(() => ({
+        stdout: '',
+        stderr:
+          'psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  role "oneroof_reader" does not exist\n',
+        end: { kind: 'exit', code: 2 },
+      }));
+      const error = await runRelease(command, {
+        target,
+        transport,
+        logDir: await tempDir(),
+        packet: PACKET,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OneroofError);
+      expect((error as OneroofError).exitCode).toBe(EXIT.runtime);
+      expect((error as OneroofError).message).toBe(
+        `${command} on replica: the read role oneroof_reader does not exist on the server; nothing was run. Create it with \`oneroof reader setup --target replica\``,
+      );
+      expect(transport.requests).toHaveLength(1);
+    },
+  );
+
   it('GO: 0, with the state at entry and exit equal', async () => {
     const { result, transport } = await release('preflight', {
       stdout: STATE('1|0|210|0|0|0'),
@@ -418,6 +488,38 @@ describe('one exit code per run (CLI.md)', () => {
     );
     expect(result.exitCode).toBe(6);
     expect(result.message).toContain('oneroof apply ana@laptop pid 7');
+  });
+
+  it('apply on a target without the read role: the state at exit as the apply role', async () => {
+    const answers = [
+      {
+        stdout: STATE('1|0|210|0|0|0'),
+        stderr:
+          notice('ONEROOF TIER 10 BEGIN structure') + error('ASSERT tier10.x: expected 1, got 2'),
+        end: stopped,
+      },
+      {
+        stderr:
+          'psql: error: connection to server on socket "/s" failed: FATAL:  role "oneroof_reader" does not exist\n',
+        end: { kind: 'exit', code: 2 } as const,
+      },
+      { stdout: STATE('1|0|210|0|0|0'), stderr: '', end: ok },
+    ];
+    const transport = new PsqlLikeTransport((_, index) => answers[index]!);
+    const result = await runRelease('apply', {
+      target,
+      transport,
+      logDir: await tempDir(),
+      packet: PACKET,
+      apr: 'APR-2026-0142',
+    });
+    expect(result).toMatchObject({ exitCode: 4, state: { unchanged: true } });
+    // (the last exec is the anchor, not psql)
+    const users = transport.requests
+      .filter((r) => r.argv.includes('-U'))
+      .map((r) => r.argv[r.argv.indexOf('-U') + 1]);
+    expect(users).toEqual(['workflow_admin', 'oneroof_reader', 'workflow_admin']);
+    expect(transport.requests[2]!.env?.PGOPTIONS).toContain('default_transaction_read_only=on');
   });
 
   it('an assertion: 4, the tier failed and the ones before it ok', async () => {

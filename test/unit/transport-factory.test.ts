@@ -12,6 +12,11 @@ const base: Omit<Target, 'name' | 'transport' | 'ssh'> = {
   container: 'postgres',
   database: 'directus',
   user: 'workflow_admin',
+  reader: {
+    mode: 'role',
+    user: 'oneroof_reader',
+    timeouts: { statement: 300_000, lock: 10_000, idleInTransaction: 60_000 },
+  },
   replica: { image: 'postgres:15', pull: 'never' },
 };
 const replica: Target = { ...base, name: 'replica', transport: 'local', ssh: undefined };

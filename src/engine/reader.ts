@@ -1,0 +1,201 @@
+/**
+ * The read role (issue 11): preflight, verify and status log in as the target's `read_user`, a
+ * NOSUPERUSER role with pg_read_all_data + pg_read_all_stats and default_transaction_read_only
+ * on the role, so the server itself refuses every write and every superuser-only function.
+ *
+ *   - `readerMissing`: the first session's own failure says the role is not there (psql's
+ *     `FATAL:  role "…" does not exist` while connecting), so no extra round trip is needed;
+ *   - `runReaderSetup`: `oneroof reader setup --target T`, a mutating run like apply (logged,
+ *     confirmed, anchored, signed) that streams the packet file sql/reader/00_reader_role.sql.
+ */
+import { EXIT, OneroofError, type ExitCode } from '../errors.js';
+import type { Target } from '../inventory/load.js';
+import type { PsqlEvent } from '../psql/events.js';
+import { summarize } from '../psql/summary.js';
+import { prepareStep, RunSession, type RunResult, type SessionClose } from '../runner/run.js';
+import type { RunLogPaths } from '../runlog/writer.js';
+import type { Peer, Transport } from '../transport/types.js';
+import { applicationName } from './lock.js';
+import type { PacketSignature } from '../packet/signature.js';
+import { checkPacket } from './packet-check.js';
+import { seal, type AuditSummary } from './release.js';
+
+/** The packet file that creates (or checks) the read role; -v reader=ROLE. */
+export const READER_FILE = 'reader/00_reader_role.sql';
+const READER_MARK = 'ONEROOF READER ';
+const READER_END = 'ONEROOF END 00_reader_role';
+
+export function setupCommand(target: Target): string {
+  return `oneroof reader setup --target ${target.name}`;
+}
+
+/**
+ * psql could not log in because the read role does not exist: exit 2 with its connection
+ * error naming exactly that role. Any other failure (a password rule, a missing database, a
+ * lost link) is not a missing role.
+ */
+export function readerMissing(run: RunResult, role: string): boolean {
+  if (run.outcome !== 'psql-failed') return false;
+  const line = new RegExp(
+    `^psql: error: connection to server .* failed: FATAL: {2}role "${role}" does not exist$`,
+  );
+  return run.events.some((e) => e.stream === 'stderr' && e.raw.some((raw) => line.test(raw)));
+}
+
+export function readerMissingError(target: Target, command: string): OneroofError {
+  return new OneroofError(
+    'runtime',
+    `${command} on ${target.name}: the read role ${target.reader.user} does not exist on the server; nothing was run. Create it with \`${setupCommand(target)}\``,
+    {
+      hint: `or set read_only: session on the target (weaker: the client's setting only) in ${target.source}`,
+    },
+  );
+}
+
+export interface ReaderSetupOptions {
+  target: Target;
+  transport: Transport;
+  logDir: string;
+  packet: string;
+  argv?: readonly string[];
+  now?: () => Date;
+  /** Asked after connecting and before anything runs; false stops the run. */
+  confirm?: (about: { target: string; peer: Peer; role: string }) => Promise<boolean>;
+  onConnected?: (peer: Peer) => void;
+  onEvent?: (event: PsqlEvent) => void;
+  signingKey?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ReaderSetupResult {
+  command: 'reader setup';
+  target: string;
+  role: string;
+  exitCode: ExitCode;
+  /** ready | refused | failed */
+  outcome: string;
+  message: string;
+  /** What the setup did or found, one line each (the packet's ONEROOF READER notices). */
+  actions: string[];
+  /** What it found wrong that it cannot fix (a pg_hba rule that asks for a password). */
+  warnings: string[];
+  peer: Peer;
+  log: RunLogPaths;
+  manifestSha256: string;
+  packetSignature?: PacketSignature;
+  audit?: AuditSummary;
+}
+
+export async function runReaderSetup(options: ReaderSetupOptions): Promise<ReaderSetupResult> {
+  const { target } = options;
+  const role = target.reader.user;
+  const packet = await checkPacket(options.packet, {
+    signers: target.packetSigners,
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const step = await prepareStep(target, {
+    name: 'main',
+    source: { kind: 'packet', root: options.packet, entry: READER_FILE },
+    variables: { reader: role },
+    env: { PGAPPNAME: applicationName('reader-setup') },
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  const session = await RunSession.open({
+    kind: 'reader',
+    target,
+    transport: options.transport,
+    logDir: options.logDir,
+    ...(options.argv ? { argv: options.argv } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
+  });
+  session.record('reader-setup', {
+    target: target.name,
+    role,
+    file: READER_FILE,
+    manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
+  });
+  let result: Omit<ReaderSetupResult, 'audit'> | undefined;
+  let closed!: SessionClose;
+  try {
+    if (options.confirm) {
+      const confirmed = await options.confirm({ target: target.name, peer: session.peer, role });
+      session.record('confirmation', { confirmed });
+      if (!confirmed)
+        throw new OneroofError(
+          'usage',
+          `reader setup on ${target.name} not confirmed; nothing was run`,
+        );
+    }
+    const run = await session.run(step);
+    result = judgeSetup(target, role, run, session, packet.manifestSha256);
+  } finally {
+    // A mutating run: its log's head is anchored on the target, as apply's.
+    closed = await session.close(
+      result === undefined
+        ? { outcome: 'error' }
+        : { outcome: result.outcome, exitCode: result.exitCode, actions: result.actions },
+      { anchor: true },
+    );
+  }
+  // Reached only when the try block did not throw: result is set.
+  return {
+    ...result,
+    ...(packet.signature ? { packetSignature: packet.signature } : {}),
+    audit: await seal(closed, options),
+  };
+}
+
+function judgeSetup(
+  target: Target,
+  role: string,
+  run: RunResult,
+  session: RunSession,
+  manifestSha256: string,
+): Omit<ReaderSetupResult, 'audit'> {
+  const said = (severity: string) =>
+    run.events
+      .filter(
+        (e) => e.kind === 'message' && e.severity === severity && e.text.startsWith(READER_MARK),
+      )
+      // Text from the server: no control character reaches the terminal.
+      .map((e) => (e.kind === 'message' ? e.text.slice(READER_MARK.length) : ''))
+      .map((text) =>
+        [...text].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? '?' : c)).join(''),
+      );
+  const actions = said('NOTICE');
+  const warnings = said('WARNING');
+  const ended = run.events.some((e) => e.kind === 'message' && e.text === READER_END);
+  const base = {
+    command: 'reader setup' as const,
+    target: target.name,
+    role,
+    actions,
+    warnings,
+    peer: session.peer,
+    log: session.log.paths,
+    manifestSha256,
+  };
+  const summary = summarize(run.events);
+  if (run.outcome === 'ok' && ended)
+    return {
+      ...base,
+      exitCode: EXIT.ok,
+      outcome: 'ready',
+      message: `read role ${role} ready on ${target.name}${warnings.length ? ` — but ${warnings.length} warning(s): it may not be able to log in` : ''}`,
+    };
+  if (summary.refused !== undefined)
+    return {
+      ...base,
+      exitCode: EXIT.noGo,
+      outcome: 'refused',
+      message: `reader setup refused on ${target.name}: ${summary.refused}; nothing was changed`,
+    };
+  const first = summary.errors[0];
+  return {
+    ...base,
+    exitCode: EXIT.runtime,
+    outcome: 'failed',
+    message: `reader setup on ${target.name} failed (${run.outcome}${first ? `: ${first.text}` : ''}); its transaction was rolled back`,
+  };
+}
