@@ -27,7 +27,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
       if (options.json)
         ui.json({ ok: true, packet: root, manifestSha256: identity.manifestSha256 });
       else
-        io.stdout.write(
+        ui.out(
           `${join(root, MANIFEST_FILE)} matches the packet (manifest sha256 ${identity.manifestSha256})\n`,
         );
     });
@@ -37,10 +37,10 @@ export function registerManifest(program: Command, context: ContextFactory): voi
     .description(`regenerate ${CHECKSUMS_INCLUDE} and ${MANIFEST_FILE} after a reviewed change`)
     .addOption(packetOption())
     .action(async (options, command) => {
-      const { io } = context(command);
+      const { io, ui } = context(command);
       const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
       const result = await writeManifest(root);
-      io.stdout.write(
+      ui.out(
         `${result.entries.length} files; ${MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}, ${CHECKSUMS_INCLUDE} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}\n`,
       );
     });

@@ -292,14 +292,10 @@ async function runChecked(
   const exitCode = worstExit(results.map((r) => r.exitCode));
   if (flags.json) ui.json({ command, group: flags.target, concurrency: limit, exitCode, results });
   else {
-    io.stdout.write(
-      `${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`,
-    );
+    ui.out(`${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`);
     for (const r of results)
-      io.stdout.write(
-        `  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`,
-      );
-    io.stdout.write(`${ui.bold(`worst exit: ${exitCode}`)}\n`);
+      ui.out(`  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`);
+    ui.out(`${ui.bold(`worst exit: ${exitCode}`)}\n`);
   }
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
 }
@@ -339,7 +335,7 @@ function report(ctx: Context, flags: CommonFlags, results: ReleaseResult[]): voi
       dim: (s) => ui.dim(s),
       verbose: settings.verbose,
     }))
-      io.stdout.write(`${line}\n`);
+      ui.out(`${line}\n`);
 }
 
 /** On a terminal: say exactly what was reached, and ask for the target's name back. */
@@ -352,7 +348,7 @@ async function confirm(ctx: Context, about: Confirmation, target: Target): Promi
     about.command === 'apply'
       ? `apply the release${about.dryRun ? ' as a dry run (rolled back)' : ''}`
       : `roll back ${about.rollback === 'full' ? 'the whole release' : `tier ${about.rollback}`}`;
-  io.stderr.write(
+  ui.err(
     [
       `About to ${what} on ${ui.bold(about.target)}`,
       `  reached    ${describePeer(about.peer)}`,

@@ -93,9 +93,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
       }
       if (rows.length === 0) ui.info('no replicas');
       for (const row of rows)
-        io.stdout.write(
-          `${row.container}  ${row.target}  ${row.state}  ${row.status}  ${row.image}\n`,
-        );
+        ui.out(`${row.container}  ${row.target}  ${row.state}  ${row.status}  ${row.image}\n`);
     });
 }
 

@@ -47,15 +47,15 @@ export function registerTargets(program: Command, context: ContextFactory): void
           t.ssh === null
             ? `docker on this machine`
             : `${t.ssh.user}@${t.ssh.hostname}:${t.ssh.port}${t.ssh.proxyJump ? ` via ${t.ssh.proxyJump}` : ''} (${t.ssh.via})`;
-        io.stdout.write(
+        ui.out(
           `${ui.bold(t.name)}  ${t.transport}  ${t.unresolved === null ? where : `unresolved: ${t.unresolved}`}\n`,
         );
-        io.stdout.write(
+        ui.out(
           `  docker exec -i ${t.container} psql -U ${t.user} -d ${t.database}${t.description ? `  # ${t.description}` : ''}\n`,
         );
       }
       for (const [name, members] of Object.entries(groups))
-        io.stdout.write(`${ui.bold(name)}  group: ${members.join(', ')}\n`);
+        ui.out(`${ui.bold(name)}  group: ${members.join(', ')}\n`);
       ui.debug(`inventory: ${inventory.sources.join(', ')}`);
     });
 }

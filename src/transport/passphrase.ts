@@ -3,6 +3,7 @@
  * nothing echoed, and no prompt at all without a TTY (a cron box gets a clear refusal
  * instead). The answer goes to the caller only; it is never written anywhere.
  */
+import { safeText } from '../safe-text.js';
 import type { AskPassphrase } from './ssh2-auth.js';
 
 export interface TtyInput extends NodeJS.EventEmitter {
@@ -22,7 +23,7 @@ export function ttyPassphrasePrompt(
   if (input.isTTY !== true || setRawMode === undefined) return undefined;
   return (keyPath) =>
     new Promise((resolve, reject) => {
-      output.write(`Enter passphrase for key '${keyPath}': `);
+      output.write(`Enter passphrase for key '${safeText(keyPath)}': `);
       const wasRaw = input.isRaw === true;
       setRawMode(true);
       input.resume();
