@@ -3,7 +3,8 @@
  * file name or user could put in front of a terminal; and the writers that must use it.
  */
 import { describe, expect, it } from 'vitest';
-import { Ui, type Io } from '../../src/cli/io.js';
+import type { Ui } from '../../src/cli/io.js';
+import { captureUi as capture } from '../helpers/capture-ui.js';
 import { play } from '../../src/audit/play.js';
 import type { OutputChunk } from '../../src/audit/chunks.js';
 import { renderText } from '../../src/audit/text.js';
@@ -119,17 +120,6 @@ describe('hostile terminal-text: echoed input', () => {
     expect(quoteInput('é'.repeat(50), 3)).toBe('"ééé"… (100 bytes)');
   });
 });
-
-function capture(isTTY: boolean, env: NodeJS.ProcessEnv = {}) {
-  const out = { stdout: '', stderr: '' };
-  const io: Io = {
-    stdout: { write: (t: string) => (out.stdout += t) },
-    stderr: { write: (t: string) => (out.stderr += t), isTTY },
-    env,
-    cwd: '/',
-  };
-  return { ui: new Ui(io, { quiet: false, verbose: false }), out };
-}
 
 describe('hostile terminal-text: the writers', () => {
   const evil = `tbl${ESC}[2J${ESC}]8;;http://x/\u0007\u202e`;
