@@ -75,11 +75,27 @@ export class SafeTextStream {
  * to `max` characters with its length in bytes when it is longer, so a megabyte of input is not
  * printed back.
  */
-export function quoteInput(value: string, max = 40): string {
+export function quoteInput(value: unknown, max = 40): string {
+  if (typeof value !== 'string') {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+  }
   const chars = [...value];
   if (chars.length <= max) return JSON.stringify(value);
   const bytes = Buffer.byteLength(value, 'utf8');
   return `${JSON.stringify(chars.slice(0, max).join(''))}… (${bytes} bytes)`;
+}
+
+/** Text echoed by a library (commander's "unknown option '…'"): each line cut to `max`. */
+export function clipLines(text: string, max = 200): string {
+  return text
+    .split('\n')
+    .map((line) =>
+      line.length <= max
+        ? line
+        : `${line.slice(0, max)}… (${Buffer.byteLength(line, 'utf8')} bytes)`,
+    )
+    .join('\n');
 }
 
 /*

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { EXIT, OneroofError, ReportedExit, describeCauses, type ExitCode } from '../errors.js';
-import { terminalText } from '../safe-text.js';
+import { clipLines, terminalText } from '../safe-text.js';
 import { Ui, processIo, type Io } from './io.js';
 import { PACKAGE_ROOT, resolveSettings, type Settings } from './options.js';
 import { registerTargets } from '../commands/targets.js';
@@ -55,9 +55,9 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError('(see --help)')
     .exitOverride()
     .configureOutput({
-      // Commander echoes what was typed ("unknown option '…'"): sanitised like all human text.
+      // Commander echoes what was typed ("unknown option '…'"): sanitised and cut short.
       writeOut: (text) => io.stdout.write(terminalText(text)),
-      writeErr: (text) => io.stderr.write(terminalText(text)),
+      writeErr: (text) => io.stderr.write(terminalText(clipLines(text))),
     });
   program.addHelpText(
     'after',

@@ -12,6 +12,7 @@ import { EXIT, OneroofError, ReportedExit, type ExitCode } from '../errors.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import {
   runRelease,
+  validateApr,
   type Confirmation,
   type ReleaseCommand,
   type ReleaseOptions,
@@ -21,6 +22,7 @@ import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
 import { findSigningKey } from '../audit/sign.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';
+import { quoteInput } from '../safe-text.js';
 
 interface CommonFlags {
   target: string;
@@ -53,7 +55,7 @@ function integer(flag: string, min: number, max: number) {
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
       throw new OneroofError(
         'usage',
-        `${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+        `${flag}: expected a whole number from ${min} to ${max}, got ${quoteInput(value)}`,
       );
     return Number(value);
   };
@@ -96,7 +98,7 @@ export function registerRelease(program: Command, context: ContextFactory): void
         'preflight',
         context(command),
         options,
-        { ...(options.apr ? { apr: options.apr } : {}) },
+        { ...(options.apr === undefined ? {} : { apr: options.apr }) },
         true,
       );
     });
@@ -189,6 +191,8 @@ async function runChecked(
   fleet: boolean,
 ): Promise<void> {
   const { io, ui, settings } = ctx;
+  // A bad (or empty) --apr is a usage error before anything is read or contacted.
+  if (extra.apr !== undefined) validateApr(extra.apr);
   const inventory = await loadInventory(settings.inventory, io.cwd);
   const targets = selectTargets(inventory, flags.target);
   if (targets.length > 1 && !fleet)

@@ -18,6 +18,7 @@ import { renderText } from '../audit/text.js';
 import { OneroofError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
+import { quoteInput } from '../safe-text.js';
 
 export function registerReplay(program: Command, context: ContextFactory): void {
   program
@@ -159,7 +160,7 @@ function positive(flag: string, value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new OneroofError(
       'usage',
-      `${flag}: expected a positive number, got ${JSON.stringify(value)}`,
+      `${flag}: expected a positive number, got ${quoteInput(value)}`,
     );
   return n;
 }

@@ -5,7 +5,7 @@ import { loadInventory, selectTargets } from '../inventory/load.js';
 import { connectDocker } from '../replica/docker.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
-import { APR_CODE } from '../inventory/identifiers.js';
+import { validateApr } from '../engine/release.js';
 
 const DEFAULT_TARGET = 'replica';
 
@@ -64,7 +64,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .action(async (options, command) => {
       const ctx = context(command);
       // Checked before anything is read or contacted: the code goes to psql as a variable.
-      if (options.approve !== undefined) validateAprCode(options.approve);
+      if (options.approve !== undefined) validateApr(options.approve, '--approve');
       const r = await openReplica(ctx, options.target);
       const result = await r.reset(
         options.approve === undefined ? {} : { approve: options.approve },
@@ -109,12 +109,4 @@ async function openReplica(ctx: Context, name: string): Promise<Replica> {
   assertLocal(target);
   const docker = await connectDocker(ctx.io.env);
   return new Replica(docker, target, { onProgress: (line) => ctx.ui.progress(line) });
-}
-
-function validateAprCode(code: string): void {
-  if (!APR_CODE.pattern.test(code))
-    throw new OneroofError(
-      'usage',
-      `--approve: expected ${APR_CODE.expected}, got ${JSON.stringify(code)}`,
-    );
 }

@@ -10,6 +10,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
 import { inventoryFileSchema, type TargetSpec, type TransportName } from './schema.js';
+import { quoteInput } from '../safe-text.js';
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 
@@ -226,10 +227,9 @@ function valueAt(data: unknown, path: string[]): { missing: boolean; value: unkn
   return { missing: current === undefined, value: current };
 }
 
-/** A value for an error message: JSON escapes control characters, so nothing reaches the terminal raw. */
+/** A value for an error message: quoted, escaped and cut short (src/safe-text.ts). */
 export function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return quoteInput(value, 60);
 }
 
 function toTarget(name: string, spec: TargetSpec, file: string): Target {
