@@ -27,8 +27,9 @@
  *   (line numbers do not change). CRLF is kept as it is (psql counts lines by LF).
  */
 import { createHash } from 'node:crypto';
-import { readFile as fsReadFile, realpath as fsRealpath } from 'node:fs/promises';
+import { realpath as fsRealpath } from 'node:fs/promises';
 import path from 'node:path';
+import { PACKET_FILE, readCheckedAsync } from '../bounded-file.js';
 import { BundleError, type BundleErrorDetails } from './bundle-error.js';
 import { checkSupported, parseIncludeArgument } from './meta-args.js';
 import { scanPsqlScript, type MetaCommand } from './psql-lexer.js';
@@ -68,7 +69,7 @@ export interface Bundle {
 }
 
 export const fsPacketReader: PacketReader = {
-  readFile: (p) => fsReadFile(p),
+  readFile: (p) => readCheckedAsync(p, PACKET_FILE),
   realpath: (p) => fsRealpath(p),
 };
 

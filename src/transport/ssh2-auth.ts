@@ -5,9 +5,9 @@
  * passphrase asked for (on a TTY) unless the agent already holds the key. A passphrase lives
  * only for the parseKey call: it is never logged and never part of a message.
  */
-import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, KnownPublicKeys, ParsedKey } from 'ssh2';
+import { IDENTITY_FILE, readCheckedAsync } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import type { ResolvedSsh } from '../ssh/resolve.js';
 
@@ -38,8 +38,10 @@ export async function planAuth(
   for (const path of endpoint.identityFiles) {
     let raw: Buffer;
     try {
-      raw = await readFile(path);
+      raw = await readCheckedAsync(path, IDENTITY_FILE);
     } catch (error) {
+      // A FIFO, a device or a file of megabytes named as a key: refused, exit 2, named.
+      if (error instanceof OneroofError) throw error;
       // ssh -G lists the default identity files whether or not they exist.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         plan.skipped.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
@@ -124,9 +126,12 @@ function firstKey(parsed: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
 /** OpenSSH reads FILE.pub to learn an encrypted key's public half. */
 async function publicKeyBeside(path: string): Promise<Buffer | undefined> {
   try {
-    const parsed = firstKey(ssh2.utils.parseKey(await readFile(`${path}.pub`)));
+    const parsed = firstKey(
+      ssh2.utils.parseKey(await readCheckedAsync(`${path}.pub`, IDENTITY_FILE)),
+    );
     return parsed instanceof Error ? undefined : parsed.getPublicSSH();
-  } catch {
+  } catch (error) {
+    if (error instanceof OneroofError) throw error;
     return undefined;
   }
 }
