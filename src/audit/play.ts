@@ -18,6 +18,8 @@ export interface PlayOptions {
   /** When given, the log's bytes go here as they are, escape sequences and all (--raw). */
   raw?: (bytes: Buffer) => void | Promise<void>;
   sleep?: (ms: number) => Promise<void>;
+  /** True once nobody reads any more (stdout closed): playback stops there. */
+  stopped?: () => boolean;
 }
 
 export interface PlayResult {
@@ -40,6 +42,7 @@ export async function play(
   let bytes = 0;
   let timed = false;
   for (const chunk of chunks) {
+    if (options.stopped?.() === true) break;
     if (chunk.t !== undefined) {
       timed = true;
       let wait = Math.max(0, chunk.t - clock);

@@ -15,11 +15,44 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: closable(process.stdout),
+    stderr: closable(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     stdin: process.stdin,
+  };
+}
+
+/** An output whose reader may go away (`oneroof … | head -1`). */
+export interface ClosableOutput {
+  write(text: string | Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  readonly isTTY?: boolean;
+  /** True once the reader has gone (EPIPE): what is written after is dropped. */
+  readonly closed: boolean;
+}
+
+/**
+ * stdout or stderr, where a reader that went away (EPIPE) is not an error of the command: the
+ * rest of the output is dropped, no stack trace, and the command ends with its own exit code.
+ * Anything waiting for 'drain' is released.
+ */
+export function closable(stream: NodeJS.WriteStream): ClosableOutput {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    stream.emit('drain');
+  });
+  return {
+    write: (text) => (closed ? true : stream.write(text)),
+    once: (event, listener) => stream.once(event, listener),
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get closed() {
+      return closed;
+    },
   };
 }
 

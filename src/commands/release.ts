@@ -211,13 +211,14 @@ async function runChecked(
       `${command} on ${flags.target} needs a confirmation: run it on a terminal, or pass --yes`,
     );
 
+  // One prompt for the whole command: an encrypted key's passphrase is asked once per run.
+  const askPassphrase =
+    interactive && io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
   const one = async (target: Target, live: boolean): Promise<ReleaseResult> => {
     const transport = await createTransport(target, {
       ...(settings.transport ? { transportOverride: settings.transport } : {}),
       env: io.env,
-      ...(interactive && io.stdin === process.stdin
-        ? { askPassphrase: ttyPassphrasePrompt() }
-        : {}),
+      ...(askPassphrase ? { askPassphrase } : {}),
       onNotice: (message) => ui.info(message),
     });
     // The log is signed with the operator's ssh key: the one the target is reached with first.

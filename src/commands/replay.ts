@@ -101,6 +101,7 @@ export function registerReplay(program: Command, context: ContextFactory): void 
           ...(maxWait === undefined ? {} : { maxWait }),
           ...(options.raw ? { raw: (bytes: Buffer) => writeOut(io.stdout, bytes) } : {}),
           write: (text) => writeOut(io.stdout, text),
+          stopped: () => (io.stdout as { closed?: boolean }).closed === true,
         });
         if (!played.timed) ui.info('(a hand-made log has no timing: shown at once)');
         ui.info(`outcome    ${report.outcome.outcome}: ${report.outcome.summary}`);
