@@ -4,7 +4,8 @@
  * as /dev/zero, a directory or a socket is refused at once — and, for the files read whole, at
  * most a size that fits its kind. The file is opened first (non-blocking, so a FIFO cannot hang
  * the open) and checked with fstat on that same descriptor, so what is checked is what is read;
- * a symlink is followed and its target must pass the same checks. Reading stops one byte past
+ * a symlink is followed and its target must pass the same checks. `/dev/null`, named as such,
+ * reads as an empty file (OpenSSH's way of saying "none"). Reading stops one byte past
  * the cap, so a file that grows while it is read is refused too, never read without end.
  */
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
@@ -90,6 +91,9 @@ export function openChecked(path: string, kind: FileKind): { fd: number; size: n
 }
 
 function check(path: string, kind: FileKind, stats: Stats): void {
+  // `/dev/null` is OpenSSH's idiom for "no such file" (UserKnownHostsFile /dev/null, -F
+  // /dev/null): read as empty. Every other device is refused.
+  if (path === '/dev/null' && stats.isCharacterDevice()) return;
   if (!stats.isFile()) throw refuse(path, kind, describeType(stats));
   if (kind.maxBytes !== undefined && stats.size > kind.maxBytes)
     throw refuse(path, kind, `${stats.size} bytes`, true);

@@ -23,9 +23,10 @@ export function ttyPassphrasePrompt(
   if (input.isTTY !== true || setRawMode === undefined) return undefined;
   return (keyPath) =>
     new Promise((resolve, reject) => {
-      output.write(`Enter passphrase for key '${safeText(keyPath)}': `);
+      // Raw (no echo) before the prompt: what is typed as soon as it shows is never echoed.
       const wasRaw = input.isRaw === true;
       setRawMode(true);
+      output.write(`Enter passphrase for key '${safeText(keyPath)}': `);
       input.resume();
       let typed = '';
       const finish = (error?: Error): void => {
