@@ -55,6 +55,21 @@ const CASES: [name: string, argv: string[], shown: string][] = [
   ['a 1 MB --transport', ['--transport', HUGE, 'targets'], '… (1000000 bytes)'],
   ['a 1 MB unknown option', ['targets', `--${HUGE}`], 'unknown option'],
   ['an unknown option with ESC[2J', ['targets', `--x${ESC}[2J`], "unknown option '--x\\x1b[2J'"],
+  [
+    'an inventory path with ESC[2J',
+    ['--inventory', `/nonexistent/inv${ESC}[2J.yml`, 'targets'],
+    'inv\\x1b[2J.yml',
+  ],
+  [
+    'a LOGFILE name with a bidi override',
+    ['replay', '/nonexistent/x\u202egol.log'],
+    'x\\u202egol.log',
+  ],
+  [
+    'a LOGFILE name with OSC 0 (window title)',
+    ['replay', `/nonexistent/${ESC}]0;pwned\u0007.log`],
+    '\\x1b]0;pwned\\x07.log',
+  ],
 ];
 
 describe('hostile cli-echo: user input in errors', () => {
