@@ -17,6 +17,8 @@ export interface OutputChunk {
   offset: number;
 }
 
+const MAX_PIECE = 1 << 20;
+
 export function* outputChunks(source: ReplayReport['source']): Generator<OutputChunk> {
   if (source.records === null) {
     let offset = 0;
@@ -42,14 +44,20 @@ export function* outputChunks(source: ReplayReport['source']): Generator<OutputC
       if (record.record !== 'output') continue;
       const offset = Number(record.offset);
       const length = Number(record.length);
-      if (buffer.length < length) buffer = Buffer.allocUnsafe(length);
-      const got = log.read(buffer, length, offset);
-      yield {
-        stream: record.stream === 'stderr' ? 'stderr' : 'stdout',
-        t: typeof record.t === 'number' ? record.t : undefined,
-        bytes: buffer.subarray(0, got),
-        offset,
-      };
+      // A record may index a long chunk: read it in pieces of at most 1 MiB (flat memory).
+      for (let done = 0; done < length;) {
+        const want = Math.min(length - done, MAX_PIECE);
+        if (buffer.length < want) buffer = Buffer.allocUnsafe(want);
+        const got = log.read(buffer, want, offset + done);
+        if (got === 0) break;
+        yield {
+          stream: record.stream === 'stderr' ? 'stderr' : 'stdout',
+          t: typeof record.t === 'number' ? record.t : undefined,
+          bytes: buffer.subarray(0, got),
+          offset: offset + done,
+        };
+        done += got;
+      }
     }
   } finally {
     log.close();

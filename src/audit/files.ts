@@ -2,7 +2,8 @@
  * The file side of replay: which files make up a run log, and reading them in flat memory —
  * lines of the records file through one reusable buffer, the .log by positional reads.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
+import { RUN_LOG_FILE, openChecked } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import type { ByteSource, RawLine } from './verify.js';
 
@@ -15,8 +16,20 @@ export interface RunLogFiles {
   signature: string | undefined;
 }
 
-/** A line longer than this is not a record the writer made. */
-export const MAX_LINE = 64 * 1024 * 1024;
+/** A line longer than this is not a record the writer made (its longest event is far less). */
+export const MAX_LINE = 16 * 1024 * 1024;
+
+/**
+ * A line of a hand-made (`tee`) log longer than this is refused: psql's lines are a row, a
+ * message or a statement, and a line is held whole while it is parsed, so without a cap one
+ * line of gigabytes would be held in memory.
+ */
+export const MAX_TEE_LINE = 16 * 1024 * 1024;
+
+/** Opens a run log file: regular files only (a FIFO, a device, a directory is refused). */
+function openLog(path: string): number {
+  return openChecked(path, RUN_LOG_FILE).fd;
+}
 
 /**
  * LOGFILE may name the .log or the .jsonl; the other files are found beside it by name. A
@@ -25,11 +38,7 @@ export const MAX_LINE = 64 * 1024 * 1024;
 export function locateRunLog(path: string): RunLogFiles {
   const readable = (file: string) => {
     try {
-      if (!statSync(file).isFile())
-        throw new OneroofError('usage', `${file}: not a file`, {
-          hint: 'name a run log: logs/<kind>_<stamp>.log',
-        });
-      closeSync(openSync(file, 'r'));
+      closeSync(openLog(file));
     } catch (error) {
       if (error instanceof OneroofError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -60,7 +69,7 @@ export function locateRunLog(path: string): RunLogFiles {
 
 /** The lines of a file, each without its LF; a line longer than MAX_LINE is refused. */
 export function* readLines(path: string, bufferSize = 1 << 20): Generator<RawLine> {
-  const fd = openSync(path, 'r');
+  const fd = openLog(path);
   try {
     const buffer = Buffer.allocUnsafe(bufferSize);
     let pending: Buffer[] = [];
@@ -76,6 +85,7 @@ export function* readLines(path: string, bufferSize = 1 << 20): Generator<RawLin
         eol = buffer.indexOf(0x0a, from)
       ) {
         const piece = buffer.subarray(from, eol);
+        if (pendingLength + piece.length > MAX_LINE) throw tooLong(path, number + 1);
         const bytes =
           pending.length === 0 ? Buffer.from(piece) : Buffer.concat([...pending, piece]);
         pending = [];
@@ -86,11 +96,7 @@ export function* readLines(path: string, bufferSize = 1 << 20): Generator<RawLin
       if (from < got) {
         pending.push(Buffer.from(buffer.subarray(from, got)));
         pendingLength += got - from;
-        if (pendingLength > MAX_LINE)
-          throw new OneroofError(
-            'integrity',
-            `${path}:${number + 1}: a line longer than ${MAX_LINE} bytes: not a run log record`,
-          );
+        if (pendingLength > MAX_LINE) throw tooLong(path, number + 1);
       }
     }
     if (pending.length > 0)
@@ -100,13 +106,52 @@ export function* readLines(path: string, bufferSize = 1 << 20): Generator<RawLin
   }
 }
 
+function tooLong(path: string, line: number): OneroofError {
+  return new OneroofError(
+    'integrity',
+    `${path}:${line}: a line longer than ${MAX_LINE} bytes: not a run log record`,
+  );
+}
+
+/**
+ * Counts the bytes of the current line across chunks and refuses a hand-made log's line
+ * longer than MAX_TEE_LINE (exit 5: not psql's output), before the parser holds it.
+ */
+export class LineLengthGuard {
+  private line = 1;
+  private length = 0;
+
+  constructor(private readonly path: string) {}
+
+  check(chunk: Buffer): void {
+    let from = 0;
+    for (let eol = chunk.indexOf(0x0a); eol >= 0; eol = chunk.indexOf(0x0a, from)) {
+      this.add(eol - from);
+      this.line++;
+      this.length = 0;
+      from = eol + 1;
+    }
+    this.add(chunk.length - from);
+  }
+
+  private add(bytes: number): void {
+    this.length += bytes;
+    if (this.length > MAX_TEE_LINE)
+      throw new OneroofError(
+        'integrity',
+        `${this.path}:${this.line}: a line longer than ${MAX_TEE_LINE} bytes: not psql's output`,
+        { hint: 'a log made with psql … | tee holds lines of rows and messages, not megabytes' },
+      );
+  }
+}
+
 /** Positional reads of a file; close() when done. */
 export class FileBytes implements ByteSource {
   readonly size: number;
   private readonly fd: number;
 
   constructor(path: string) {
-    this.fd = openSync(path, 'r');
+    this.fd = openLog(path);
     this.size = fstatSync(this.fd).size;
   }
 
@@ -121,7 +166,7 @@ export class FileBytes implements ByteSource {
 
 /** A file's bytes in chunks of up to `size`, in order (the .log of a hand-made run). */
 export function* readChunks(path: string, size = 1 << 20): Generator<Buffer> {
-  const fd = openSync(path, 'r');
+  const fd = openLog(path);
   try {
     const buffer = Buffer.allocUnsafe(size);
     for (;;) {

@@ -7,7 +7,14 @@
 import { basename } from 'node:path';
 import { createPsqlParser } from '../psql/parse.js';
 import type { AnchorLookup } from './anchor.js';
-import { FileBytes, locateRunLog, readChunks, readLines, type RunLogFiles } from './files.js';
+import {
+  FileBytes,
+  LineLengthGuard,
+  locateRunLog,
+  readChunks,
+  readLines,
+  type RunLogFiles,
+} from './files.js';
 import { Reconstruction } from './reconstruct.js';
 import { TeeLines } from './tee-repair.js';
 import { describeIssues, outputRecordSchema } from './records.js';
@@ -147,7 +154,9 @@ function replayTee(files: RunLogFiles, options: ReplayOptions): Partial_ {
       for (const event of parser.push('combined', piece)) reconstruction.event(event);
   };
   let size = 0;
+  const guard = new LineLengthGuard(files.log);
   for (const chunk of readChunks(files.log)) {
+    guard.check(chunk);
     size += chunk.length;
     reconstruction.chunk('combined', chunk.length);
     feed(lines.push(chunk));

@@ -1,3 +1,5 @@
+import { styled, terminalText } from '../safe-text.js';
+
 /**
  * Where the CLI writes. `--json` documents go to stdout and nothing else does; human text goes
  * to stderr. Passed in (not global) so tests can capture it.
@@ -13,11 +15,44 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: closable(process.stdout),
+    stderr: closable(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     stdin: process.stdin,
+  };
+}
+
+/** An output whose reader may go away (`oneroof … | head -1`). */
+export interface ClosableOutput {
+  write(text: string | Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  readonly isTTY?: boolean;
+  /** True once the reader has gone (EPIPE): what is written after is dropped. */
+  readonly closed: boolean;
+}
+
+/**
+ * stdout or stderr, where a reader that went away (EPIPE) is not an error of the command: the
+ * rest of the output is dropped, no stack trace, and the command ends with its own exit code.
+ * Anything waiting for 'drain' is released.
+ */
+export function closable(stream: NodeJS.WriteStream): ClosableOutput {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    stream.emit('drain');
+  });
+  return {
+    write: (text) => (closed ? true : stream.write(text)),
+    once: (event, listener) => stream.once(event, listener),
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get closed() {
+      return closed;
+    },
   };
 }
 
@@ -41,11 +76,28 @@ export class Ui {
     this.color = this.tty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   }
 
+  /**
+   * Every human-text writer below passes its text through terminalText (src/safe-text.ts):
+   * what came from a database, a log, a file name or the command line cannot drive the
+   * terminal. The styles and progress controls are added after, by Ui itself.
+   */
+
   /** Human text: stderr, unless --quiet. */
   info(text: string): void {
     if (this.options.quiet) return;
     this.clearProgress();
-    this.io.stderr.write(`${text}\n`);
+    this.io.stderr.write(`${terminalText(text)}\n`);
+  }
+
+  /** Human text that is the command's result (a report, a list): stdout, even with --quiet. */
+  out(text: string): void {
+    this.io.stdout.write(terminalText(text));
+  }
+
+  /** Human text on stderr, as given (its own line ends), even with --quiet. */
+  err(text: string): void {
+    this.clearProgress();
+    this.io.stderr.write(terminalText(text));
   }
 
   /** Only with --verbose. */
@@ -59,13 +111,13 @@ export class Ui {
     if (!this.tty) {
       // In a log file, one line per phase ("Retrieving", "Unpacking"…), not one per item.
       const phase = text.split(' ')[0] ?? text;
-      if (!this.phasesShown.has(phase)) this.io.stderr.write(`${text}\n`);
+      if (!this.phasesShown.has(phase)) this.io.stderr.write(`${terminalText(text)}\n`);
       this.phasesShown.add(phase);
       return;
     }
     const width = 100;
     const line = text.length > width ? `${text.slice(0, width - 3)}...` : text;
-    this.io.stderr.write(`\r\u001b[K${this.dim(line)}`);
+    this.io.stderr.write(`\r\u001b[K${terminalText(this.dim(line))}`);
     this.progressShown = true;
   }
 
@@ -78,7 +130,7 @@ export class Ui {
 
   error(text: string): void {
     this.clearProgress();
-    this.io.stderr.write(`${this.paint('31', 'oneroof: error:')} ${text}\n`);
+    this.io.stderr.write(`${terminalText(`${this.paint('31', 'oneroof: error:')} ${text}`)}\n`);
   }
 
   /** The one JSON document of a --json run. */
@@ -95,6 +147,6 @@ export class Ui {
   }
 
   private paint(code: string, text: string): string {
-    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+    return this.color ? styled(code, text) : text;
   }
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { EXIT, OneroofError, ReportedExit, describeCauses, type ExitCode } from '../errors.js';
+import { clipLines, terminalText } from '../safe-text.js';
 import { Ui, processIo, type Io } from './io.js';
 import { PACKAGE_ROOT, resolveSettings, type Settings } from './options.js';
 import { registerTargets } from '../commands/targets.js';
@@ -55,8 +56,9 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError('(see --help)')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Commander echoes what was typed ("unknown option '…'"): sanitised and cut short.
+      writeOut: (text) => io.stdout.write(terminalText(text)),
+      writeErr: (text) => io.stderr.write(terminalText(clipLines(text))),
     });
   program.addHelpText(
     'after',
@@ -105,15 +107,14 @@ function report(error: unknown, io: Io, verbose: boolean): ExitCode {
   if (error instanceof ReportedExit) return error.exitCode;
   if (error instanceof OneroofError) {
     ui.error(error.message);
-    if (error.hint) io.stderr.write(`  ${error.hint.split('\n').join('\n  ')}\n`);
-    if (verbose)
-      for (const line of describeCauses(error)) io.stderr.write(`  caused by: ${line}\n`);
+    if (error.hint) ui.err(`  ${error.hint.split('\n').join('\n  ')}\n`);
+    if (verbose) for (const line of describeCauses(error)) ui.err(`  caused by: ${line}\n`);
     return error.exitCode;
   }
   // Not one of ours: a bug or an unexpected failure. Say so plainly; the stack only with --verbose.
   const message = error instanceof Error ? error.message : String(error);
   ui.error(`unexpected failure: ${message}`);
-  if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  else io.stderr.write('  run again with --verbose for the details\n');
+  if (verbose && error instanceof Error && error.stack) ui.err(`${error.stack}\n`);
+  else ui.err('  run again with --verbose for the details\n');
   return EXIT.runtime;
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Io } from './io.js';
 import { TRANSPORTS, type TransportName } from '../inventory/schema.js';
 import { OneroofError } from '../errors.js';
+import { quoteInput } from '../safe-text.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -34,7 +35,7 @@ export function resolveSettings(options: GlobalOptions, io: Io): Settings {
   if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
     throw new OneroofError(
       'usage',
-      `--transport: expected one of ${TRANSPORTS.join(', ')}, got ${JSON.stringify(transport)}`,
+      `--transport: expected one of ${TRANSPORTS.join(', ')}, got ${quoteInput(transport)}`,
     );
   }
   return {

@@ -54,7 +54,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
           signature: identity.signature,
         });
       else
-        io.stdout.write(
+        ui.out(
           `${join(root, MANIFEST_FILE)} matches the packet (manifest sha256 ${identity.manifestSha256})\n` +
             `packet ${describeSignature(identity.signature)}\n`,
         );
@@ -65,10 +65,10 @@ export function registerManifest(program: Command, context: ContextFactory): voi
     .description(`regenerate ${CHECKSUMS_INCLUDE} and ${MANIFEST_FILE} after a reviewed change`)
     .addOption(packetOption())
     .action(async (options, command) => {
-      const { io } = context(command);
+      const { io, ui } = context(command);
       const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
       const result = await writeManifest(root);
-      io.stdout.write(
+      ui.out(
         `${result.entries.length} files; ${MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}, ${CHECKSUMS_INCLUDE} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}\n` +
           (result.signatureRemoved
             ? `${SIGNATURE_FILE} removed: it signed the old manifest (re-sign with oneroof manifest sign)\n`
@@ -117,7 +117,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
           signature: after.signature,
         });
       else
-        io.stdout.write(
+        ui.out(
           `${join(root, SIGNATURE_FILE)}: ${MANIFEST_FILE} (sha256 ${after.manifestSha256}) signed with ${after.signature.key}\n`,
         );
     });

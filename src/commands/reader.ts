@@ -12,6 +12,7 @@ import { loadInventory, selectTargets } from '../inventory/load.js';
 import { runReaderSetup } from '../engine/reader.js';
 import { describePeer } from './render.js';
 import { askTargetName, reach, reportAudit } from './release.js';
+import { ttyPassphrasePrompt } from '../transport/index.js';
 
 export function registerReader(program: Command, context: ContextFactory): void {
   const reader = program
@@ -51,7 +52,11 @@ async function setup(
       `reader setup on ${target.name} needs a confirmation: run it on a terminal, or pass --yes`,
     );
   const packet = flags.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
-  const { transport, signingKey } = await reach(ctx, target, interactive);
+  const { transport, signingKey } = await reach(
+    ctx,
+    target,
+    interactive && io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined,
+  );
   const result = await runReaderSetup({
     target,
     transport,

@@ -12,6 +12,7 @@ import { EXIT, OneroofError, ReportedExit, type ExitCode } from '../errors.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import {
   runRelease,
+  validateApr,
   type Confirmation,
   type ReleaseCommand,
   type ReleaseOptions,
@@ -24,6 +25,7 @@ import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';
 import { sessionModeWarning } from '../runner/read-only.js';
 import type { Peer, Transport } from '../transport/types.js';
+import { quoteInput } from '../safe-text.js';
 
 interface CommonFlags {
   target: string;
@@ -56,7 +58,7 @@ function integer(flag: string, min: number, max: number) {
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
       throw new OneroofError(
         'usage',
-        `${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+        `${flag}: expected a whole number from ${min} to ${max}, got ${quoteInput(value)}`,
       );
     return Number(value);
   };
@@ -99,7 +101,7 @@ export function registerRelease(program: Command, context: ContextFactory): void
         'preflight',
         context(command),
         options,
-        { ...(options.apr ? { apr: options.apr } : {}) },
+        { ...(options.apr === undefined ? {} : { apr: options.apr }) },
         true,
       );
     });
@@ -192,6 +194,8 @@ async function runChecked(
   fleet: boolean,
 ): Promise<void> {
   const { io, ui, settings } = ctx;
+  // A bad (or empty) --apr is a usage error before anything is read or contacted.
+  if (extra.apr !== undefined) validateApr(extra.apr);
   const inventory = await loadInventory(settings.inventory, io.cwd);
   const targets = selectTargets(inventory, flags.target);
   if (targets.length > 1 && !fleet)
@@ -210,12 +214,15 @@ async function runChecked(
       `${command} on ${flags.target} needs a confirmation: run it on a terminal, or pass --yes`,
     );
 
+  // One prompt for the whole command: an encrypted key's passphrase is asked once per run.
+  const askPassphrase =
+    interactive && io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
   const one = async (target: Target, live: boolean): Promise<ReleaseResult> => {
-    const { transport, signingKey } = await reach(ctx, target, interactive);
+    const { transport, signingKey } = await reach(ctx, target, askPassphrase);
     // The weaker mode is said on every run, --quiet or not (and recorded in the run's log).
     if (!mutating && target.reader.mode === 'session') {
       ui.clearProgress();
-      io.stderr.write(`oneroof: warning: ${sessionModeWarning(target)}\n`);
+      ui.err(`oneroof: warning: ${sessionModeWarning(target)}\n`);
     }
     const options: ReleaseOptions = {
       env: io.env,
@@ -287,14 +294,10 @@ async function runChecked(
   const exitCode = worstExit(results.map((r) => r.exitCode));
   if (flags.json) ui.json({ command, group: flags.target, concurrency: limit, exitCode, results });
   else {
-    io.stdout.write(
-      `${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`,
-    );
+    ui.out(`${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`);
     for (const r of results)
-      io.stdout.write(
-        `  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`,
-      );
-    io.stdout.write(`${ui.bold(`worst exit: ${exitCode}`)}\n`);
+      ui.out(`  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`);
+    ui.out(`${ui.bold(`worst exit: ${exitCode}`)}\n`);
   }
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
 }
@@ -303,13 +306,13 @@ async function runChecked(
 export async function reach(
   ctx: Context,
   target: Target,
-  interactive: boolean,
+  askPassphrase: ((prompt: string) => Promise<string>) | undefined,
 ): Promise<{ transport: Transport; signingKey: string | undefined }> {
   const { io, ui, settings } = ctx;
   const transport = await createTransport(target, {
     ...(settings.transport ? { transportOverride: settings.transport } : {}),
     env: io.env,
-    ...(interactive && io.stdin === process.stdin ? { askPassphrase: ttyPassphrasePrompt() } : {}),
+    ...(askPassphrase ? { askPassphrase } : {}),
     onNotice: (message) => ui.info(message),
   });
   const identityFiles =
@@ -354,7 +357,7 @@ function report(ctx: Context, flags: CommonFlags, results: ReleaseResult[]): voi
       dim: (s) => ui.dim(s),
       verbose: settings.verbose,
     }))
-      io.stdout.write(`${line}\n`);
+      ui.out(`${line}\n`);
 }
 
 /** On a terminal: say exactly what was reached, and ask for the target's name back. */
@@ -384,7 +387,7 @@ export async function askTargetName(
   const stdin = io.stdin;
   if (stdin === undefined) return false;
   ui.clearProgress();
-  io.stderr.write(
+  ui.err(
     [
       `About to ${what} on ${ui.bold(target.name)}`,
       `  reached    ${describePeer(peer)}`,

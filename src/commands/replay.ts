@@ -18,6 +18,7 @@ import { renderText } from '../audit/text.js';
 import { OneroofError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
+import { quoteInput } from '../safe-text.js';
 
 export function registerReplay(program: Command, context: ContextFactory): void {
   program
@@ -33,6 +34,12 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         'json',
         'html',
       ]),
+    )
+    .addOption(
+      new Option(
+        '--raw',
+        "with --play: write the log's bytes as they are (escape sequences reach the terminal)",
+      ),
     )
     .addOption(new Option('--speed <x>', 'with --play: 2 = twice as fast (default 1)'))
     .addOption(
@@ -56,8 +63,11 @@ export function registerReplay(program: Command, context: ContextFactory): void 
       const speed = positive('--speed', options.speed ?? '1');
       const maxWait =
         options.maxWait === undefined ? undefined : positive('--max-wait', options.maxWait);
-      if ((options.speed !== undefined || options.maxWait !== undefined) && !options.play)
-        throw new OneroofError('usage', '--speed and --max-wait go with --play');
+      if (
+        (options.speed !== undefined || options.maxWait !== undefined || options.raw) &&
+        !options.play
+      )
+        throw new OneroofError('usage', '--speed, --max-wait and --raw go with --play');
       const allowedSigners = options.allowedSigners ?? io.env.ONEROOF_ALLOWED_SIGNERS;
       const anchor =
         options.target === undefined ? undefined : await anchorLookup(ctx, options.target);
@@ -72,7 +82,7 @@ export function registerReplay(program: Command, context: ContextFactory): void 
 
       if (options.json) ui.json(report);
       else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
-      else io.stderr.write(renderText(report, ui));
+      else ui.err(renderText(report, ui));
 
       if (options.html !== undefined) {
         const file = resolvePath(io.cwd, options.html);
@@ -89,7 +99,9 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         const played = await play(outputChunks(report.source), {
           speed,
           ...(maxWait === undefined ? {} : { maxWait }),
+          ...(options.raw ? { raw: (bytes: Buffer) => writeOut(io.stdout, bytes) } : {}),
           write: (text) => writeOut(io.stdout, text),
+          stopped: () => (io.stdout as { closed?: boolean }).closed === true,
         });
         if (!played.timed) ui.info('(a hand-made log has no timing: shown at once)');
         ui.info(`outcome    ${report.outcome.outcome}: ${report.outcome.summary}`);
@@ -149,7 +161,7 @@ function positive(flag: string, value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new OneroofError(
       'usage',
-      `${flag}: expected a positive number, got ${JSON.stringify(value)}`,
+      `${flag}: expected a positive number, got ${quoteInput(value)}`,
     );
   return n;
 }
@@ -159,9 +171,12 @@ function resolvePath(cwd: string, path: string): string {
 }
 
 /** Waits for a full pipe to drain, so a long playback does not pile up in memory. */
-function writeOut(stdout: { write(text: string): unknown }, text: string): Promise<void> | void {
+function writeOut(
+  stdout: { write(text: string): unknown },
+  text: string | Buffer,
+): Promise<void> | void {
   const stream = stdout as {
-    write(text: string): unknown;
+    write(text: string | Buffer): unknown;
     once?: (event: string, f: () => void) => void;
   };
   if (stream.write(text) === false && typeof stream.once === 'function')

@@ -8,7 +8,7 @@ import { loadInventory, selectTargets, type Target } from '../inventory/load.js'
 import { connectDocker } from '../replica/docker.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
-import { APR_CODE } from '../inventory/identifiers.js';
+import { validateApr } from '../engine/release.js';
 
 const DEFAULT_TARGET = 'replica';
 
@@ -67,7 +67,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .action(async (options, command) => {
       const ctx = context(command);
       // Checked before anything is read or contacted: the code goes to psql as a variable.
-      if (options.approve !== undefined) validateAprCode(options.approve);
+      if (options.approve !== undefined) validateApr(options.approve, '--approve');
       // The golden clone and the approval are packet files: the packet is checked (its manifest,
       // and its signature when packet_signers is set) before the replica is touched.
       const r = await openReplica(ctx, options.target, (target) =>
@@ -100,9 +100,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
       }
       if (rows.length === 0) ui.info('no replicas');
       for (const row of rows)
-        io.stdout.write(
-          `${row.container}  ${row.target}  ${row.state}  ${row.status}  ${row.image}\n`,
-        );
+        ui.out(`${row.container}  ${row.target}  ${row.state}  ${row.status}  ${row.image}\n`);
     });
 }
 
@@ -123,12 +121,4 @@ async function openReplica(
   await beforeConnect?.(target);
   const docker = await connectDocker(ctx.io.env);
   return new Replica(docker, target, { onProgress: (line) => ctx.ui.progress(line) });
-}
-
-function validateAprCode(code: string): void {
-  if (!APR_CODE.pattern.test(code))
-    throw new OneroofError(
-      'usage',
-      `--approve: expected ${APR_CODE.expected}, got ${JSON.stringify(code)}`,
-    );
 }

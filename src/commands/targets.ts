@@ -50,20 +50,20 @@ export function registerTargets(program: Command, context: ContextFactory): void
           t.ssh === null
             ? `docker on this machine`
             : `${t.ssh.user}@${t.ssh.hostname}:${t.ssh.port}${t.ssh.proxyJump ? ` via ${t.ssh.proxyJump}` : ''} (${t.ssh.via})`;
-        io.stdout.write(
+        ui.out(
           `${ui.bold(t.name)}  ${t.transport}  ${t.unresolved === null ? where : `unresolved: ${t.unresolved}`}\n`,
         );
-        io.stdout.write(
+        ui.out(
           `  docker exec -i ${t.container} psql -U ${t.user} -d ${t.database}${t.description ? `  # ${t.description}` : ''}\n`,
         );
-        io.stdout.write(
+        ui.out(
           t.readOnly.mode === 'role'
             ? `  read-only as ${t.readOnly.user} (read role)\n`
             : `  read-only by the session setting only, as ${t.readOnly.user} (read_only: session)\n`,
         );
       }
       for (const [name, members] of Object.entries(groups))
-        io.stdout.write(`${ui.bold(name)}  group: ${members.join(', ')}\n`);
+        ui.out(`${ui.bold(name)}  group: ${members.join(', ')}\n`);
       ui.debug(`inventory: ${inventory.sources.join(', ')}`);
     });
 }

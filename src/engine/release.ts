@@ -58,6 +58,7 @@ import {
   type StateVector,
 } from './probes.js';
 import { RELEASE_TIERS, ROLLBACK_TIERS, StepTracker, type TierStep } from './steps.js';
+import { quoteInput } from '../safe-text.js';
 
 export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
 
@@ -223,7 +224,7 @@ export function validateApr(code: string, flag = '--apr'): string {
   if (!APR_CODE.pattern.test(code))
     throw new OneroofError(
       'usage',
-      `${flag}: expected ${APR_CODE.expected}, got ${JSON.stringify(code)}`,
+      `${flag}: expected ${APR_CODE.expected}, got ${quoteInput(code)}`,
     );
   return code;
 }
@@ -247,7 +248,7 @@ function validate(command: ReleaseCommand, options: ReleaseOptions): Record<stri
       if (!ROLLBACK_TIERS.includes(scope))
         throw new OneroofError(
           'usage',
-          `--tier: expected one of ${ROLLBACK_TIERS.join(', ')}, got ${JSON.stringify(scope)}`,
+          `--tier: expected one of ${ROLLBACK_TIERS.join(', ')}, got ${quoteInput(scope)}`,
           scope === 10 ? { hint: 'tier 10 (the structure) goes only with --full' } : {},
         );
       variables.tier = String(scope);
@@ -258,7 +259,7 @@ function validate(command: ReleaseCommand, options: ReleaseOptions): Record<stri
     if (!Number.isInteger(s) || s < 0 || s > MAX_WAIT_SECONDS)
       throw new OneroofError(
         'usage',
-        `--wait: expected whole seconds from 0 to ${MAX_WAIT_SECONDS}, got ${JSON.stringify(s)}`,
+        `--wait: expected whole seconds from 0 to ${MAX_WAIT_SECONDS}, got ${quoteInput(s)}`,
       );
     if (s > 0) variables[LOCK_WAIT_VARIABLE] = lockWaitValue(s);
   }

@@ -5,6 +5,8 @@
 import { OneroofError } from '../errors.js';
 import { resolveSshTarget, SshResolveError, type ResolvedSsh } from '../ssh/resolve.js';
 import type { Target } from './load.js';
+import { closeSync } from 'node:fs';
+import { SSH_CONFIG_FILE, openChecked } from '../bounded-file.js';
 
 export interface ResolvedEndpoint extends ResolvedSsh {
   /** The known_hosts files host keys are checked against (inventory override, else ssh's). */
@@ -21,6 +23,9 @@ export async function resolveEndpoint(
       'usage',
       `target ${target.name} has no ssh endpoint (transport ${target.transport})`,
     );
+  // ssh -G reads it, but a FIFO, a device or megabytes named as ssh_config are refused first.
+  if (ssh.kind === 'alias' && ssh.configFile !== undefined)
+    closeSync(openChecked(ssh.configFile, { ...SSH_CONFIG_FILE, kind: 'config' }).fd);
   let resolved: ResolvedSsh;
   try {
     resolved =

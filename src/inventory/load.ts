@@ -3,7 +3,7 @@
  * zod and turns it into plain types. Every error names the file, the line, the key, what was
  * found and what was expected; nothing here ever throws a stack trace at the user.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
@@ -17,6 +17,8 @@ import {
   type TargetSpec,
   type TransportName,
 } from './schema.js';
+import { quoteInput } from '../safe-text.js';
+import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 
@@ -178,14 +180,31 @@ async function parseInventoryFile(
 ): Promise<z.infer<typeof inventoryFileSchema>> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readCheckedText(file, { ...INVENTORY_FILE, kind: 'config' });
   } catch (error) {
+    if (error instanceof OneroofError) throw error;
     throw new OneroofError('config', `${shown}: cannot be read (${errorCode(error)})`, {
       cause: error,
     });
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let doc: Document;
+  let data: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    data = doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) ?? {});
+  } catch (error) {
+    // The yaml package refuses an alias bomb ("excessive alias count"); nesting deeper than the
+    // stack is a RangeError. Either way the file is not an inventory a person wrote.
+    throw new OneroofError(
+      'config',
+      `${shown}: not a usable inventory: ${error instanceof RangeError ? 'nested too deeply' : firstLine((error as Error).message)}`,
+      {
+        hint: 'an inventory is a plain YAML mapping; aliases may be used at most 100 times',
+        cause: error,
+      },
+    );
+  }
   if (doc.errors.length > 0) {
     const messages = doc.errors.slice(0, MAX_ISSUES_SHOWN).map((e) => {
       const at = lines.linePos(e.pos[0]);
@@ -193,7 +212,6 @@ async function parseInventoryFile(
     });
     throw new OneroofError('config', `invalid YAML\n${messages.join('\n')}`);
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const result = inventoryFileSchema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   const messages = result.error.issues
@@ -261,10 +279,9 @@ function valueAt(data: unknown, path: string[]): { missing: boolean; value: unkn
   return { missing: current === undefined, value: current };
 }
 
-/** A value for an error message: JSON escapes control characters, so nothing reaches the terminal raw. */
+/** A value for an error message: quoted, escaped and cut short (src/safe-text.ts). */
 export function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return quoteInput(value, 60);
 }
 
 function toTarget(name: string, spec: TargetSpec, file: string, shown: string): Target {

@@ -30,8 +30,9 @@
  *   (line numbers do not change). CRLF is kept as it is (psql counts lines by LF).
  */
 import { createHash } from 'node:crypto';
-import { readFile as fsReadFile, realpath as fsRealpath } from 'node:fs/promises';
+import { realpath as fsRealpath } from 'node:fs/promises';
 import path from 'node:path';
+import { PACKET_FILE, readCheckedAsync } from '../bounded-file.js';
 import { BundleError, type BundleErrorDetails } from './bundle-error.js';
 import {
   checkAllowed,
@@ -82,7 +83,7 @@ export interface Bundle {
 }
 
 export const fsPacketReader: PacketReader = {
-  readFile: (p) => fsReadFile(p),
+  readFile: (p) => readCheckedAsync(p, PACKET_FILE),
   realpath: (p) => fsRealpath(p),
 };
 

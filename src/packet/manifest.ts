@@ -8,6 +8,13 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  MANIFEST_FILE_KIND,
+  PACKET_FILE,
+  readCheckedAsync,
+  readCheckedText,
+} from '../bounded-file.js';
+import { OneroofError } from '../errors.js';
 
 export const MANIFEST_FILE = 'manifest-sha256.txt';
 /** The manifest's ssh signature (src/packet/signature.ts): it signs the manifest, so it is not in it. */
@@ -167,7 +174,10 @@ export async function listPacketFiles(sqlDir: string): Promise<string[]> {
 export async function hashPacket(sqlDir: string): Promise<ManifestEntry[]> {
   const paths = await listPacketFiles(sqlDir);
   return Promise.all(
-    paths.map(async (path) => ({ path, sha256: sha256Hex(await readFile(join(sqlDir, path))) })),
+    paths.map(async (path) => ({
+      path,
+      sha256: sha256Hex(await readCheckedAsync(join(sqlDir, path), PACKET_FILE)),
+    })),
   );
 }
 
@@ -211,8 +221,9 @@ export async function writeManifest(sqlDir: string): Promise<WriteResult> {
 export async function checkManifest(sqlDir: string): Promise<Difference[]> {
   let text: string;
   try {
-    text = await readFile(join(sqlDir, MANIFEST_FILE), 'utf8');
+    text = await readCheckedText(join(sqlDir, MANIFEST_FILE), MANIFEST_FILE_KIND);
   } catch (error) {
+    if (error instanceof OneroofError) throw error;
     throw new ManifestError(
       `${join(sqlDir, MANIFEST_FILE)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );

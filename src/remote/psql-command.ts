@@ -11,6 +11,7 @@ import {
   type IdentifierRule,
 } from '../inventory/identifiers.js';
 import { shellJoin } from './quote.js';
+import { quoteInput } from '../safe-text.js';
 
 export interface PsqlCommand {
   container: string;
@@ -35,7 +36,7 @@ export class CommandLineError extends Error {
     readonly value: string,
     expected: string,
   ) {
-    super(`${field}: expected ${expected}, got ${JSON.stringify(value)}`);
+    super(`${field}: expected ${expected}, got ${quoteInput(value)}`);
     this.name = 'CommandLineError';
   }
 }

@@ -18,7 +18,17 @@
  * the usual secret-named fields as a second line of defence.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  writeSync,
+} from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -126,11 +136,13 @@ export class RunLog {
     const now = options.now ?? (() => new Date());
     const dir = resolve(options.dir);
     const startedAt = now();
+    refuseUnsafeDir(dir, 'before');
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
       throw notWritable(dir, error);
     }
+    refuseUnsafeDir(dir, 'after');
     for (let attempt = 0; attempt < 100; attempt++) {
       const base = runLogBase(options.kind, startedAt, attempt);
       const paths = { output: join(dir, `${base}.log`), records: join(dir, `${base}.jsonl`) };
@@ -308,6 +320,57 @@ function whoAmI(): { user: string; host: string } {
     // no passwd entry (containers): keep $USER
   }
   return { user, host: hostname() };
+}
+
+/**
+ * The log directory itself must be a real directory that only we (or root) can change: a
+ * `logs -> /etc` symlink is refused, naming where it points, rather than followed, and so is a
+ * directory that others may write in (they could plant or swap the files of a run) or that
+ * another user owns. Symlinks higher up the path are the system's layout and are followed.
+ * To log into a symlinked place, name the place itself (--log-dir "$(readlink -f logs)").
+ */
+function refuseUnsafeDir(dir: string, when: 'before' | 'after'): void {
+  let stats;
+  try {
+    stats = lstatSync(dir);
+  } catch (error) {
+    if (when === 'before' && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw notWritable(dir, error);
+  }
+  const refuse = (why: string, hint: string) =>
+    new OneroofError('config', `log directory ${dir}: ${why}; nothing was run`, { hint });
+  if (stats.isSymbolicLink()) {
+    let to = '?';
+    try {
+      to = readlinkSync(dir);
+    } catch {
+      // named without its target
+    }
+    throw refuse(
+      `a symlink (to ${to}), not followed`,
+      `name the directory itself: --log-dir ${realOrSame(dir)}`,
+    );
+  }
+  if (!stats.isDirectory()) return; // mkdir / the open below says what it is
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0)
+    throw refuse(
+      `owned by another user (uid ${stats.uid})`,
+      'use a directory of your own with --log-dir or ONEROOF_LOG_DIR',
+    );
+  if ((stats.mode & 0o002) !== 0)
+    throw refuse(
+      `writable by every user (mode ${(stats.mode & 0o7777).toString(8)})`,
+      "others could plant or replace a run's files there: chmod o-w it, or choose another --log-dir",
+    );
+}
+
+function realOrSame(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function notWritable(path: string, error: unknown): OneroofError {

@@ -2,7 +2,8 @@
 // ssh2 accepts any host key unless we verify it ourselves, and no npm package handles hashed
 // entries, @revoked, globs and negation together, so this follows OpenSSH's hostfile.c/match.c.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { KNOWN_HOSTS_FILE, readCheckedText } from '../bounded-file.js';
+import { OneroofError } from '../errors.js';
 
 export interface HostPattern {
   pattern: string; // lowercased; may contain * and ?
@@ -267,8 +268,9 @@ export async function loadKnownHosts(
   for (const path of paths) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readCheckedText(path, KNOWN_HOSTS_FILE);
     } catch (e) {
+      if (e instanceof OneroofError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new Error(`cannot read known_hosts file ${path}: ${(e as Error).message}`, {
         cause: e,

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { promisify } from 'node:util';
+import { quoteInput } from '../safe-text.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -200,7 +201,7 @@ export function buildSshGArgs(alias: string, opts: ResolveOptions = {}): string[
   if (!ALIAS_RE.test(alias)) {
     throw new SshResolveError(
       'bad-alias',
-      `invalid ssh alias ${JSON.stringify(alias)}: use letters, digits and _.@%:+- and do not start with "-"`,
+      `invalid ssh alias ${quoteInput(alias)}: use letters, digits and _.@%:+- and do not start with "-"`,
     );
   }
   const args = ['-G'];
@@ -208,7 +209,7 @@ export function buildSshGArgs(alias: string, opts: ResolveOptions = {}): string[
   const o = opts.overrides ?? {};
   if (o.user !== undefined) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(o.user))
-      throw new SshResolveError('bad-override', `invalid ssh user ${JSON.stringify(o.user)}`);
+      throw new SshResolveError('bad-override', `invalid ssh user ${quoteInput(o.user)}`);
     args.push('-l', o.user);
   }
   if (o.port !== undefined) {

@@ -29,6 +29,7 @@ import type {
   Transport,
   TransportKind,
 } from './types.js';
+import { quoteInput } from '../safe-text.js';
 
 export interface OpensshTransportOptions {
   /** How the inventory names the host: an alias (with its -F file) or the endpoint's parts. */
@@ -90,7 +91,7 @@ export function opensshDestination(ssh: SshEndpoint): string {
   if (host.startsWith('-') || !/^[A-Za-z0-9_.:%-]+$/.test(host))
     throw new OneroofError(
       'config',
-      `ssh destination ${JSON.stringify(host)} is not a plain host name or alias`,
+      `ssh destination ${quoteInput(host)} is not a plain host name or alias`,
     );
   return host;
 }
@@ -99,7 +100,7 @@ function safePath(path: string, what: string): string {
   if (!SAFE_PATH.test(path))
     throw new OneroofError(
       'config',
-      `${what} path ${JSON.stringify(path)} cannot be passed to ssh safely (spaces, quotes, % and a leading - are refused)`,
+      `${what} path ${quoteInput(path)} cannot be passed to ssh safely (spaces, quotes, % and a leading - are refused)`,
       { hint: 'use a path of plain characters, or --transport ssh2' },
     );
   return path;

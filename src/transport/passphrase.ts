@@ -3,6 +3,7 @@
  * nothing echoed, and no prompt at all without a TTY (a cron box gets a clear refusal
  * instead). The answer goes to the caller only; it is never written anywhere.
  */
+import { safeText } from '../safe-text.js';
 import type { AskPassphrase } from './ssh2-auth.js';
 
 export interface TtyInput extends NodeJS.EventEmitter {
@@ -22,9 +23,10 @@ export function ttyPassphrasePrompt(
   if (input.isTTY !== true || setRawMode === undefined) return undefined;
   return (keyPath) =>
     new Promise((resolve, reject) => {
-      output.write(`Enter passphrase for key '${keyPath}': `);
+      // Raw (no echo) before the prompt: what is typed as soon as it shows is never echoed.
       const wasRaw = input.isRaw === true;
       setRawMode(true);
+      output.write(`Enter passphrase for key '${safeText(keyPath)}': `);
       input.resume();
       let typed = '';
       const finish = (error?: Error): void => {

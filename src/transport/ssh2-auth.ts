@@ -5,9 +5,10 @@
  * passphrase asked for (on a TTY) unless the agent already holds the key. A passphrase lives
  * only for the parseKey call: it is never logged and never part of a message.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, KnownPublicKeys, ParsedKey } from 'ssh2';
+import { IDENTITY_FILE, readCheckedAsync } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import type { ResolvedSsh } from '../ssh/resolve.js';
 
@@ -38,8 +39,10 @@ export async function planAuth(
   for (const path of endpoint.identityFiles) {
     let raw: Buffer;
     try {
-      raw = await readFile(path);
+      raw = await readCheckedAsync(path, IDENTITY_FILE);
     } catch (error) {
+      // A FIFO, a device or a file of megabytes named as a key: refused, exit 2, named.
+      if (error instanceof OneroofError) throw error;
       // ssh -G lists the default identity files whether or not they exist.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         plan.skipped.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
@@ -71,7 +74,7 @@ export async function planAuth(
       );
       continue;
     }
-    const key = await decrypt(path, raw, askPassphrase, plan);
+    const key = await decryptOnce(path, raw, askPassphrase, plan);
     if (key) {
       fileMethods.push({ type: 'publickey', username: endpoint.user, key });
       plan.offered.push(path);
@@ -124,11 +127,37 @@ function firstKey(parsed: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
 /** OpenSSH reads FILE.pub to learn an encrypted key's public half. */
 async function publicKeyBeside(path: string): Promise<Buffer | undefined> {
   try {
-    const parsed = firstKey(ssh2.utils.parseKey(await readFile(`${path}.pub`)));
+    const parsed = firstKey(
+      ssh2.utils.parseKey(await readCheckedAsync(`${path}.pub`, IDENTITY_FILE)),
+    );
     return parsed instanceof Error ? undefined : parsed.getPublicSSH();
-  } catch {
+  } catch (error) {
+    if (error instanceof OneroofError) throw error;
     return undefined;
   }
+}
+
+/**
+ * Keys decrypted in this run, per prompt (one prompt per command run): a run opens several
+ * connections (the session, the cancel, the anchor), and the passphrase is asked once, not
+ * once per connection. The in-flight promise is shared, so two connections opened together
+ * share one prompt too; a key whose passphrase was refused three times is not asked again.
+ */
+const decrypted = new WeakMap<AskPassphrase, Map<string, Promise<ParsedKey | undefined>>>();
+
+function decryptOnce(
+  path: string,
+  raw: Buffer,
+  askPassphrase: AskPassphrase,
+  plan: AuthPlan,
+): Promise<ParsedKey | undefined> {
+  let keys = decrypted.get(askPassphrase);
+  if (keys === undefined)
+    decrypted.set(askPassphrase, (keys = new Map<string, Promise<ParsedKey | undefined>>()));
+  const id = `${path}\0${createHash('sha256').update(raw).digest('hex')}`;
+  let key = keys.get(id);
+  if (key === undefined) keys.set(id, (key = decrypt(path, raw, askPassphrase, plan)));
+  return key;
 }
 
 async function decrypt(

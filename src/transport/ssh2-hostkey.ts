@@ -3,7 +3,8 @@
  * (mscdex/ssh2#1421): the offered key is checked against the known_hosts files that `ssh -G`
  * (or the inventory) names, as OpenSSH's StrictHostKeyChecking=yes|accept-new would.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { KNOWN_HOSTS_FILE, readCheckedText } from '../bounded-file.js';
 import { dirname } from 'node:path';
 import type { HostVerifier } from 'ssh2';
 import { OneroofError } from '../errors.js';
@@ -180,7 +181,7 @@ async function recordHostKey(check: HostKeyCheck, blob: Buffer): Promise<HostKey
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   let before = '';
   try {
-    before = await readFile(file, 'utf8');
+    before = await readCheckedText(file, KNOWN_HOSTS_FILE);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

@@ -12,6 +12,7 @@ import {
   type ResolveOptions,
   type ResolvedSsh,
 } from '../ssh/resolve.js';
+import { quoteInput } from '../safe-text.js';
 
 export interface JumpSpec {
   user?: string;
@@ -32,7 +33,7 @@ export function parseProxyJump(value: string): JumpSpec[] {
     if (!match || host === undefined || host === '' || host.startsWith('-')) {
       throw new OneroofError(
         'config',
-        `ProxyJump ${JSON.stringify(value)}: cannot read hop ${JSON.stringify(raw)}`,
+        `ProxyJump ${quoteInput(value)}: cannot read hop ${quoteInput(raw)}`,
         {
           hint: 'expected a comma-separated list of [user@]host[:port]',
         },
@@ -41,7 +42,7 @@ export function parseProxyJump(value: string): JumpSpec[] {
     if (port !== undefined && (port < 1 || port > 65535)) {
       throw new OneroofError(
         'config',
-        `ProxyJump ${JSON.stringify(value)}: bad port in ${JSON.stringify(raw)}`,
+        `ProxyJump ${quoteInput(value)}: bad port in ${quoteInput(raw)}`,
       );
     }
     const hop: JumpSpec = { host };

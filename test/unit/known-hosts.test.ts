@@ -268,6 +268,8 @@ describe('loadKnownHosts', () => {
   });
 
   it('fails closed when a path exists but cannot be read', async () => {
-    await expect(loadKnownHosts([dir])).rejects.toThrow(/cannot read known_hosts file/);
+    await expect(loadKnownHosts([dir])).rejects.toThrow(
+      /expected a regular file .*got a directory/,
+    );
   });
 });

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Ui, type Io } from '../../src/cli/io.js';
-
-function ui(isTTY: boolean, env: NodeJS.ProcessEnv = {}, quiet = false) {
-  const out = { stdout: '', stderr: '' };
-  const io: Io = {
-    stdout: { write: (t: string) => (out.stdout += t) },
-    stderr: { write: (t: string) => (out.stderr += t), isTTY },
-    env,
-    cwd: '/',
-  };
-  return { ui: new Ui(io, { quiet, verbose: false }), out };
-}
+import { captureUi as ui } from '../helpers/capture-ui.js';
 
 describe('Ui', () => {
   it('on a TTY, progress rewrites one line and is cleared before the next message', () => {
