@@ -42,6 +42,22 @@ export function flipByte(path: string, line: number, column: number): void {
   writeFileSync(path, bytes);
 }
 
+/**
+ * Changes one hex digit of a line to another hex digit (a flipped bit could turn `f` into `g`,
+ * which is no longer a digest at all): the line stays well-formed, only its value differs.
+ */
+export function alterHexDigit(path: string, line: number, column: number): void {
+  const bytes = readFileSync(path);
+  const lines = fileLines(path);
+  let start = 0;
+  for (let i = 0; i < line - 1; i++) start += lines[i]!.length + 1;
+  const at = start + (column >= 0 ? column : lines[line - 1]!.length + column);
+  const digit = String.fromCharCode(bytes[at]!);
+  if (!/^[0-9a-f]$/.test(digit)) throw new Error(`${path}:${line}: byte ${at} is not a hex digit`);
+  bytes[at] = (digit === '0' ? '1' : '0').charCodeAt(0);
+  writeFileSync(path, bytes);
+}
+
 /** Flips one byte of a binary file at an absolute offset. */
 export function flipByteAt(path: string, offset: number): void {
   const bytes = readFileSync(path);

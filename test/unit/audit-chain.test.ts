@@ -15,6 +15,7 @@ import { verifyChain, type ChainResult, type VerifiedRecord } from '../../src/au
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import { writeFixtureRun } from '../helpers/runlog-fixture.js';
 import {
+  alterHexDigit,
   deleteLine,
   fileLines,
   flipByte,
@@ -117,7 +118,7 @@ describe('every edit is found and located', () => {
   });
 
   it('a flipped byte in a chain digest: "its chain digest was altered"', async () => {
-    flipByte(records, 4, -5);
+    alterHexDigit(records, 4, -5);
     expect(await problemOf()).toMatchObject({
       line: 4,
       record: 3,
