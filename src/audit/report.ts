@@ -66,7 +66,8 @@ export interface Finding {
   time?: string;
 }
 
-export type TierOutcome = 'committed' | 'skipped' | 'failed' | 'interrupted' | 'pending';
+/** unknown: begun, and the log never saw its end (the server committed it or rolled it back). */
+export type TierOutcome = 'committed' | 'skipped' | 'failed' | 'unknown' | 'pending';
 
 export interface TierReport {
   tier: number | 'full';

@@ -208,6 +208,27 @@ async function runChecked(
     );
 
   const one = async (target: Target, live: boolean): Promise<ReleaseResult> => {
+    // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
+    // Caught from the start: a Ctrl-C before the main session exists stops it from starting.
+    const interrupt = new AbortController();
+    const onInterrupt = (): void => {
+      ui.info(
+        'interrupted: asking the server to cancel the running statement (Ctrl-C again to leave at once)',
+      );
+      interrupt.abort();
+    };
+    process.once('SIGINT', onInterrupt);
+    try {
+      return await oneTarget(target, live, interrupt.signal);
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
+  };
+  const oneTarget = async (
+    target: Target,
+    live: boolean,
+    signal: AbortSignal,
+  ): Promise<ReleaseResult> => {
     const transport = await createTransport(target, {
       ...(settings.transport ? { transportOverride: settings.transport } : {}),
       env: io.env,
@@ -247,22 +268,9 @@ async function runChecked(
           }
         : {}),
     };
-    // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
-    const interrupt = new AbortController();
-    const onInterrupt = (): void => {
-      ui.info(
-        'interrupted: asking the server to cancel the running statement (Ctrl-C again to leave at once)',
-      );
-      interrupt.abort();
-    };
-    process.once('SIGINT', onInterrupt);
-    try {
-      const result = await runRelease(command, { ...options, interrupt: interrupt.signal });
-      if (live) reportAudit(ctx, result);
-      return result;
-    } finally {
-      process.off('SIGINT', onInterrupt);
-    }
+    const result = await runRelease(command, { ...options, interrupt: signal });
+    if (live) reportAudit(ctx, result);
+    return result;
   };
 
   if (targets.length === 1) {

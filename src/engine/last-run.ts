@@ -96,9 +96,7 @@ export async function lastUnfinishedRun(
     : [];
   const rolledBack = isApply
     ? tiers
-        .filter(
-          (t) => (t.outcome === 'interrupted' || t.outcome === 'failed') && !applied.has(t.tier),
-        )
+        .filter((t) => (t.outcome === 'unknown' || t.outcome === 'failed') && !applied.has(t.tier))
         .map((t) => t.tier)
     : [];
   const running = alive.some(

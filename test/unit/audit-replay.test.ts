@@ -258,7 +258,7 @@ describe('a oneroof log with the commands’ records', () => {
     expect(report.integrity).toMatchObject({ verdict: 'unsigned', complete: false });
     expect(report.outcome.outcome).toBe('incomplete');
     expect(report.outcome.summary).toMatch(
-      /^the log ends without an end record: the runner stopped \(killed, crashed, or the machine went down\) during step main, with tier 3 sovereign_ownership_seed begun and never committed \(the server rolls an unfinished tier back\); the last record is from 20\d\d-/,
+      /^the log ends without an end record: the runner stopped \(killed, crashed, or the machine went down\) during step main, with tier 3 sovereign_ownership_seed begun and its end not in the log: unknown \(the server committed it or rolled it back; `oneroof replay --target T` or `oneroof status` asks the target's ledger\); the last record is from 20\d\d-/,
     );
   });
 });
