@@ -202,7 +202,9 @@ export class Reconstruction {
     switch (event.kind) {
       case 'message':
         if (isErrorSeverity(event.severity)) {
-          this.failOpen(when);
+          // An ERROR rolls the open tier back; a FATAL or PANIC (the server went away) may
+          // come after its COMMIT: the tier stays unknown, as the runner says (steps.ts).
+          if (event.severity === 'ERROR') this.failOpen(when);
           // A packet marker (ASSERT, NO-GO, REFUSED, LOCKED) is reported as what it means.
           if (markerOf(event) !== undefined) break;
           this.counts.errors++;
@@ -218,7 +220,8 @@ export class Reconstruction {
         break;
       case 'psql-error':
         if (event.level === 'error' || event.level === 'fatal') {
-          this.failOpen(when);
+          // psql's own error (a lost server, a meta-command) does not settle the open tier:
+          // as the runner's tracker (steps.ts), it stays unknown.
           this.counts.errors++;
           this.keep(this.errors, {
             kind: 'error',

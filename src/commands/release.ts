@@ -11,6 +11,7 @@ import { PACKAGE_ROOT } from '../cli/options.js';
 import { EXIT, OneroofError, ReportedExit, type ExitCode } from '../errors.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import {
+  noteLateCancel,
   runRelease,
   type Confirmation,
   type ReleaseCommand,
@@ -269,6 +270,7 @@ async function runChecked(
         : {}),
     };
     const result = await runRelease(command, { ...options, interrupt: signal });
+    noteLateCancel(result, signal);
     if (live) reportAudit(ctx, result);
     return result;
   };

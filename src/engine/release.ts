@@ -494,11 +494,23 @@ export async function runRelease(
         session.record('last-run-failed', { error: (error as Error).message });
       }
     }
+    noteLateCancel(result, options.interrupt);
   } finally {
     closed = await closeRun(session, command, result);
   }
   // Reached only when the try block did not throw: result is set.
   return { ...result, audit: await seal(closed, options) };
+}
+
+/**
+ * A Ctrl-C that came after the run's session had ended cancelled nothing: a success says so
+ * (never "asking the server to cancel…" and then a silent success). The CLI calls it again
+ * for a Ctrl-C during the log's sealing.
+ */
+export function noteLateCancel(result: ReleaseResult, signal: AbortSignal | undefined): void {
+  if (signal?.aborted !== true || result.exitCode !== EXIT.ok || /too late/.test(result.message))
+    return;
+  result.message += ' — the cancel came too late: the run had already ended';
 }
 
 /** The end record (what the run says of itself), then the anchor for mutating runs. */

@@ -47,8 +47,12 @@ export class StepTracker {
   }
 
   take(event: PsqlEvent): void {
+    // An ERROR ends the tier's transaction before its COMMIT marker: rolled back. A FATAL (the
+    // server shut down or ended the session) may land after the COMMIT and before the marker:
+    // its tier is unknown until the ledger settles it.
     if (event.kind === 'message' && (event.severity === 'ERROR' || event.severity === 'FATAL')) {
-      for (const step of this.steps) if (step.status === 'running') this.set(step, 'failed');
+      const status = event.severity === 'ERROR' ? 'failed' : 'unknown';
+      for (const step of this.steps) if (step.status === 'running') this.set(step, status);
       return;
     }
     if (event.kind !== this.kind) return;
