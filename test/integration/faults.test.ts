@@ -291,7 +291,10 @@ async function whileTier20Held(fault: () => Promise<void>, after: () => Promise<
     const { done, result } = await finish(started!.cli);
     await after();
     await block.release().catch(() => undefined);
-    expect(done.code, done.stderr).toBe(1);
+    // 1: the fault ended the run. On a loaded machine the run's own lock_timeout (10 s) in
+    // tier 20 may fire first (exit 4, tier 20 rolled back): still only the truth is checked.
+    if (done.code === 4) expect(result!.message).toContain('lock timeout');
+    else expect(done.code, done.stdout).toBe(1);
     // Tier 10 committed before; tier 20 was open: rolled back, or unknown, never ok.
     expect(result!.tiers[0]!.status).toBe('ok');
     expect(['failed', 'unknown']).toContain(result!.tiers[1]!.status);
@@ -305,11 +308,19 @@ async function whileTier20Held(fault: () => Promise<void>, after: () => Promise<
 
 describe('fault postgres-restart', () => {
   it(
-    'fault postgres-restart: docker restart while tier 20 is open',
+    'fault postgres-restart: fast shutdown and start while tier 20 is open',
     () =>
+      // A fast shutdown (SIGINT to the postmaster, PID 1: every backend gets FATAL), then the
+      // container started again; well within the run's lock_timeout in tier 20.
       whileTier20Held(
-        () => docker('restart', '-t', '5', testbed.container),
-        () => untilReady(bench),
+        async () => {
+          await docker('kill', '--signal', 'INT', testbed.container);
+          await docker('wait', testbed.container);
+        },
+        async () => {
+          await docker('start', testbed.container);
+          await untilReady(bench);
+        },
       ),
     TRIAL_MS,
   );
@@ -320,7 +331,7 @@ describe('fault container-stop', () => {
     'fault container-stop: docker stop while tier 20 is open',
     () =>
       whileTier20Held(
-        () => docker('stop', '-t', '5', testbed.container),
+        () => docker('stop', '--time', '1', testbed.container),
         async () => {
           await docker('start', testbed.container);
           await untilReady(bench);
