@@ -238,7 +238,7 @@ export async function expectTruth(
   bench: PacketBench,
   result: ClientResult | undefined,
   logDir: string,
-  options: { goesOn: boolean; replay?: boolean; logIncomplete?: boolean },
+  options: { goesOn: boolean; replay?: boolean; logIncomplete?: boolean; inventory?: string },
 ): Promise<Truth> {
   await settle(bench);
   const ledger = await serverLedger(bench);
@@ -273,6 +273,25 @@ export async function expectTruth(
     const replayed = await runCli(['replay', records, '--json']);
     const report = JSON.parse(replayed.stdout) as NonNullable<Truth['replay']>;
     truth.replay = report;
+    // A tier the log left unknown: `replay --target` asks the target's ledger (read-only).
+    if (options.inventory !== undefined && report.tiers.some((t) => t.outcome === 'unknown')) {
+      const asked = await runCli([
+        '--inventory',
+        options.inventory,
+        '--log-dir',
+        join(logDir, 'replay-status'),
+        'replay',
+        records,
+        '--json',
+        '--target',
+        FAULT_TARGET,
+      ]);
+      const onTarget = (
+        JSON.parse(asked.stdout) as { onTarget?: { applied: number[]; message: string } }
+      ).onTarget;
+      expect(onTarget?.applied, asked.stdout.slice(-2000)).toEqual(applied);
+      expect(onTarget?.message).not.toMatch(/could not read/);
+    }
     if (result !== undefined && options.logIncomplete && report.outcome.exitCode === null) {
       // The log failed: its records are a prefix without an end; it claims no exit code.
       for (const tier of report.tiers)

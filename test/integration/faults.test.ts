@@ -96,7 +96,7 @@ async function atMoment(
     check(result, done.code);
     bed.proxy.thaw();
     bed.proxy.cutNow();
-    await expectTruth(bench, result, logDir, { goesOn });
+    await expectTruth(bench, result, logDir, { goesOn, inventory: bed.inventory });
   } finally {
     bed.proxy.thaw();
     killLeft(cli);
@@ -151,7 +151,7 @@ describe('fault runner-sigkill', () => {
         if (reached) cli.child.kill('SIGKILL');
         const { done, result } = await finish(cli);
         if (reached && done.signal === 'SIGKILL') expect(result).toBeUndefined();
-        await expectTruth(bench, result, logDir, { goesOn: true });
+        await expectTruth(bench, result, logDir, { goesOn: true, inventory: bed.inventory });
       } finally {
         killLeft(cli);
       }
