@@ -4,27 +4,32 @@
 // trials, passed and failed per class, and names what a failed trial lost (its first
 // assertion line). Whatever classes the suite has are counted; none is hard-coded.
 //
-//   npm run reliability -- REPORT.json [--out docs/reliability.md] [--print]
+//   npm run reliability -- REPORT.json [MORE.json …] [--out docs/reliability.md] [--print]
 //
 // Exit 0 whenever the report could be read (the tests' own failures are CI's to report);
 // exit 2 when it could not.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith('--'));
 const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args[outIndex + 1] : 'docs/reliability.md';
 const print = args.includes('--print');
-if (file === undefined) {
-  console.error('usage: npm run reliability -- REPORT.json [--out FILE] [--print]');
+const files = args.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
+if (files.length === 0) {
+  console.error('usage: npm run reliability -- REPORT.json [MORE.json …] [--out FILE] [--print]');
   process.exit(2);
 }
-let report;
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'));
-} catch (error) {
-  console.error(`reliability: cannot read ${file}: ${error.message}`);
-  process.exit(2);
+// Several reports (a suite run in parts) count as one.
+const report = { testResults: [], startTime: undefined };
+for (const file of files) {
+  try {
+    const one = JSON.parse(readFileSync(file, 'utf8'));
+    report.testResults.push(...(one.testResults ?? []));
+    report.startTime ??= one.startTime;
+  } catch (error) {
+    console.error(`reliability: cannot read ${file}: ${error.message}`);
+    process.exit(2);
+  }
 }
 
 const TRIAL = /^(fault|hostile) ([a-z0-9]+(?:-[a-z0-9]+)*): /;

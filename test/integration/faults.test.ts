@@ -275,6 +275,32 @@ describe('fault frozen-link', () => {
   );
 });
 
+describe('fault ssh-child-kill', () => {
+  // The openssh transport: the system ssh, a child of the runner, SIGKILLed (found by its
+  // parent's pid: only our own process). The run ends; the open tier is unknown.
+  it.each(['TIER 20 BEGIN', 'TIER 30 COMMIT', 'TIER 50 BEGIN'])(
+    'fault ssh-child-kill: on ONEROOF %s',
+    async (moment) => {
+      await freshReplica(bench);
+      const { cli, logDir } = await startApply(bed, ['--transport', 'openssh']);
+      try {
+        await untilRecords(cli, logDir, `ONEROOF ${moment}`);
+        const children = execFileSync('pgrep', ['-P', String(cli.pid), '-x', 'ssh'])
+          .toString()
+          .trim()
+          .split('\n');
+        for (const pid of children) process.kill(Number(pid), 'SIGKILL');
+        const { done, result } = await finish(cli);
+        expect([0, 1], done.stderr).toContain(done.code);
+        await expectTruth(bench, result, logDir, { goesOn: true, inventory: bed.inventory });
+      } finally {
+        killLeft(cli);
+      }
+    },
+    TRIAL_MS,
+  );
+});
+
 /** Tier 20 held on the server, then `fault` (a restart, a stop) while it is open. */
 async function whileTier20Held(fault: () => Promise<void>, after: () => Promise<void>) {
   await freshReplica(bench);
