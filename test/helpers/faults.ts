@@ -274,7 +274,11 @@ export async function expectTruth(
     const report = JSON.parse(replayed.stdout) as NonNullable<Truth['replay']>;
     truth.replay = report;
     // A tier the log left unknown: `replay --target` asks the target's ledger (read-only).
-    if (options.inventory !== undefined && report.tiers.some((t) => t.outcome === 'unknown')) {
+    if (
+      options.inventory !== undefined &&
+      report.tiers.some((t) => t.outcome === 'unknown') &&
+      ['lost', 'incomplete'].includes(report.outcome.outcome)
+    ) {
       const asked = await runCli([
         '--inventory',
         options.inventory,
