@@ -28,7 +28,7 @@ h1{font-size:20px;margin:8px 0 2px}h2{font-size:16px;margin:22px 0 8px;border-bo
 table{border-collapse:collapse;width:100%}td,th{text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid #eaeef2}
 th{width:170px;color:var(--mute);font-weight:500}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;word-break:break-all}
 .o-committed,.o-ok,.o-GO,.o-PASS{color:var(--ok);font-weight:600}.o-failed,.o-NO-GO,.o-FAIL,.o-tampered{color:var(--bad);font-weight:600}
-.o-interrupted,.o-pending,.o-skipped,.o-INFO{color:var(--warn);font-weight:600}
+.o-unknown,.o-pending,.o-skipped,.o-INFO{color:var(--warn);font-weight:600}
 pre{background:var(--bg);border:1px solid #d0d7de;border-radius:6px;padding:10px;overflow:auto;white-space:pre-wrap;word-break:break-word;font:12.5px/1.4 ui-monospace,Menlo,monospace}
 pre .e{color:#953800}.omitted{display:block;color:var(--mute);font-style:italic;margin:6px 0}
 svg text{font:12px system-ui,sans-serif}.note{color:var(--mute)}
@@ -198,7 +198,7 @@ const COLOURS: Record<string, string> = {
   committed: '#2da44e',
   skipped: '#8c959f',
   failed: '#cf222e',
-  interrupted: '#d4a72c',
+  unknown: '#d4a72c',
   pending: '#ffffff',
 };
 

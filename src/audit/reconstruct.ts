@@ -204,7 +204,9 @@ export class Reconstruction {
     switch (event.kind) {
       case 'message':
         if (isErrorSeverity(event.severity)) {
-          this.failOpen(when);
+          // An ERROR rolls the open tier back; a FATAL or PANIC (the server went away) may
+          // come after its COMMIT: the tier stays unknown, as the runner says (steps.ts).
+          if (event.severity === 'ERROR') this.failOpen(when);
           // A packet marker (ASSERT, NO-GO, REFUSED, LOCKED) is reported as what it means.
           if (markerOf(event) !== undefined) break;
           this.counts.errors++;
@@ -220,7 +222,8 @@ export class Reconstruction {
         break;
       case 'psql-error':
         if (event.level === 'error' || event.level === 'fatal') {
-          this.failOpen(when);
+          // psql's own error (a lost server, a meta-command) does not settle the open tier:
+          // as the runner's tracker (steps.ts), it stays unknown.
           this.counts.errors++;
           this.keep(this.errors, {
             kind: 'error',
@@ -364,7 +367,7 @@ export class Reconstruction {
     when: When,
   ): void {
     const outcome: TierOutcome =
-      phase === 'BEGIN' ? 'interrupted' : phase === 'SKIP' ? 'skipped' : 'committed';
+      phase === 'BEGIN' ? 'unknown' : phase === 'SKIP' ? 'skipped' : 'committed';
     const state: TierState = map.get(tier) ?? { tier, name, outcome };
     state.name = name;
     state.outcome = outcome;
@@ -381,7 +384,7 @@ export class Reconstruction {
   private failOpen(when: When): void {
     for (const map of [this.tiers, this.rollbacks] as Map<unknown, TierState>[])
       for (const tier of map.values())
-        if (tier.outcome === 'interrupted') {
+        if (tier.outcome === 'unknown') {
           tier.outcome = 'failed';
           if (when.t !== undefined) tier.end = when.t;
         }
@@ -391,7 +394,7 @@ export class Reconstruction {
     return [...map.values()].map(({ startTime: _startTime, ...tier }) => {
       const out: TierReport = { ...tier };
       // A tier still open when the log ends ran until the last thing the log saw.
-      if (out.outcome === 'interrupted' && out.start !== undefined && this.lastT !== undefined)
+      if (out.outcome === 'unknown' && out.start !== undefined && this.lastT !== undefined)
         out.end = this.lastT;
       if (out.start !== undefined && out.end !== undefined)
         out.durationMs = Math.round((out.end - out.start) * 1000);
@@ -408,11 +411,12 @@ export class Reconstruction {
       failed: 'failed',
       skipped: 'skipped',
       pending: 'pending',
-      running: 'interrupted',
+      running: 'unknown',
+      unknown: 'unknown',
     };
     for (const entry of listed) {
       const status = (entry.status ?? entry.outcome)!;
-      const outcome = outcomes[status]!;
+      const outcome = outcomes[status] ?? 'unknown';
       const seen = tiers.find((t) => t.tier === entry.tier);
       if (seen === undefined) {
         tiers.push({
@@ -424,7 +428,10 @@ export class Reconstruction {
         continue;
       }
       if (entry.durationMs != null) seen.durationMs = entry.durationMs;
-      if (seen.outcome !== outcome && !(seen.outcome === 'interrupted' && outcome === 'pending'))
+      // The runner's word stands: it settled what its markers left open (the ledger read after
+      // the run, src/engine/release.ts), or knew less than the markers (a tier begun, then lost).
+      if (seen.outcome === 'unknown' && outcome !== 'pending') seen.outcome = outcome;
+      else if (seen.outcome !== outcome && !(seen.outcome === 'unknown' && outcome === 'pending'))
         this.note(
           `tier ${entry.tier}: psql's markers say ${seen.outcome}, the runner's end record says ${status}`,
         );
@@ -433,7 +440,7 @@ export class Reconstruction {
   }
 
   private openTier(tiers: TierReport[]): TierReport | undefined {
-    return tiers.find((t) => t.outcome === 'interrupted' || t.outcome === 'failed');
+    return tiers.find((t) => t.outcome === 'unknown' || t.outcome === 'failed');
   }
 
   private recordedOutcome(tiers: TierReport[]): Reconstructed['outcome'] {
@@ -447,7 +454,7 @@ export class Reconstruction {
         derived: true,
         summary: `the log ends without an end record: the runner stopped (killed, crashed, or the machine went down) ${
           lastStep ? `during step ${lastStep.step}` : 'before it ran anything'
-        }${open ? `, with tier ${open.tier} ${open.name} begun and never committed (the server rolls an unfinished tier back)` : ''}${this.lastTime ? `; the last record is from ${this.lastTime}` : ''}`,
+        }${open ? `, with tier ${open.tier} ${open.name} begun and its end not in the log: unknown (the server committed it or rolled it back; \`oneroof replay --target T\` or \`oneroof status\` asks the target's ledger)` : ''}${this.lastTime ? `; the last record is from ${this.lastTime}` : ''}`,
         end: lastStep?.end ?? null,
         sentinelSeen: this.sentinelSeen,
         endedScripts: this.endedScripts,
@@ -459,7 +466,9 @@ export class Reconstruction {
       outcome,
       exitCode,
       derived: end.exitCode === undefined,
-      summary: this.describe(outcome, tiers, end.end ?? lastStep?.end, end.error, exitCode),
+      // The run's own words when it wrote them: replay never tells another story than the run.
+      summary:
+        end.message ?? this.describe(outcome, tiers, end.end ?? lastStep?.end, end.error, exitCode),
       end: end.end ?? lastStep?.end ?? null,
       sentinelSeen: end.sentinelSeen ?? this.sentinelSeen,
       endedScripts: this.endedScripts,
@@ -496,7 +505,19 @@ export class Reconstruction {
       if (this.gate.verdict === 'NO-GO' && this.assertions.length === 0) return 3;
       return 4;
     }
-    if (['lost', 'psql-failed', 'not-run', 'failed', 'incomplete', 'error'].includes(outcome))
+    if (
+      [
+        'lost',
+        'psql-failed',
+        'not-run',
+        'failed',
+        'incomplete',
+        'error',
+        'interrupted',
+        'cancelled',
+        'log-failed',
+      ].includes(outcome)
+    )
       return 1;
     return null;
   }

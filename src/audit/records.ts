@@ -119,7 +119,14 @@ export const lockRecordSchema = z.object({
 });
 
 /** A step of the runner's pre-filled tier list (its `status`; `outcome` in older records). */
-export const tierStatusSchema = z.enum(['ok', 'failed', 'skipped', 'pending', 'running']);
+export const tierStatusSchema = z.enum([
+  'ok',
+  'failed',
+  'skipped',
+  'pending',
+  'running',
+  'unknown',
+]);
 
 /**
  * The end record. Its parts are read one by one (`catch`): a part this reader does not know the
@@ -134,6 +141,8 @@ export const endRecordSchema = z.object({
   sentinelSeen: z.boolean().optional().catch(undefined),
   durationMs: z.number().optional().catch(undefined),
   error: z.string().optional().catch(undefined),
+  /** The run's own one-line summary (release commands): replay says exactly that. */
+  message: z.string().max(4000).optional().catch(undefined),
   tiers: z
     .array(
       z

@@ -115,9 +115,19 @@ async function replayRecords(
       ? await checkAnchor(options.anchor, reconstructed.run.id, chain)
       : { status: 'not-checked' as const };
 
+  // A run that lost its connection, or whose log ends early (killed, disk full), never wrote
+  // an anchor: its absence there is what the log itself says, not a sign of tampering.
+  if (
+    anchor.status === 'missing' &&
+    (!reconstruction.complete || reconstructed.outcome.outcome === 'lost')
+  )
+    anchor.detail = `${anchor.detail ?? 'no anchor'} — none was written: the log ${
+      reconstruction.complete ? 'lost its connection' : 'ends without an end record'
+    }`;
   const integrity = judge({
     problem,
     chain,
+    anchorExpected: reconstruction.complete && reconstructed.outcome.outcome !== 'lost',
     complete: reconstruction.complete,
     signature,
     anchor,
@@ -232,6 +242,8 @@ function judge(input: {
   problem: Problem | undefined;
   chain: ChainResult | undefined;
   complete: boolean | null;
+  /** False when the run could not have anchored its log (lost, or no end record). */
+  anchorExpected?: boolean;
   signature: SignatureCheck;
   anchor: AnchorCheck;
   allowedSigners: string | undefined;
@@ -260,7 +272,10 @@ function judge(input: {
       file: 'signature',
       reason: `unsigned: no ${input.records ? `${basename(input.records)}.sig` : 'records file or signature'}, and ${input.allowedSigners} demands a signature`,
     };
-  if (problem === undefined && (anchor.status === 'differs' || anchor.status === 'missing'))
+  if (
+    problem === undefined &&
+    (anchor.status === 'differs' || (anchor.status === 'missing' && input.anchorExpected !== false))
+  )
     problem = { file: 'anchor', reason: `on-target anchor: ${anchor.detail ?? anchor.status}` };
 
   const chainState: Integrity['chain'] =

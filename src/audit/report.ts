@@ -66,7 +66,8 @@ export interface Finding {
   time?: string;
 }
 
-export type TierOutcome = 'committed' | 'skipped' | 'failed' | 'interrupted' | 'pending';
+/** unknown: begun, and the log never saw its end (the server committed it or rolled it back). */
+export type TierOutcome = 'committed' | 'skipped' | 'failed' | 'unknown' | 'pending';
 
 export interface TierReport {
   tier: number | 'full';
@@ -103,8 +104,19 @@ export interface StepReport {
   start?: number;
 }
 
+/** replay --target: what the target's ledger says now (read-only, by the status engine). */
+export interface OnTarget {
+  target: string;
+  /** Tiers the ledger shows applied. */
+  applied: number[];
+  /** running: a oneroof session still holds the run lock there. */
+  server: 'running' | 'finished' | 'unread';
+  message: string;
+}
+
 export interface ReplayReport {
   replay: { format: 'oneroof-replay/1'; generatedAt: string };
+  onTarget?: OnTarget;
   source: {
     kind: 'oneroof' | 'tee';
     log: string;

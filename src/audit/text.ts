@@ -99,6 +99,7 @@ export function renderText(report: ReplayReport, paint: Paint = plain): string {
     'outcome',
     `${outcome.outcome}${outcome.exitCode !== null ? ` (exit ${outcome.exitCode}${outcome.derived ? ', implied' : ''})` : ''}: ${outcome.summary}`,
   );
+  if (report.onTarget) row('on target', report.onTarget.message);
   for (const note of report.notes) row('note', note);
   return `${out.join('\n')}\n`;
 }

@@ -11,6 +11,7 @@ import { PACKAGE_ROOT } from '../cli/options.js';
 import { EXIT, OneroofError, ReportedExit, type ExitCode } from '../errors.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import {
+  noteLateCancel,
   runRelease,
   validateApr,
   type Confirmation,
@@ -218,6 +219,27 @@ async function runChecked(
   const askPassphrase =
     interactive && io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
   const one = async (target: Target, live: boolean): Promise<ReleaseResult> => {
+    // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
+    // Caught from the start: a Ctrl-C before the main session exists stops it from starting.
+    const interrupt = new AbortController();
+    const onInterrupt = (): void => {
+      ui.info(
+        'interrupted: asking the server to cancel the running statement (Ctrl-C again to leave at once)',
+      );
+      interrupt.abort();
+    };
+    process.once('SIGINT', onInterrupt);
+    try {
+      return await oneTarget(target, live, interrupt.signal);
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
+  };
+  const oneTarget = async (
+    target: Target,
+    live: boolean,
+    signal: AbortSignal,
+  ): Promise<ReleaseResult> => {
     const { transport, signingKey } = await reach(ctx, target, askPassphrase);
     // The weaker mode is said on every run, --quiet or not (and recorded in the run's log).
     if (!mutating && target.reader.mode === 'session') {
@@ -249,22 +271,10 @@ async function runChecked(
           }
         : {}),
     };
-    // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
-    const interrupt = new AbortController();
-    const onInterrupt = (): void => {
-      ui.info(
-        'interrupted: asking the server to cancel the running statement (Ctrl-C again to leave at once)',
-      );
-      interrupt.abort();
-    };
-    process.once('SIGINT', onInterrupt);
-    try {
-      const result = await runRelease(command, { ...options, interrupt: interrupt.signal });
-      if (live) reportAudit(ctx, result);
-      return result;
-    } finally {
-      process.off('SIGINT', onInterrupt);
-    }
+    const result = await runRelease(command, { ...options, interrupt: signal });
+    noteLateCancel(result, signal);
+    if (live) reportAudit(ctx, result);
+    return result;
   };
 
   if (targets.length === 1) {

@@ -4,7 +4,7 @@
  * Integrity first (exit 5 naming the first bad record), then the run reconstructed: who, where,
  * when, the gate, the tiers, the findings, the state before and after, the outcome.
  */
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from '../cli/main.js';
 import { readAnchors, type AnchorLookup } from '../audit/anchor.js';
@@ -13,12 +13,16 @@ import { outputChunks } from '../audit/chunks.js';
 import { writeHtml } from '../audit/html.js';
 import { play } from '../audit/play.js';
 import { describeProblem, replayLog } from '../audit/replay.js';
-import type { ReplayReport } from '../audit/report.js';
+import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { renderText } from '../audit/text.js';
 import { OneroofError } from '../errors.js';
-import { loadInventory } from '../inventory/load.js';
+import { PACKAGE_ROOT } from '../cli/options.js';
+import { runRelease, type ReleaseResult } from '../engine/release.js';
+import { fateOnTarget } from '../engine/last-run.js';
+import { loadInventory, type Target } from '../inventory/load.js';
 import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
 import { quoteInput } from '../safe-text.js';
+import type { Transport } from '../transport/types.js';
 
 export function registerReplay(program: Command, context: ContextFactory): void {
   program
@@ -69,8 +73,9 @@ export function registerReplay(program: Command, context: ContextFactory): void 
       )
         throw new OneroofError('usage', '--speed, --max-wait and --raw go with --play');
       const allowedSigners = options.allowedSigners ?? io.env.ONEROOF_ALLOWED_SIGNERS;
-      const anchor =
-        options.target === undefined ? undefined : await anchorLookup(ctx, options.target);
+      const reached =
+        options.target === undefined ? undefined : await reachTarget(ctx, options.target);
+      const anchor = reached?.anchor;
 
       const report = await replayLog({
         path: resolvePath(io.cwd, logfile),
@@ -79,6 +84,8 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         env: io.env,
       });
       const tampered = report.integrity.verdict === 'tampered';
+      if (reached && !tampered && report.source.records !== null)
+        report.onTarget = await onTarget(ctx, reached, report);
 
       if (options.json) ui.json(report);
       else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
@@ -121,10 +128,52 @@ function integrityError(report: ReplayReport): OneroofError {
   );
 }
 
-async function anchorLookup(
-  ctx: Context,
-  name: string,
-): Promise<{ target: string; lookup: (run: string) => Promise<AnchorLookup> }> {
+interface Reached {
+  target: Target;
+  transport: Transport;
+  anchor: { target: string; lookup: (run: string) => Promise<AnchorLookup> };
+}
+
+/**
+ * What really happened on the target: its ledger and live sessions, read by the status engine
+ * (read-only, lock-free, logged like any status run), set against what the log saw.
+ */
+async function onTarget(ctx: Context, reached: Reached, report: ReplayReport): Promise<OnTarget> {
+  const name = reached.target.name;
+  let status: Pick<ReleaseResult, 'exitCode' | 'message' | 'probes'>;
+  try {
+    status = await runRelease('status', {
+      target: reached.target,
+      transport: reached.transport,
+      logDir: ctx.settings.logDir,
+      packet: ctx.io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql'),
+      env: ctx.io.env,
+    });
+  } catch (error) {
+    status = { exitCode: 1, message: (error as Error).message, probes: {} };
+  }
+  const ledger = status.probes.ledger;
+  if (status.exitCode !== 0 || ledger === undefined)
+    return {
+      target: name,
+      applied: [],
+      server: 'unread',
+      message: `could not read the ledger of ${name}: ${status.message}`,
+    };
+  const applied = ledger.filter((r) => r.applied).map((r) => r.tier);
+  const open = report.tiers.some((t) => t.outcome === 'unknown');
+  const fate = fateOnTarget(report, report.source.records!, ledger, status.probes.alive ?? []);
+  return {
+    target: name,
+    applied,
+    server: fate.server,
+    message: open
+      ? fate.message.replace(/^the last /, 'the ')
+      : `the ledger of ${name} shows ${applied.length ? `tier ${applied.join(', ')} applied` : 'no tier applied'}`,
+  };
+}
+
+async function reachTarget(ctx: Context, name: string): Promise<Reached> {
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const target = inventory.targets.get(name);
   if (target === undefined)
@@ -141,9 +190,9 @@ async function anchorLookup(
     env: ctx.io.env,
     ...(askPassphrase ? { askPassphrase } : {}),
   });
-  return {
+  const anchor = {
     target: name,
-    lookup: async (run) => {
+    lookup: async (run: string) => {
       const connection = await transport.connect();
       try {
         return await readAnchors(connection, target, run);
@@ -154,6 +203,7 @@ async function anchorLookup(
       }
     },
   };
+  return { target, transport, anchor };
 }
 
 function positive(flag: string, value: string): number {

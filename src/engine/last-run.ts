@@ -8,6 +8,7 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { replayLog } from '../audit/replay.js';
+import type { ReplayReport } from '../audit/report.js';
 import type { AliveSession, LedgerRow } from './probes.js';
 
 export interface LastRun {
@@ -81,6 +82,20 @@ export async function lastUnfinishedRun(
   const report = await replayLog({ path: records });
   const ended = report.outcome.outcome;
   if (ended !== 'lost' && ended !== 'incomplete') return undefined;
+  return fateOnTarget(report, records, ledger, alive);
+}
+
+/**
+ * What the target's ledger and live sessions say of a run its log left open (replay --target
+ * and status share it): still running, rolled back, or gone on after the client left.
+ */
+export function fateOnTarget(
+  report: ReplayReport,
+  records: string,
+  ledger: readonly LedgerRow[],
+  alive: readonly AliveSession[],
+): LastRun {
+  const ended = report.outcome.outcome;
   const applied = new Set(ledger.filter((r) => r.applied).map((r) => r.tier));
   const tiers = report.tiers.filter(
     (t): t is typeof t & { tier: number } => typeof t.tier === 'number',
@@ -96,9 +111,7 @@ export async function lastUnfinishedRun(
     : [];
   const rolledBack = isApply
     ? tiers
-        .filter(
-          (t) => (t.outcome === 'interrupted' || t.outcome === 'failed') && !applied.has(t.tier),
-        )
+        .filter((t) => (t.outcome === 'unknown' || t.outcome === 'failed') && !applied.has(t.tier))
         .map((t) => t.tier)
     : [];
   const running = alive.some(
@@ -106,7 +119,11 @@ export async function lastUnfinishedRun(
   );
   const name = records.replace(/\.jsonl$/, '.log');
   const what = `the last ${report.run.command ?? 'run'} (${name}) ${
-    ended === 'lost' ? 'lost its connection' : 'ended without an end record'
+    ended === 'lost'
+      ? 'lost its connection'
+      : ended === 'incomplete'
+        ? 'ended without an end record'
+        : `ended ${ended}`
   }`;
   let message: string;
   if (running) message = `${what}; it is still running on the server (see runs)`;

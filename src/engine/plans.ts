@@ -190,9 +190,10 @@ export function statusPlan(): Plan {
 }
 
 /**
- * The state vector alone: the state at exit when the main session stopped before its own last
- * probe (an error under ON_ERROR_STOP), in a session of its own.
+ * The state vector and the ledger: the state at exit when the main session stopped before its
+ * own last probe (an error under ON_ERROR_STOP, a cancel, a lost server), in a session of its
+ * own; the ledger settles a tier whose end the client did not see.
  */
 export function statePlan(): Plan {
-  return plan('state', [READER_GUARD, probe('state_vector')]);
+  return plan('state', [READER_GUARD, probe('state_vector'), probe('tier_status')]);
 }

@@ -194,19 +194,26 @@ export const DRY_RUN_ROLLBACK = 'ONEROOF DRY-RUN ROLLBACK';
 /**
  * Cancels the run's session until it is gone (psql stops at the first cancelled statement,
  * ON_ERROR_STOP), for at most 10 s. A single pg_cancel_backend could land between two
- * statements, where it does nothing, and psql would go on: so it is repeated every 50 ms.
+ * statements, where it does nothing, and psql would go on: so it is repeated every 50 ms. A
+ * session not there yet (psql still being staged or connecting) is waited for, within the 10 s.
  */
 const CANCEL_SQL = `SELECT set_config('oneroof.cancel_session', :'oneroof_session', false) AS oneroof_cancel \\gset
 DO $oneroof_cancel$
 DECLARE
   v_name text := current_setting('oneroof.cancel_session');
+  v_seen boolean := false;
 BEGIN
   FOR i IN 1..200 LOOP
     PERFORM pg_catalog.pg_stat_clear_snapshot();  -- else the loop sees its first snapshot forever
-    PERFORM pg_catalog.pg_cancel_backend(a.pid) FROM pg_catalog.pg_stat_activity a
-      WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid();
-    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                           WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid());
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid()) THEN
+      v_seen := true;
+      PERFORM pg_catalog.pg_cancel_backend(a.pid) FROM pg_catalog.pg_stat_activity a
+        WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid();
+    ELSIF v_seen THEN
+      EXIT;  -- it was there and is gone: cancelled
+    END IF;
+    -- Not there yet: the cancel came while psql was still starting; wait for it to connect.
     PERFORM pg_catalog.pg_sleep(0.05);
   END LOOP;
 END
@@ -358,9 +365,15 @@ export async function runRelease(
     tee: false,
   });
 
-  // 2. The log, then the connection.
+  // 2. The log, then the connection. A log that fails later stops the run as Ctrl-C does.
   const started = Date.now();
+  let logFailure: string | undefined;
+  let stop: (() => void) | undefined;
   const session = await RunSession.open({
+    onLogFailure: (error) => {
+      logFailure ??= error.message;
+      stop?.();
+    },
     kind: LOG_KIND[command],
     target: options.target,
     transport: options.transport,
@@ -418,22 +431,45 @@ export async function runRelease(
         );
     }
 
-    // 4. The main session.
+    // 4. The main session. A Ctrl-C (or a log that fails) before it starts: it never starts.
+    // After it started, the server cancels it; the cancel waits for the session to appear,
+    // so one that lands before psql has connected still stops it (see CANCEL_SQL).
     let cancelled = false;
-    let cancelling: Promise<unknown> = Promise.resolve();
+    let mainStarted = false;
+    let mainEnded = false;
     const cancel = (): void => {
+      if (cancelled || mainEnded) return;
       cancelled = true;
-      session.record('interrupt', { applicationName: appName });
-      cancelling = session.run(cancelStep).catch((error: unknown) => {
+      session.record('interrupt', {
+        applicationName: appName,
+        reason: logFailure === undefined ? 'interrupt' : 'log-failure',
+        mainStarted,
+      });
+      if (!mainStarted) return;
+      // Not awaited once main has ended: it has nothing left to cancel (it ends by itself).
+      session.run(cancelStep).catch((error: unknown) => {
         session.record('interrupt-failed', { error: (error as Error).message });
       });
     };
-    if (options.interrupt?.aborted) cancel();
+    stop = cancel;
+    if (options.interrupt?.aborted || logFailure !== undefined) cancel();
     else options.interrupt?.addEventListener('abort', cancel, { once: true });
-    const run = await session
-      .run(main)
-      .finally(() => options.interrupt?.removeEventListener('abort', cancel));
-    await cancelling;
+    if (cancelled) {
+      options.interrupt?.removeEventListener('abort', cancel);
+      result = notStarted(command, logFailure, session.log.paths.records, {
+        ...base,
+        state: {},
+        tiers: tracker?.steps ?? [],
+        probes: {},
+        durationMs: Date.now() - started,
+      });
+      return { ...result, audit: await seal(await closeRun(session, command, result), options) };
+    }
+    mainStarted = true;
+    const run = await session.run(main).finally(() => {
+      mainEnded = true;
+      options.interrupt?.removeEventListener('abort', cancel);
+    });
     if (
       readOnly &&
       options.target.reader.mode === 'role' &&
@@ -461,7 +497,17 @@ export async function runRelease(
           });
           probe = await session.run(exitFallback);
         }
-        if (probe.outcome === 'ok') exit = parseStateVector(exitProbes.lines('state_vector'));
+        if (probe.outcome === 'ok') {
+          exit = parseStateVector(exitProbes.lines('state_vector'));
+          // The main session is over: a tier the ledger shows applied committed in this run.
+          const ledger = parseLedger(exitProbes.lines('tier_status'));
+          if (command === 'apply' && ledger && tracker) {
+            const settled = tracker.settle(
+              new Set(ledger.filter((r) => r.applied).map((r) => r.tier)),
+            );
+            if (settled.length > 0) session.record('tiers-settled', { committed: settled });
+          }
+        }
       } catch (error) {
         session.record('state-failed', { error: (error as Error).message });
       }
@@ -469,7 +515,7 @@ export async function runRelease(
     }
 
     // 6. Judge.
-    result = judge(command, run, summarize(run.events), cancelled, {
+    result = judge(command, run, summarize(run.events), cancelled, logFailure, {
       ...base,
       state: {
         ...(entry ? { entry } : {}),
@@ -497,27 +543,74 @@ export async function runRelease(
         session.record('last-run-failed', { error: (error as Error).message });
       }
     }
+    noteLateCancel(result, options.interrupt);
   } finally {
-    closed = await session.close(
-      result === undefined
-        ? { outcome: 'error' }
-        : {
-            outcome: result.outcome,
-            exitCode: result.exitCode,
-            runOutcome: result.runOutcome ?? null,
-            tiers: result.tiers,
-            state: {
-              entry: result.state.entry?.text ?? null,
-              exit: result.state.exit?.text ?? null,
-            },
-          },
-      // Mutating runs leave their log's head on the target (src/audit/anchor.ts); read-only
-      // runs write nothing there at all.
-      { anchor: !READ_ONLY[command] },
-    );
+    closed = await closeRun(session, command, result);
   }
   // Reached only when the try block did not throw: result is set.
   return { ...result, audit: await seal(closed, options) };
+}
+
+/**
+ * A Ctrl-C that came after the run's session had ended cancelled nothing: a success says so
+ * (never "asking the server to cancel…" and then a silent success). The CLI calls it again
+ * for a Ctrl-C during the log's sealing.
+ */
+export function noteLateCancel(result: ReleaseResult, signal: AbortSignal | undefined): void {
+  if (signal?.aborted !== true || result.exitCode !== EXIT.ok || /too late/.test(result.message))
+    return;
+  result.message += ' — the cancel came too late: the run had already ended';
+}
+
+/** The end record (what the run says of itself), then the anchor for mutating runs. */
+function closeRun(
+  session: RunSession,
+  command: ReleaseCommand,
+  result: ReleaseResult | undefined,
+): Promise<SessionClose> {
+  return session.close(
+    result === undefined
+      ? { outcome: 'error' }
+      : {
+          outcome: result.outcome,
+          exitCode: result.exitCode,
+          message: result.message,
+          runOutcome: result.runOutcome ?? null,
+          tiers: result.tiers,
+          state: {
+            entry: result.state.entry?.text ?? null,
+            exit: result.state.exit?.text ?? null,
+          },
+        },
+    // Mutating runs leave their log's head on the target (src/audit/anchor.ts); read-only
+    // runs write nothing there at all.
+    { anchor: !READ_ONLY[command] },
+  );
+}
+
+/** Stopped before the main session started: by Ctrl-C, or because the log failed. */
+function notStarted(
+  command: ReleaseCommand,
+  logFailure: string | undefined,
+  records: string,
+  partial: Partial,
+): ReleaseResult {
+  const findings = { preflight: [], noGo: [], verified: [], assertions: [], errors: [] };
+  if (logFailure !== undefined)
+    return {
+      ...partial,
+      ...findings,
+      exitCode: EXIT.runtime,
+      outcome: 'log-failed',
+      message: `${command} on ${partial.target}: the log could not be written (${records}: ${logFailure}); nothing was run`,
+    };
+  return {
+    ...partial,
+    ...findings,
+    exitCode: EXIT.runtime,
+    outcome: 'cancelled',
+    message: `${command} on ${partial.target} cancelled before any tier: nothing was run`,
+  };
 }
 
 /** The audit trail of a closed run: its seal, where it was anchored, whether it was signed. */
@@ -532,7 +625,9 @@ export async function seal(
   };
   if (closed.anchor) audit.anchor = closed.anchor.file;
   if (closed.anchorError) audit.warnings.push(`not anchored on the target: ${closed.anchorError}`);
-  if (options.signingKey === undefined)
+  if (closed.seal.failure !== undefined)
+    audit.warnings.push(`unsigned: the log is incomplete (${closed.seal.failure})`);
+  else if (options.signingKey === undefined)
     audit.warnings.push(
       'unsigned: no signing key (set ONEROOF_SIGNING_KEY, or have an ssh key in ~/.ssh)',
     );
@@ -589,6 +684,7 @@ function judge(
   run: RunResult,
   summary: PsqlSummary,
   cancelled: boolean,
+  logFailure: string | undefined,
   partial: Partial,
 ): ReleaseResult {
   const findings = {
@@ -628,15 +724,29 @@ function judge(
   });
   const target = partial.target;
 
+  const facts = tierFacts(command, target, partial.tiers, partial.log?.output);
+  if (logFailure !== undefined)
+    return done(
+      EXIT.runtime,
+      'log-failed',
+      `${command} on ${target}: the log could not be written (${partial.log?.records ?? 'log'}: ${logFailure}), so the run was cancelled; the log is incomplete${facts}`,
+    );
   if (cancelled && run.outcome !== 'ok') {
-    const committed = partial.tiers.filter((t) => t.status === 'ok').map((t) => t.tier);
-    const open = partial.tiers.find((t) => t.status === 'failed');
+    if (partial.tiers.every((t) => t.status === 'pending'))
+      return done(
+        EXIT.runtime,
+        'cancelled',
+        `${command} on ${target} cancelled before any tier: nothing was run`,
+      );
+    const late =
+      partial.tiers.length > 0 &&
+      partial.tiers.every((t) => t.status === 'ok' || t.status === 'skipped');
     return done(
       EXIT.runtime,
       'interrupted',
-      `${command} on ${target} interrupted: the server cancelled the running statement${
-        open ? `; tier ${open.tier} ${open.name} was rolled back` : ''
-      }${committed.length ? `; committed before it: ${committed.join(', ')}` : ''}`,
+      late
+        ? `${command} on ${target} interrupted after the last tier: the cancel came too late, every tier had committed; what came after (verify) was cancelled${facts}`
+        : `${command} on ${target} interrupted: the server cancelled the running statement${facts}`,
     );
   }
   if (summary.locked !== undefined)
@@ -685,7 +795,11 @@ function judge(
     );
   }
   if (run.outcome !== 'ok')
-    return done(EXIT.runtime, run.outcome, describeRunFailure(command, target, run));
+    return done(EXIT.runtime, run.outcome, `${describeRunFailure(command, target, run)}${facts}`);
+  // The run ended well before the cancel could stop it: say so, never a silent success.
+  const tooLate = cancelled
+    ? ' — the cancel came too late: every tier had committed before it reached the server'
+    : '';
 
   switch (command) {
     case 'preflight':
@@ -726,7 +840,7 @@ function judge(
       return done(
         EXIT.ok,
         'applied',
-        `applied on ${target}: ${ran} tier(s) committed; verify passed`,
+        `applied on ${target}: ${ran} tier(s) committed; verify passed${tooLate}`,
       );
     }
     case 'verify':
@@ -740,7 +854,7 @@ function judge(
       return done(
         EXIT.ok,
         skipped ? 'no-op' : 'rolled-back',
-        skipped ? `nothing to roll back on ${target}` : `rolled back on ${target}`,
+        `${skipped ? `nothing to roll back on ${target}` : `rolled back on ${target}`}${tooLate}`,
       );
     }
     case 'status': {
@@ -758,6 +872,36 @@ function judge(
       );
     }
   }
+}
+
+/**
+ * What the client knows of the tiers: committed (it saw the COMMIT), rolled back (an error
+ * ended it), unknown (it began, and its end never reached the client) — and how to learn the
+ * rest. Empty when there are no tiers.
+ */
+function tierFacts(
+  command: ReleaseCommand,
+  target: string,
+  tiers: readonly TierStep[],
+  log: string | undefined,
+): string {
+  if (tiers.length === 0) return '';
+  const list = (status: TierStep['status']) =>
+    tiers.filter((t) => t.status === status).map((t) => t.tier);
+  const committed = list('ok');
+  const failed = list('failed');
+  const unknown = list('unknown');
+  const parts = [
+    committed.length ? `committed: ${committed.join(', ')}` : 'no tier committed',
+    ...(failed.length ? [`rolled back: ${failed.join(', ')}`] : []),
+  ];
+  if (unknown.length)
+    parts.push(
+      `unknown: ${unknown.join(', ')} (begun, its end not seen: the server committed it or rolled it back — ask it: \`oneroof status --target ${target}\`${
+        log === undefined ? '' : ` or \`oneroof replay --target ${target} ${log}\``
+      })`,
+    );
+  return command === 'apply' || command === 'rollback' ? `; ${parts.join('; ')}` : '';
 }
 
 function describeRunFailure(command: ReleaseCommand, target: string, run: RunResult): string {

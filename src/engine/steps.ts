@@ -3,10 +3,15 @@
  * `pending` before anything runs, and the markers move each to `running`, `ok`, `skipped` or
  * `failed`. That list is what the summary, --json and the log's end record print, so a report
  * of a half-finished run is exact.
+ *
+ * `failed`: an error ended the tier's transaction before its COMMIT marker (the server rolls it
+ * back). `unknown`: the tier began and the client never learnt its end (the connection went,
+ * the runner or psql was killed): the server may have committed it or rolled it back, and only
+ * the target's ledger says which (`oneroof status`, `oneroof replay --target`).
  */
 import type { PsqlEvent } from '../psql/events.js';
 
-export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped' | 'unknown';
 
 export interface TierStep {
   tier: number;
@@ -42,8 +47,12 @@ export class StepTracker {
   }
 
   take(event: PsqlEvent): void {
+    // An ERROR ends the tier's transaction before its COMMIT marker: rolled back. A FATAL (the
+    // server shut down or ended the session) may land after the COMMIT and before the marker:
+    // its tier is unknown until the ledger settles it.
     if (event.kind === 'message' && (event.severity === 'ERROR' || event.severity === 'FATAL')) {
-      for (const step of this.steps) if (step.status === 'running') this.set(step, 'failed');
+      const status = event.severity === 'ERROR' ? 'failed' : 'unknown';
+      for (const step of this.steps) if (step.status === 'running') this.set(step, status);
       return;
     }
     if (event.kind !== this.kind) return;
@@ -62,9 +71,25 @@ export class StepTracker {
     else this.set(step, 'ok');
   }
 
-  /** After the run: a step still running did not finish (the connection went, psql stopped). */
+  /** After the run: a step still running never told its end (the connection went, a kill). */
   finish(): void {
-    for (const step of this.steps) if (step.status === 'running') this.set(step, 'failed');
+    for (const step of this.steps) if (step.status === 'running') this.set(step, 'unknown');
+  }
+
+  /**
+   * The target's ledger, read after the run's session ended, settles a tier the client saw
+   * begin and not commit: applied there means it committed (the marker was lost, or a cancel
+   * landed on it after the COMMIT). Returns the tiers it changed.
+   */
+  settle(applied: ReadonlySet<number>): number[] {
+    const changed: number[] = [];
+    for (const step of this.steps)
+      if ((step.status === 'failed' || step.status === 'unknown') && applied.has(step.tier)) {
+        step.status = 'ok';
+        changed.push(step.tier);
+        this.onChange?.(step);
+      }
+    return changed;
   }
 
   private set(step: TierStep, status: StepStatus): void {

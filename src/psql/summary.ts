@@ -73,13 +73,13 @@ export function summarize(events: Iterable<PsqlEvent>): PsqlSummary {
       case 'message':
         if (isErrorSeverity(event.severity)) {
           summary.errors.push(event);
-          failOpen();
+          // Only an ERROR settles the open tier (rolled back); after a FATAL it stays begun.
+          if (event.severity === 'ERROR') failOpen();
         } else if (event.severity === 'WARNING') summary.warnings.push(event);
         break;
       case 'psql-error':
         if (event.level === 'error' || event.level === 'fatal') {
           summary.errors.push(event);
-          failOpen();
         }
         break;
       case 'preflight':

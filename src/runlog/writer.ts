@@ -45,6 +45,8 @@ export interface RunLogOptions {
   now?: () => Date;
   /** Written into the first record; the command line as the user typed it, minus nothing secret. */
   argv?: readonly string[];
+  /** Called once, at the first write error after opening (the run must stop: see release.ts). */
+  onFailure?: (error: Error) => void;
 }
 
 export interface RunLogPaths {
@@ -104,6 +106,7 @@ export class RunLog {
   private closed = false;
   private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
+  private listener: ((error: Error) => void) | undefined;
 
   private constructor(
     paths: RunLogPaths,
@@ -116,9 +119,7 @@ export class RunLog {
     this.outputFd = outputFd;
     this.target = target;
     this.startedAt = now().toISOString();
-    this.records = new ChainedRecords(recordsFd, (error) => {
-      this.writeError ??= error;
-    });
+    this.records = new ChainedRecords(recordsFd, (error) => this.fail(error));
     this.logger = pino(
       {
         base: null,
@@ -169,6 +170,8 @@ export class RunLog {
         throw notWritable(paths.records, error);
       }
       const log = new RunLog(paths, outputFd, recordsFd, now, options.target);
+      // The start record must be on disk before anything connects; only then may a later
+      // failure be reported to the run (which cancels what it started).
       log.logger.info(
         {
           record: 'start',
@@ -188,6 +191,7 @@ export class RunLog {
         closeSync(recordsFd);
         throw notWritable(paths.records, log.writeError);
       }
+      log.listener = options.onFailure;
       return log;
     }
     throw new OneroofError('runtime', `could not find a free log name in ${dir}`);
@@ -200,8 +204,9 @@ export class RunLog {
       writeAll(this.outputFd, chunk);
     } catch (error) {
       // The far side is already running; keep reading so psql is not killed by a broken pipe,
-      // and report the failure at the end. Nothing more is written: the files stay a prefix.
-      this.writeError ??= error as Error;
+      // and report the failure (the run cancels its open tier). Nothing more is written: the
+      // files stay a prefix.
+      this.fail(error as Error);
       return;
     }
     this.logger.info({
@@ -218,6 +223,12 @@ export class RunLog {
   record(record: string, fields: Record<string, unknown> = {}, msg?: string): void {
     if (this.closed) return;
     this.logger.info({ record, ...fields }, msg);
+  }
+
+  private fail(error: Error): void {
+    if (this.writeError) return;
+    this.writeError = error;
+    this.listener?.(error);
   }
 
   /** The first write error (disk full, …) if any happened after opening. */
@@ -252,7 +263,7 @@ export class RunLog {
       try {
         fsyncSync(fd);
       } catch (error) {
-        this.writeError ??= error as Error;
+        this.fail(error as Error);
       } finally {
         closeSync(fd);
       }

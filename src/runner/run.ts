@@ -71,6 +71,8 @@ export interface SessionRequest {
   argv?: readonly string[];
   now?: () => Date;
   onConnected?: (peer: Peer) => void;
+  /** The log could not be written after it was opened (disk full, I/O error): called once. */
+  onLogFailure?: (error: Error) => void;
 }
 
 export type RunRequest = SessionRequest & StepRequest;
@@ -275,6 +277,7 @@ export class RunSession {
       target: request.target.name,
       ...(request.now ? { now: request.now } : {}),
       ...(request.argv ? { argv: request.argv } : {}),
+      ...(request.onLogFailure ? { onFailure: request.onLogFailure } : {}),
     });
     const started = Date.now();
     let connection: Connection;
@@ -388,7 +391,10 @@ export class RunSession {
       const seal = this.log.close({ durationMs: Date.now() - this.started, ...fields });
       const closed: SessionClose = { seal };
       try {
-        if (options.anchor && !this.lost) {
+        // A head whose records are not all on disk proves nothing: it is never anchored.
+        if (options.anchor && seal.failure !== undefined)
+          closed.anchorError = `the log is incomplete (${seal.failure}): its head is not anchored`;
+        else if (options.anchor && !this.lost) {
           try {
             closed.anchor = await anchorRunLog(this.connection, this.request.target, seal);
           } catch (error) {

@@ -97,7 +97,7 @@ export async function auditedRun(options: AuditedRunOptions): Promise<AuditedRun
       tiers: [...summary.tiers].map(([tier, s]) => ({
         tier,
         name: s.name,
-        outcome: s.outcome === 'committed' ? 'ok' : s.outcome === 'begun' ? 'failed' : s.outcome,
+        outcome: s.outcome === 'committed' ? 'ok' : s.outcome === 'begun' ? 'unknown' : s.outcome,
       })),
     });
     if (result.outcome !== 'lost')

@@ -1,6 +1,7 @@
 /**
  * A loopback TCP proxy that forwards to a port on 127.0.0.1 and can cut the connection: after
- * exactly N bytes from client to server (the rest is never delivered), or on demand. It
+ * exactly N bytes from client to server (the rest is never delivered), or on demand; or freeze
+ * it (stop forwarding in both directions without closing anything, as a dead route does). It
  * stands between ssh2 and the testbed's sshd to prove what a lost link does to a run.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -13,13 +14,19 @@ export interface CutProxy {
   cutAfter: number | undefined;
   /** Cut every open connection now (RST both sides). */
   cutNow(): void;
+  /** Stop forwarding, both ways, on every connection (open or new) until thaw(). */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
 export async function startCutProxy(upstreamPort: number): Promise<CutProxy> {
   const open = new Set<Socket>();
   let forwarded = 0;
-  const state = { cutAfter: undefined as number | undefined };
+  const state = { cutAfter: undefined as number | undefined, frozen: false };
+  const resume = (socket: Socket) => {
+    if (!state.frozen && !socket.destroyed) socket.resume();
+  };
 
   const kill = (...sockets: Socket[]) => {
     for (const socket of sockets) {
@@ -35,7 +42,8 @@ export async function startCutProxy(upstreamPort: number): Promise<CutProxy> {
     open.add(client);
     open.add(upstream);
     client.pause();
-    upstream.once('connect', () => client.resume());
+    upstream.once('connect', () => resume(client));
+    if (state.frozen) upstream.pause();
     client.on('data', (chunk: Buffer) => {
       if (limit !== undefined && forwarded + chunk.length >= limit) {
         const head = chunk.subarray(0, limit - forwarded);
@@ -48,13 +56,13 @@ export async function startCutProxy(upstreamPort: number): Promise<CutProxy> {
       forwarded += chunk.length;
       if (!upstream.write(chunk)) {
         client.pause();
-        upstream.once('drain', () => client.resume());
+        upstream.once('drain', () => resume(client));
       }
     });
     upstream.on('data', (chunk: Buffer) => {
       if (!client.write(chunk)) {
         upstream.pause();
-        client.once('drain', () => upstream.resume());
+        client.once('drain', () => resume(upstream));
       }
     });
     const end = () => kill(client, upstream);
@@ -80,6 +88,14 @@ export async function startCutProxy(upstreamPort: number): Promise<CutProxy> {
     },
     cutNow() {
       kill(...open);
+    },
+    freeze() {
+      state.frozen = true;
+      for (const socket of open) socket.pause();
+    },
+    thaw() {
+      state.frozen = false;
+      for (const socket of open) resume(socket);
     },
     close() {
       kill(...open);

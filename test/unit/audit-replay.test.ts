@@ -250,6 +250,29 @@ describe('a oneroof log with the commands’ records', () => {
     expect(report.outcome).toMatchObject({ exitCode: 0, derived: false });
   });
 
+  it('--target on a crashed run: no anchor is what the log says, not tampering; a complete log without one is', async () => {
+    const dir = await tempDir('oneroof-replay-');
+    const missing = {
+      target: 'replica',
+      lookup: () =>
+        Promise.resolve({ file: '/data/oneroof/anchors', entries: [], missingFile: false }),
+    };
+    const crashed = writeFixtureRun({ psqlCase: 'assert-tier', dir, crash: true });
+    const cut = await replayLog({ path: crashed.log.paths.output, anchor: missing });
+    crashed.log.close();
+    expect(cut.integrity.verdict).toBe('unsigned');
+    expect(cut.integrity.anchor).toMatchObject({ status: 'missing' });
+    expect(cut.integrity.anchor.detail).toMatch(
+      /none was written: the log ends without an end record$/,
+    );
+    const whole = writeFixtureRun({
+      psqlCase: 'assert-tier',
+      dir: await tempDir('oneroof-replay-'),
+    });
+    const complete = await replayLog({ path: whole.log.paths.output, anchor: missing });
+    expect(complete.integrity.verdict).toBe('tampered');
+  });
+
   it('a crashed run: no end record, the tier that was open, the time of the last record', async () => {
     const dir = await tempDir('oneroof-replay-');
     const { log } = writeFixtureRun({ psqlCase: 'assert-tier', dir, crash: true });
@@ -258,7 +281,7 @@ describe('a oneroof log with the commands’ records', () => {
     expect(report.integrity).toMatchObject({ verdict: 'unsigned', complete: false });
     expect(report.outcome.outcome).toBe('incomplete');
     expect(report.outcome.summary).toMatch(
-      /^the log ends without an end record: the runner stopped \(killed, crashed, or the machine went down\) during step main, with tier 3 sovereign_ownership_seed begun and never committed \(the server rolls an unfinished tier back\); the last record is from 20\d\d-/,
+      /^the log ends without an end record: the runner stopped \(killed, crashed, or the machine went down\) during step main, with tier 3 sovereign_ownership_seed begun and its end not in the log: unknown \(the server committed it or rolled it back; `oneroof replay --target T` or `oneroof status` asks the target's ledger\); the last record is from 20\d\d-/,
     );
   });
 });

@@ -573,6 +573,44 @@ describe('one exit code per run (CLI.md)', () => {
     expect(partly.result.tiers.slice(0, 2).map((t) => t.status)).toEqual(['ok', 'failed']);
   });
 
+  it('Ctrl-C before the main session started: it never starts; exit 1, cancelled before any tier', async () => {
+    const interrupt = new AbortController();
+    interrupt.abort();
+    const { result, transport } = await release(
+      'apply',
+      { stderr: notice('ONEROOF TIER 10 BEGIN structure'), end: ok },
+      { apr: 'APR-2026-0142', interrupt: interrupt.signal },
+    );
+    expect(result).toMatchObject({ exitCode: 1, outcome: 'cancelled' });
+    expect(result.message).toBe('apply on replica cancelled before any tier: nothing was run');
+    expect(transport.requests.filter((r) => r.argv.includes('psql'))).toEqual([]);
+    expect(result.tiers.every((t) => t.status === 'pending')).toBe(true);
+  });
+
+  it('Ctrl-C that came after every tier committed: the summary says the cancel came too late', async () => {
+    const interrupt = new AbortController();
+    const { result } = await release(
+      'apply',
+      {
+        stdout:
+          STATE('1|0|210|0|0|0') +
+          'ONEROOF PROBE state_vector_exit BEGIN\n1|210|0|0|5|0\nONEROOF PROBE state_vector_exit END\n',
+        stderr:
+          notice('ONEROOF TIER 10 BEGIN structure') + notice('ONEROOF TIER 10 COMMIT structure'),
+        end: ok,
+      },
+      {
+        apr: 'APR-2026-0142',
+        interrupt: interrupt.signal,
+        onTier: (step) => {
+          if (step.status === 'ok') interrupt.abort();
+        },
+      },
+    );
+    expect(result).toMatchObject({ exitCode: 0, outcome: 'applied' });
+    expect(result.message).toMatch(/the cancel came too late: every tier had committed/);
+  });
+
   it('a lost connection: 1, and no state session on a dead connection', async () => {
     const { result, transport } = await release(
       'apply',
@@ -582,7 +620,8 @@ describe('one exit code per run (CLI.md)', () => {
     expect(result).toMatchObject({ exitCode: 1, outcome: 'lost' });
     expect(result.message).toContain('oneroof status');
     expect(transport.requests).toHaveLength(1);
-    expect(result.tiers[0]!.status).toBe('failed');
+    // Begun, and its end never seen: the server committed it or rolled it back.
+    expect(result.tiers[0]!.status).toBe('unknown');
   });
 
   it('a dry run is a success only when the packet reported its rollback', async () => {
