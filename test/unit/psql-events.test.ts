@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bundlePacket, type PacketReader } from '../../src/packet/bundle.js';
 import { psqlEventSchema, type PsqlEvent } from '../../src/psql/events.js';
+import { cutNote, MAX_LINE_BYTES } from '../../src/psql/lines.js';
 import { createPsqlParser, parsePsqlOutput } from '../../src/psql/parse.js';
 import { summarize } from '../../src/psql/summary.js';
 
@@ -725,7 +726,7 @@ describe('robustness', () => {
     }
   });
 
-  it('a 10 MB line, in 64 KiB chunks, on either stream (the splitter is linear)', () => {
+  it('a 10 MB line, in 64 KiB chunks, on either stream: linear, and cut to MAX_LINE_BYTES', () => {
     const big = Buffer.alloc(10 * 1024 * 1024, 'x');
     const parser = createPsqlParser();
     const events: PsqlEvent[] = [];
@@ -736,8 +737,11 @@ describe('robustness', () => {
     }
     events.push(...parser.push('stdout', '\n'), ...parser.push('stderr', '\n'), ...parser.end());
     expect(events.map((e) => e.kind)).toEqual(['output', 'message']);
-    expect(events[0]!.raw[0]).toHaveLength(big.length);
-    expect((events[1] as { text: string }).text).toHaveLength(big.length);
+    const stdoutCut = 'x'.repeat(MAX_LINE_BYTES) + cutNote(big.length - MAX_LINE_BYTES);
+    expect(events[0]!.raw[0]).toBe(stdoutCut);
+    // The NOTICE's prefix counts toward its line's bytes; the text is what follows it.
+    expect((events[1] as { text: string }).text).toMatch(/^x+ … \[\d+ more bytes of this line cut/);
+    expect((events[1] as { text: string }).text.length).toBeLessThan(MAX_LINE_BYTES + 100);
   });
 
   it('CR: a CRLF line parses as the LF line, the raw keeps the CR; a lone CR is text', () => {
