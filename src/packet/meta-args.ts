@@ -74,8 +74,9 @@ const WHY: Record<string, string> = {
   unset: 'removes a variable (\\unset ON_ERROR_STOP would let the script run on after an error)',
   gexec: "runs the query's result as SQL that nobody reviewed",
   watch: 'repeats a query without end',
-  c: 'connects to another database or as another user',
-  connect: 'connects to another database or as another user',
+  c: 'connects again, to another database or as another user: the read role and the run lock would not hold',
+  connect:
+    'connects again, to another database or as another user: the read role and the run lock would not hold',
   password: 'changes a password',
   lo_import: 'reads a file on the far side',
   lo_export: 'writes a file on the far side',

@@ -696,7 +696,7 @@ describe('hostile readonly-sql: psql reconnecting as the apply role', () => {
       const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR, '--packet', dir]);
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toMatch(
-        /connects again \(as another role or database\): the read role and the run lock would not hold/,
+        /\\c(onnect)?: connects again, to another database or as another user: the read role and the run lock would not hold/,
       );
       expect(await logFiles(run.logDir)).toEqual([]);
       expect(await inContainer('test', '-e', PROGRAM_PROOF)).toBe(1);

@@ -191,8 +191,14 @@ describe('a missing read role', () => {
 
 describe('hostile packet-meta: psql meta-commands that would leave the read role', () => {
   it.each([
-    ['\\c - workflow_admin', /connects to another database or as another user/],
-    ['\\connect directus workflow_admin', /connects to another database or as another user/],
+    [
+      '\\c - workflow_admin',
+      /connects again, to another database or as another user: the read role and the run lock would not hold/,
+    ],
+    [
+      '\\connect directus workflow_admin',
+      /connects again, to another database or as another user: the read role and the run lock would not hold/,
+    ],
     ['\\lo_export 1 /tmp/x', /writes a file on the far side/],
     ["\\copy (SELECT 1) TO '/tmp/x'", /reads or writes files or programs on the far side/],
     ['SELECT 1 \\g /tmp/x', /sends the query's output to a file or a pipe/],
