@@ -11,6 +11,7 @@
  * (ssh-keygen asks an encrypted key's passphrase on the terminal).
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { link, lstat, readlink, rename, rm, writeFile } from 'node:fs/promises';
@@ -86,6 +87,28 @@ export interface SignOptions {
   /** The operator's key: a private key file, or its .pub when ssh-agent holds the key. */
   key: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The key's passphrase, when the operator already typed it for this run (to reach the
+   * target): ssh-keygen gets it through SSH_ASKPASS instead of asking a second time.
+   */
+  passphrase?: string;
+}
+
+/** ssh-keygen's askpass program while a known passphrase signs (bin/oneroof-askpass). */
+const ASKPASS = fileURLToPath(new URL('../../bin/oneroof-askpass', import.meta.url));
+
+/**
+ * The environment of an ssh-keygen that signs: with a passphrase, ssh-keygen asks the askpass
+ * program (forced, not the terminal), which prints it from this child's own environment.
+ */
+function signingEnv(env: NodeJS.ProcessEnv, passphrase: string | undefined): NodeJS.ProcessEnv {
+  if (passphrase === undefined) return env;
+  return {
+    ...env,
+    SSH_ASKPASS: ASKPASS,
+    SSH_ASKPASS_REQUIRE: 'force',
+    ONEROOF_ASKPASS_PASSPHRASE: passphrase,
+  };
 }
 
 export interface SignResult {
@@ -113,7 +136,7 @@ export async function signFile(
   const env = options.env ?? process.env;
   const signed = await sshKeygen(['-Y', 'sign', '-f', options.key, '-n', namespace], {
     stdinFile: file,
-    env,
+    env: signingEnv(env, options.passphrase),
   });
   if (signed.code !== 0 || !signed.stdout.startsWith('-----BEGIN SSH SIGNATURE-----'))
     throw new OneroofError(

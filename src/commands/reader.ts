@@ -11,8 +11,7 @@ import { OneroofError, ReportedExit, EXIT } from '../errors.js';
 import { loadInventory, selectTargets } from '../inventory/load.js';
 import { runReaderSetup } from '../engine/reader.js';
 import { describePeer } from './render.js';
-import { askTargetName, reach, reportAudit } from './release.js';
-import { ttyPassphrasePrompt } from '../transport/index.js';
+import { askTargetName, operatorPrompt, reach, reportAudit } from './release.js';
 
 export function registerReader(program: Command, context: ContextFactory): void {
   const reader = program
@@ -52,10 +51,10 @@ async function setup(
       `reader setup on ${target.name} needs a confirmation: run it on a terminal, or pass --yes`,
     );
   const packet = flags.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
-  const { transport, signingKey } = await reach(
+  const { transport, signingKey, signingPassphrase } = await reach(
     ctx,
     target,
-    interactive && io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined,
+    operatorPrompt(ctx, interactive),
   );
   const result = await runReaderSetup({
     target,
@@ -65,6 +64,7 @@ async function setup(
     argv: process.argv.slice(2),
     env: io.env,
     ...(signingKey === undefined ? {} : { signingKey }),
+    ...(signingPassphrase === undefined ? {} : { signingPassphrase }),
     ...(flags.yes === true
       ? {}
       : {

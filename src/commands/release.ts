@@ -19,7 +19,12 @@ import {
   type ReleaseOptions,
   type ReleaseResult,
 } from '../engine/release.js';
-import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
+import {
+  createTransport,
+  rememberAnswers,
+  ttyPassphrasePrompt,
+  type RememberingPrompt,
+} from '../transport/index.js';
 import { findSigningKey } from '../audit/sign.js';
 import { describeSignature } from '../packet/signature.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
@@ -216,8 +221,7 @@ async function runChecked(
     );
 
   // One prompt for the whole command: an encrypted key's passphrase is asked once per run.
-  const askPassphrase =
-    interactive && io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
+  const askPassphrase = operatorPrompt(ctx, interactive);
   const one = async (target: Target, live: boolean): Promise<ReleaseResult> => {
     // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
     // Caught from the start: a Ctrl-C before the main session exists stops it from starting.
@@ -240,7 +244,7 @@ async function runChecked(
     live: boolean,
     signal: AbortSignal,
   ): Promise<ReleaseResult> => {
-    const { transport, signingKey } = await reach(ctx, target, askPassphrase);
+    const { transport, signingKey, signingPassphrase } = await reach(ctx, target, askPassphrase);
     // The weaker mode is said on every run, --quiet or not (and recorded in the run's log).
     if (!mutating && target.reader.mode === 'session') {
       ui.clearProgress();
@@ -249,6 +253,7 @@ async function runChecked(
     const options: ReleaseOptions = {
       env: io.env,
       ...(signingKey === undefined ? {} : { signingKey }),
+      ...(signingPassphrase === undefined ? {} : { signingPassphrase }),
       target,
       transport,
       logDir: settings.logDir,
@@ -316,8 +321,12 @@ async function runChecked(
 export async function reach(
   ctx: Context,
   target: Target,
-  askPassphrase: ((prompt: string) => Promise<string>) | undefined,
-): Promise<{ transport: Transport; signingKey: string | undefined }> {
+  askPassphrase: RememberingPrompt | undefined,
+): Promise<{
+  transport: Transport;
+  signingKey: string | undefined;
+  signingPassphrase: (() => string | undefined) | undefined;
+}> {
   const { io, ui, settings } = ctx;
   const transport = await createTransport(target, {
     ...(settings.transport ? { transportOverride: settings.transport } : {}),
@@ -329,7 +338,25 @@ export async function reach(
     target.transport === 'local' || !target.ssh
       ? []
       : (await resolveEndpoint(target, io.env)).identityFiles;
-  return { transport, signingKey: findSigningKey(io.env, identityFiles) };
+  const signingKey = findSigningKey(io.env, identityFiles);
+  return {
+    transport,
+    signingKey,
+    // The same key signs the log: what was typed to reach the target is not asked again.
+    signingPassphrase:
+      askPassphrase && signingKey !== undefined
+        ? () => askPassphrase.recall(signingKey)
+        : undefined,
+  };
+}
+
+/**
+ * The run's one passphrase prompt (on a terminal only): every connection of the command and the
+ * log's signature share it, so an encrypted key's passphrase is asked once.
+ */
+export function operatorPrompt(ctx: Context, interactive: boolean): RememberingPrompt | undefined {
+  const ask = interactive && ctx.io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
+  return ask === undefined ? undefined : rememberAnswers(ask);
 }
 
 function failed(command: ReleaseCommand, target: Target, error: unknown): ReleaseResult {

@@ -64,6 +64,7 @@ export interface ReaderSetupOptions {
   onConnected?: (peer: Peer) => void;
   onEvent?: (event: PsqlEvent) => void;
   signingKey?: string;
+  signingPassphrase?: () => string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 

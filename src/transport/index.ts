@@ -28,7 +28,7 @@ import type { Transport } from './types.js';
 
 export type { Connection, ExecEnd, ExecRequest, Peer, RunningCommand, Transport } from './types.js';
 export type { AskPassphrase, HostKeyAccepted, HostKeyPolicy };
-export { ttyPassphrasePrompt } from './passphrase.js';
+export { rememberAnswers, ttyPassphrasePrompt, type RememberingPrompt } from './passphrase.js';
 
 export interface CreateTransportOptions {
   /** --transport, when given. */

@@ -48,3 +48,25 @@ export function ttyPassphrasePrompt(
       input.on('data', onData);
     });
 }
+
+/** A prompt that also remembers, for this process only, what was typed for each key. */
+export interface RememberingPrompt {
+  (keyPath: string): Promise<string>;
+  /** What the operator typed for this key in this run, if anything (never written anywhere). */
+  recall(keyPath: string): string | undefined;
+}
+
+/**
+ * Wraps a prompt so that the log's signing, which needs the same key, does not ask again: the
+ * answer stays in this process's memory (src/audit/sign.ts hands it to ssh-keygen alone).
+ */
+export function rememberAnswers(ask: AskPassphrase): RememberingPrompt {
+  const answers = new Map<string, string>();
+  const prompt = (async (keyPath: string) => {
+    const answer = await ask(keyPath);
+    answers.set(keyPath, answer);
+    return answer;
+  }) as RememberingPrompt;
+  prompt.recall = (keyPath) => answers.get(keyPath);
+  return prompt;
+}

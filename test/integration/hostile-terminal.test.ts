@@ -185,46 +185,57 @@ describe('hostile passphrase: an encrypted key on a terminal', () => {
     await bench.emptyDatabase();
   });
 
-  it('hostile passphrase: asked once for a run of two connections, never echoed', async () => {
-    const dir = await tempDir('oneroof-pty-');
-    const endpoint = `{ host: 127.0.0.1, port: ${testbed.ssh.port}, user: ${testbed.ssh.user}, identity: ${testbed.ssh.encryptedUserKey} }`;
-    const target = (name: string) =>
-      `  ${name}:\n    ssh: ${endpoint}\n    known_hosts: ${testbed.ssh.knownHosts}\n    container: ${testbed.container}\n    database: ${testbed.database}\n    user: ${testbed.user}\n`;
-    writeFileSync(
-      join(dir, 'targets.yml'),
-      `targets:\n${target('one')}${target('two')}groups:\n  both: [one, two]\n`,
-    );
-    writeFileSync(join(dir, 'on-a-terminal.py'), PTY);
-    const result = await run(
-      'python3',
-      [
-        join(dir, 'on-a-terminal.py'),
-        process.execPath,
-        BIN,
-        '--inventory',
-        dir,
-        '--log-dir',
-        join(dir, 'logs'),
-        'status',
-        '--target',
-        'both',
-      ],
-      {
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          PP: testbed.ssh.passphrase,
-          SSH_AUTH_SOCK: '',
-          // The log is signed by ssh-keygen, which asks for an encrypted key itself: another key.
-          ONEROOF_SIGNING_KEY: testbed.ssh.userKey,
+  it.each([
+    ['the log signed by another key', true],
+    ['the same key signing both logs (ssh-keygen is not let ask again)', false],
+  ])(
+    'hostile passphrase: asked once for a run of two connections, never echoed: %s',
+    async (_name, otherKey) => {
+      const dir = await tempDir('oneroof-pty-');
+      const endpoint = `{ host: 127.0.0.1, port: ${testbed.ssh.port}, user: ${testbed.ssh.user}, identity: ${testbed.ssh.encryptedUserKey} }`;
+      const target = (name: string) =>
+        `  ${name}:\n    ssh: ${endpoint}\n    known_hosts: ${testbed.ssh.knownHosts}\n    container: ${testbed.container}\n    database: ${testbed.database}\n    user: ${testbed.user}\n`;
+      writeFileSync(
+        join(dir, 'targets.yml'),
+        `targets:\n${target('one')}${target('two')}groups:\n  both: [one, two]\n`,
+      );
+      writeFileSync(join(dir, 'on-a-terminal.py'), PTY);
+      const result = await run(
+        'python3',
+        [
+          join(dir, 'on-a-terminal.py'),
+          process.execPath,
+          BIN,
+          '--inventory',
+          dir,
+          '--log-dir',
+          join(dir, 'logs'),
+          'status',
+          '--target',
+          'both',
+        ],
+        {
+          env: {
+            ...process.env,
+            NO_COLOR: '1',
+            PP: testbed.ssh.passphrase,
+            SSH_AUTH_SOCK: '',
+            // Signing with the encrypted key itself: the passphrase typed once must serve it too.
+            ...(otherKey ? { ONEROOF_SIGNING_KEY: testbed.ssh.userKey } : {}),
+          },
+          maxBuffer: 1 << 24,
         },
-        maxBuffer: 1 << 24,
-      },
-    ).catch((error: { stdout: string; stderr: string }) => error);
-    const transcript = `${result.stdout}${result.stderr}`;
-    expect(transcript.match(/Enter passphrase for key/g) ?? [], transcript).toHaveLength(1);
-    expect(transcript).not.toContain(testbed.ssh.passphrase);
-    expect(transcript).toMatch(/one\s+\S+\s+exit 0/);
-    expect(transcript).toMatch(/two\s+\S+\s+exit 0/);
-  });
+      ).catch((error: { stdout: string; stderr: string }) => error);
+      const transcript = `${result.stdout}${result.stderr}`;
+      // Ours ("Enter passphrase for key …") or ssh-keygen's ("Enter passphrase:"): one in all.
+      expect(transcript.match(/Enter passphrase/g) ?? [], transcript).toHaveLength(1);
+      expect(transcript).not.toContain(testbed.ssh.passphrase);
+      expect(transcript).toMatch(/one\s+\S+\s+exit 0/);
+      expect(transcript).toMatch(/two\s+\S+\s+exit 0/);
+      // Both logs signed, by the key that was asked for (or the other one).
+      const signatures = readdirSync(join(dir, 'logs')).filter((f) => f.endsWith('.jsonl.sig'));
+      expect(signatures, transcript).toHaveLength(2);
+      expect(transcript).not.toMatch(/unsigned/);
+    },
+  );
 });
