@@ -327,12 +327,14 @@ export class RunSession {
     let outputLines = 0;
     const take = (batch: PsqlEvent[]) => {
       for (const event of batch) {
-        request.onEvent?.(event);
+        // Recorded first, then shown: whatever the operator saw (a tier ok) is already in the
+        // records, even when the runner is killed right after printing it.
         // Query output is already in the .log byte for byte: keep a bounded sample, and do
         // not copy it into the records, so a large SELECT costs neither memory nor log space.
-        if (event.kind === 'output' && ++outputLines > MAX_OUTPUT_EVENTS) continue;
-        events.push(event);
+        const kept = event.kind !== 'output' || ++outputLines <= MAX_OUTPUT_EVENTS;
+        if (kept) events.push(event);
         if (event.kind !== 'output') this.log.record('event', { step: step.name, event });
+        request.onEvent?.(event);
       }
     };
     const pump = (stream: 'stdout' | 'stderr') =>
