@@ -1,5 +1,5 @@
 /**
- * The one error type of oneroof. A `kind` decides the exit code (CLI.md's table); the message
+ * The one error type of oneroof. A `kind` decides the exit code (the README's exit-code table); the message
  * is for a human, `hint` says what to do next, `cause` is shown with --verbose only.
  */
 export const EXIT = {

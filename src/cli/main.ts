@@ -1,6 +1,6 @@
 /**
  * The command line: commander wiring, the global options, and the one place where errors
- * become exit codes (CLI.md). Handlers never call process.exit(); main() returns the code.
+ * become exit codes (the README's exit-code table). Handlers never call process.exit(); main() returns the code.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The global options of CLI.md, shared by every command, and their defaults from the
+ * The global options (README: Commands), shared by every command, and their defaults from the
  * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR).
  */
 import { existsSync } from 'node:fs';

@@ -7,7 +7,7 @@
  *   3. confirm with the operator (mutating runs), naming what was actually reached;
  *   4. the main session: the run lock, the state at entry, the packet entry file;
  *   5. a read-only session for the state at exit;
- *   6. judge: one exit code from CLI.md's table, and a result the summary and --json print.
+ *   6. judge: one exit code from the README's exit-code table, and a result the summary and --json print.
  *
  * Read-only commands (preflight, verify, status) log in as the target's read role, which the
  * server keeps from writing (src/runner/read-only.ts, src/engine/reader.ts); a missing role
@@ -678,7 +678,7 @@ type Partial = Omit<
   | 'errors'
 >;
 
-/** One exit code from the run's end and what psql said (CLI.md's table). */
+/** One exit code from the run's end and what psql said (the README's exit-code table). */
 function judge(
   command: ReleaseCommand,
   run: RunResult,

@@ -1,5 +1,5 @@
 /**
- * A run as a pre-filled list of steps (STYLE.md 6): every tier the packet has is listed
+ * A run as a pre-filled list of steps: every tier the packet has is listed
  * `pending` before anything runs, and the markers move each to `running`, `ok`, `skipped` or
  * `failed`. That list is what the summary, --json and the log's end record print, so a report
  * of a half-finished run is exact.

@@ -1,5 +1,5 @@
 /**
- * The inventory's shape (CLI.md), as zod schemas: the one boundary where YAML becomes types.
+ * The inventory's shape (README: Inventory), as zod schemas: the one boundary where YAML becomes types.
  * Every identifier is checked against a strict pattern here (identifiers.ts).
  */
 import { z } from 'zod';

@@ -4,7 +4,7 @@
  * from and its raw line(s) as received (without the LF); `at` is the packet file and line when
  * known (psql's location mapped through the bundle's SourceMap), `location` psql's own.
  *
- * Packet markers (the message contract, PACKET.md) are emitted *in addition to* the message they
+ * Packet markers (the message contract, sql/README.md) are emitted *in addition to* the message they
  * came from, right after it: `message` is every server message, always; `tier`, `assertion`, …
  * say what a message means to the packet. So "all errors" = message events of severity ERROR
  * and up, and no marker is counted twice.

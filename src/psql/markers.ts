@@ -1,5 +1,5 @@
 /**
- * The packet's message contract (PACKET.md; fixed, the SQL is written against it):
+ * The packet's message contract (sql/README.md; fixed, the SQL is written against it):
  *
  *   ONEROOF PREFLIGHT PASS <check>: <observed>                          NOTICE
  *   ONEROOF PREFLIGHT FAIL <check>: expected <expected>, got <observed> NOTICE

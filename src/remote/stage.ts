@@ -1,5 +1,5 @@
 /**
- * Truncation safety. psql executes whatever is left in its buffer at end of input (FACTS.md):
+ * Truncation safety. psql executes whatever is left in its buffer at end of input:
  * a stream cut after `DELETE FROM t` empties the table and exits 0. So psql never reads the
  * network. The bytes are first staged into a file inside the container; only when the file
  * holds exactly the announced length and sha256 is psql started, reading that file on stdin.

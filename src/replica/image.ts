@@ -1,6 +1,6 @@
 /**
  * The replica's image: the configured one when present (or pullable, when allowed); otherwise
- * one built once from Debian's packages (TESTBED.md) and cached by tag. The built image mirrors
+ * one built once from Debian's packages (README: Replicas) and cached by tag. The built image mirrors
  * the official postgres image: same PATH, PGDATA, entrypoint contract, stop signal.
  */
 import { createHash } from 'node:crypto';

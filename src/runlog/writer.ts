@@ -74,7 +74,7 @@ export interface RunLogSeal {
 }
 
 /**
- * rollout_20261125T113000Z — the seed's name (CLI.md). The target is in the first record; a
+ * rollout_20261125T113000Z — the seed's name. The target is in the first record; a
  * second run in the same second (a fleet, a retry) gets -2, -3, …: a log is never overwritten.
  */
 export function runLogBase(kind: RunKind, at: Date, attempt = 0): string {

@@ -2,7 +2,7 @@
  * Docker's multiplexed attach stream (no TTY), split into stdout and stderr WITH
  * backpressure: each frame is an 8-byte header — stream type (0 stdin, 1 stdout, 2 stderr),
  * three zero bytes, payload length (uint32 big-endian) — and the payload. dockerode's
- * modem.demuxStream ignores backpressure and never ends its outputs (FACTS.md), so this
+ * modem.demuxStream ignores backpressure and never ends its outputs, so this
  * Writable only calls back once the target has room again: piping the socket into it pauses
  * the socket, and the far side's process, when a reader is slow.
  */

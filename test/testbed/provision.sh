@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings up what the tests and the local replica need on a machine of this kind (TESTBED.md):
+# Brings up what the tests and the local replica need on a machine of this kind:
 # Debian's docker.io (engine), openssh-server (sshd), openssh-client (ssh -G), debootstrap
 # (the replica image when no registry is reachable), chromium (the replay page is checked in a
 # real headless browser: test/integration/replay-html.test.ts), and a running Docker engine.

@@ -380,7 +380,7 @@ async function release(
   return { result, transport };
 }
 
-describe('one exit code per run (CLI.md)', () => {
+describe("one exit code per run (the README's table)", () => {
   const ok = { kind: 'exit', code: 0 } as const;
   const stopped = { kind: 'exit', code: 3 } as const;
 
