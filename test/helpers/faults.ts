@@ -112,6 +112,20 @@ export function recordsIn(logDir: string): string | undefined {
  * every 20 ms, for at most 60 s; rejects when the run ended first. The records are the run's
  * own, written synchronously as things happen: the moment is a state, not a time.
  */
+/**
+ * A psql event the run recorded says `moment`. Only event records count: the stream record's
+ * source map also holds the packet's marker formats (ONEROOF TIER 20 BEGIN …) before any ran.
+ */
+export function eventLogged(records: string, moment: string | RegExp): boolean {
+  return records
+    .split('\n')
+    .some(
+      (line) =>
+        line.includes('"record":"event"') &&
+        (typeof moment === 'string' ? line.includes(moment) : moment.test(line)),
+    );
+}
+
 export async function untilRecords(
   cli: RunningCli,
   logDir: string,
@@ -124,9 +138,7 @@ export async function untilRecords(
       const reached =
         typeof moment === 'number'
           ? text.split('\n').length - 1 >= moment
-          : typeof moment === 'string'
-            ? text.includes(moment)
-            : moment.test(text);
+          : eventLogged(text, moment);
       if (reached) return;
     }
     if (cli.child.exitCode !== null || cli.child.signalCode !== null)
