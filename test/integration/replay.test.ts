@@ -181,7 +181,8 @@ describe('real runs, replayed', () => {
       TIERS.map((t) => [t, 'committed']),
     );
     for (const tier of report.tiers) {
-      expect(tier.durationMs).toBeGreaterThan(0);
+      // A duration for every tier; it can be 0 when BEGIN and COMMIT arrived in one chunk.
+      expect(tier.durationMs).toBeGreaterThanOrEqual(0);
       expect(tier.at).toMatch(/^prod\/\d\d_\w+\.sql:\d+$/);
     }
     expect(report.steps.map((s) => s.step)).toEqual(['state', 'main', 'state']);
