@@ -91,6 +91,8 @@ export interface ReleaseOptions {
   interrupt?: AbortSignal;
   /** The ssh key that signs the log (src/audit/sign.ts findSigningKey); none: unsigned. */
   signingKey?: string;
+  /** The signing key's passphrase when the operator typed it in this run: asked once. */
+  signingPassphrase?: () => string | undefined;
   /** For ssh-keygen (SSH_AUTH_SOCK). */
   env?: NodeJS.ProcessEnv;
 }
@@ -616,7 +618,7 @@ function notStarted(
 /** The audit trail of a closed run: its seal, where it was anchored, whether it was signed. */
 export async function seal(
   closed: SessionClose,
-  options: Pick<ReleaseOptions, 'signingKey' | 'env'>,
+  options: Pick<ReleaseOptions, 'signingKey' | 'signingPassphrase' | 'env'>,
 ): Promise<AuditSummary> {
   const audit: AuditSummary = {
     records: closed.seal.paths.records,
@@ -633,9 +635,11 @@ export async function seal(
     );
   else {
     try {
+      const passphrase = options.signingPassphrase?.();
       const signed = await signRunLog(closed.seal.paths.records, {
         key: options.signingKey,
         ...(options.env ? { env: options.env } : {}),
+        ...(passphrase === undefined ? {} : { passphrase }),
       });
       audit.signature = { file: signed.signature, key: signed.key };
     } catch (error) {
