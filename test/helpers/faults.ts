@@ -113,15 +113,18 @@ export function recordsIn(logDir: string): string | undefined {
  * own, written synchronously as things happen: the moment is a state, not a time.
  */
 /**
- * A psql event the run recorded says `moment`. Only event records count: the stream record's
- * source map also holds the packet's marker formats (ONEROOF TIER 20 BEGIN …) before any ran.
+ * The records reached `moment`: a record naming it (`"record":"start"`), or, for a packet
+ * marker (`ONEROOF …`), a psql event the run recorded that says it. Only event records count
+ * for a marker: the stream record's source map holds the packet's marker formats (ONEROOF TIER
+ * 20 BEGIN …) before any of them ran.
  */
-export function eventLogged(records: string, moment: string | RegExp): boolean {
+export function recordsReached(records: string, moment: string | RegExp): boolean {
+  const marker = typeof moment === 'string' && moment.startsWith('ONEROOF ');
   return records
     .split('\n')
     .some(
       (line) =>
-        line.includes('"record":"event"') &&
+        (!marker || line.includes('"record":"event"')) &&
         (typeof moment === 'string' ? line.includes(moment) : moment.test(line)),
     );
 }
@@ -138,7 +141,7 @@ export async function untilRecords(
       const reached =
         typeof moment === 'number'
           ? text.split('\n').length - 1 >= moment
-          : eventLogged(text, moment);
+          : recordsReached(text, moment);
       if (reached) return;
     }
     if (cli.child.exitCode !== null || cli.child.signalCode !== null)

@@ -29,7 +29,7 @@ import { signRunLog } from '../../src/audit/sign.js';
 import { auditedRun, type AuditedRun } from '../helpers/audited-run.js';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
-import { eventLogged } from '../helpers/faults.js';
+import { recordsReached } from '../helpers/faults.js';
 import { blockInTier20 } from '../helpers/held-session.js';
 import { PacketBench } from '../helpers/packet.js';
 import { startAgent } from '../helpers/ssh-agent.js';
@@ -394,7 +394,7 @@ describe('real runs, replayed', () => {
       for (let i = 0; i < 100 && records === undefined; i++) {
         await sleep(50);
         const file = readdirSync(logs).find((f) => f.endsWith('.jsonl'));
-        if (file && eventLogged(readFileSync(join(logs, file), 'utf8'), 'ONEROOF TIER 20 BEGIN'))
+        if (file && recordsReached(readFileSync(join(logs, file), 'utf8'), 'ONEROOF TIER 20 BEGIN'))
           records = join(logs, file);
       }
       expect(records, 'the runner never recorded tier 20 begun').toBeDefined();
