@@ -19,6 +19,8 @@ export interface FileKind {
   maxBytes?: number;
   /** The error kind of a refusal (exit 2 by default). */
   kind?: ErrorKind;
+  /** A symlink at the path itself is refused, not followed (a file oneroof writes beside it). */
+  noFollow?: boolean;
 }
 
 /** Non-blocking: opening a FIFO for reading would otherwise wait for a writer. */
@@ -42,9 +44,14 @@ function describeType(stats: Stats): string {
   return 'not a regular file';
 }
 
-/** A socket cannot be opened at all (ENXIO): refused as what it is; other errors as they are. */
+/**
+ * A socket cannot be opened at all (ENXIO), a symlink under noFollow gives ELOOP: refused as
+ * what they are; other errors as they are.
+ */
 function unopenable(path: string, kind: FileKind, error: unknown): unknown {
-  if ((error as NodeJS.ErrnoException).code !== 'ENXIO') return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP' && kind.noFollow) return refuse(path, kind, 'a symlink');
+  if (code !== 'ENXIO') return error;
   let got = 'a socket or a device with nothing behind it';
   try {
     got = describeType(statSync(path));
@@ -101,7 +108,8 @@ function check(path: string, kind: FileKind, stats: Stats): void {
 
 /** The whole of a checked file; refused if it holds more than its kind's cap when read. */
 export async function readCheckedAsync(path: string, kind: FileKind): Promise<Buffer> {
-  const handle = await open(path, OPEN_FLAGS).catch((error: unknown) => {
+  const flags = OPEN_FLAGS | (kind.noFollow ? constants.O_NOFOLLOW : 0);
+  const handle = await open(path, flags).catch((error: unknown) => {
     throw unopenable(path, kind, error);
   });
   try {

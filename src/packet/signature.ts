@@ -14,8 +14,7 @@
  * the manifest whose digest the run records, and a hostile name (a symlink, a folder,
  * /dev/zero, a huge file) is named instead of followed.
  */
-import { constants } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,6 +22,7 @@ import {
   sshKeygen,
   verifySignature,
 } from '../audit/sign.js';
+import { readCheckedAsync, type FileKind } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import { SIGNATURE_FILE } from './manifest.js';
 
@@ -122,34 +122,18 @@ export function parseAllowedSigners(text: string, file: string): AllowedSigner[]
   return signers;
 }
 
-/** Reads a regular file up to `max` bytes: never a folder, a device, a FIFO, or unbounded. */
-async function readBounded(
-  path: string,
-  max: number,
-  { follow }: { follow: boolean },
-): Promise<Buffer> {
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
-  let handle;
-  try {
-    handle = await open(path, flags);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ELOOP' ? 'a symlink, not a file' : `cannot be read (${code})`, {
-      cause: error,
-    });
-  }
-  try {
-    const info = await handle.stat();
-    if (info.isDirectory()) throw new Error('a directory, not a file');
-    if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > max) throw new Error(`${info.size} bytes: more than ${max}`);
-    const buffer = Buffer.alloc(max + 1);
-    const { bytesRead } = await handle.read(buffer, 0, max + 1, 0);
-    if (bytesRead > max) throw new Error(`more than ${max} bytes`);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+const SIGNATURE_KIND: FileKind = {
+  what: 'packet signature',
+  maxBytes: MAX_SIGNATURE_BYTES,
+  // A symlink planted at the name is not followed: the signature is the packet's own file.
+  noFollow: true,
+};
+const SIGNERS_KIND: FileKind = { what: 'allowed-signers file', maxBytes: MAX_SIGNERS_BYTES };
+
+/** Why a file could not be read, without its path (the caller names it): for a message. */
+function unreadable(path: string, error: unknown): string {
+  if (error instanceof OneroofError) return error.message.replace(`${path}: `, '');
+  return `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
 }
 
 /** The principals of a packet_signers file; exit 2 naming the file and the key when unusable. */
@@ -163,9 +147,9 @@ export async function readSigners(
   };
   let text: Buffer;
   try {
-    text = await readBounded(policy.file, MAX_SIGNERS_BYTES, { follow: true });
+    text = await readCheckedAsync(policy.file, SIGNERS_KIND);
   } catch (error) {
-    return fail((error as Error).message);
+    return fail(unreadable(policy.file, error));
   }
   let signers: AllowedSigner[] = [];
   try {
@@ -197,10 +181,10 @@ export async function inspectSignature(
   };
   let signature: Buffer;
   try {
-    signature = await readBounded(file, MAX_SIGNATURE_BYTES, { follow: false });
+    signature = await readCheckedAsync(file, SIGNATURE_KIND);
   } catch (error) {
-    if (/\(ENOENT\)/.test((error as Error).message)) return { status: 'unsigned', ...base };
-    return { status: 'invalid', ...base, detail: `${file} is ${(error as Error).message}` };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'unsigned', ...base };
+    return { status: 'invalid', ...base, detail: `${file}: ${unreadable(file, error)}` };
   }
   if (signature.length === 0) return { status: 'invalid', ...base, detail: `${file} is empty` };
 

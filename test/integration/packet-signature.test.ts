@@ -229,7 +229,7 @@ describe('a packet a packet_signers file refuses (exit 5, nothing run)', () => {
         await symlink(join(dir, '..', 'real.sig'), join(dir, SIGNATURE_FILE));
         return dir;
       },
-      /signature is not valid: .*manifest-sha256\.txt\.sig is a symlink, not a file/,
+      /signature is not valid: .*manifest-sha256\.txt\.sig: expected a regular file of at most 65536 bytes, got a symlink/,
     ],
     [
       'a .sig that is a directory',
@@ -238,7 +238,7 @@ describe('a packet a packet_signers file refuses (exit 5, nothing run)', () => {
         await mkdir(join(dir, SIGNATURE_FILE));
         return dir;
       },
-      /signature is not valid: .*manifest-sha256\.txt\.sig is a directory, not a file/,
+      /signature is not valid: .*manifest-sha256\.txt\.sig: expected a regular file of at most 65536 bytes, got a directory/,
     ],
     [
       'an empty .sig',
@@ -265,7 +265,7 @@ describe('a packet a packet_signers file refuses (exit 5, nothing run)', () => {
         await writeFile(join(dir, SIGNATURE_FILE), Buffer.alloc(64 * 1024 * 1024, 'A'));
         return dir;
       },
-      /signature is not valid: .*manifest-sha256\.txt\.sig is 67108864 bytes: more than 65536/,
+      /signature is not valid: .*manifest-sha256\.txt\.sig: expected a regular file of at most 65536 bytes, got 67108864 bytes/,
     ],
   ];
 
@@ -318,8 +318,16 @@ describe('allowed-signers files that do not allow the signer, or are not one', (
   });
 
   it.each([
-    ['a directory', (dir: string) => Promise.resolve(dir), /: a directory, not a file/],
-    ['/dev/zero', () => Promise.resolve('/dev/zero'), /\/dev\/zero: not a regular file/],
+    [
+      'a directory',
+      (dir: string) => Promise.resolve(dir),
+      /: expected a regular file of at most 1048576 bytes, got a directory/,
+    ],
+    [
+      '/dev/zero',
+      () => Promise.resolve('/dev/zero'),
+      /\/dev\/zero: expected a regular file of at most 1048576 bytes, got a character device/,
+    ],
     [
       'missing',
       (dir: string) => Promise.resolve(join(dir, 'nope')),
