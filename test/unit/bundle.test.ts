@@ -8,42 +8,14 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  BundleError,
-  bundlePacket,
-  type Bundle,
-  type PacketReader,
-} from '../../src/packet/bundle.js';
+import { BundleError, bundlePacket, type Bundle } from '../../src/packet/bundle.js';
 import { SourceMap } from '../../src/packet/source-map.js';
 import { OneroofError } from '../../src/errors.js';
+import { MEMORY_ROOT, memoryReader } from '../helpers/memory-packet.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/packet/', import.meta.url));
-const ROOT = '/p/sql';
-
-/** An in-memory packet: paths relative to ROOT; symlinks map a path to its target. */
-function memoryReader(
-  files: Record<string, string | Buffer>,
-  symlinks: Record<string, string> = {},
-): PacketReader {
-  const abs = (p: string) => path.resolve(ROOT, p);
-  const content = new Map(Object.entries(files).map(([p, c]) => [abs(p), Buffer.from(c)]));
-  const links = new Map(Object.entries(symlinks).map(([p, t]) => [abs(p), path.resolve(ROOT, t)]));
-  const enoent = (p: string) => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-  return {
-    readFile(p) {
-      const c = content.get(p);
-      if (c === undefined) throw enoent(p);
-      return c;
-    },
-    realpath(p) {
-      let target = p;
-      for (let hops = 0; links.has(target) && hops < 10; hops++) target = links.get(target)!;
-      if (target === ROOT || content.has(target)) return target;
-      throw enoent(p);
-    },
-  };
-}
+const ROOT = MEMORY_ROOT;
 
 function bundleMemory(
   files: Record<string, string | Buffer>,

@@ -3,14 +3,14 @@
  * marker when psql reports it at the line that ends a statement of the bundle that RAISEs that
  * very format, and the file owns that kind of claim (PREFLIGHT only from 00_preflight.sql).
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundlePacket, type PacketReader } from '../../src/packet/bundle.js';
+import { bundlePacket } from '../../src/packet/bundle.js';
 import { SourceMap } from '../../src/packet/source-map.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
+import { MEMORY_ROOT, memoryReader } from '../helpers/memory-packet.js';
 
-const ROOT = '/p/sql';
+const ROOT = MEMORY_ROOT;
 const FILES: Record<string, string> = {
   'prod/99_run_all.sql': '\\ir 00_preflight.sql\n\\ir 10_tier.sql\n',
   'prod/00_preflight.sql': [
@@ -28,23 +28,11 @@ const FILES: Record<string, string> = {
   ].join('\n'),
 };
 
-function reader(files: Record<string, string>): PacketReader {
-  const abs = (p: string) => path.resolve(ROOT, p);
-  const content = new Map(Object.entries(files).map(([p, c]) => [abs(p), Buffer.from(c)]));
-  return {
-    readFile: (p) => content.get(p) ?? Buffer.alloc(0),
-    realpath: (p) => {
-      if (p === ROOT || content.has(p)) return p;
-      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-    },
-  };
-}
-
 async function bundleLines() {
   const bundle = await bundlePacket({
     root: ROOT,
     entry: 'prod/99_run_all.sql',
-    reader: reader(FILES),
+    reader: memoryReader(FILES),
   });
   const line = (file: string, n: number) => {
     for (let l = 1; l <= bundle.map.lines; l++) {

@@ -4,33 +4,16 @@
  * caret, before anything is contacted; the forms the shipped packet and oneroof's own plans use
  * pass. (test/integration/psql-lexer-differential.test.ts proves the split against real psql.)
  */
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BundleError, bundlePacket, type PacketReader } from '../../src/packet/bundle.js';
+import { BundleError, bundlePacket } from '../../src/packet/bundle.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
 import * as plans from '../../src/engine/plans.js';
 import { prepareStream } from '../../src/runner/run.js';
+import { MEMORY_ROOT, memoryReader } from '../helpers/memory-packet.js';
 
-const ROOT = '/p/sql';
+const ROOT = MEMORY_ROOT;
 const SHIPPED = fileURLToPath(new URL('../../sql/', import.meta.url));
-
-function reader(files: Record<string, string>): PacketReader {
-  const abs = (p: string) => path.resolve(ROOT, p);
-  const content = new Map(Object.entries(files).map(([p, c]) => [abs(p), Buffer.from(c)]));
-  const enoent = (p: string) => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-  return {
-    readFile(p) {
-      const c = content.get(p);
-      if (c === undefined) throw enoent(p);
-      return c;
-    },
-    realpath(p) {
-      if (p === ROOT || content.has(p)) return p;
-      throw enoent(p);
-    },
-  };
-}
 
 /** The hostile line sits on line 3 of an included file, after two harmless lines. */
 async function refuse(text: string, generatedEntry = false): Promise<BundleError> {
@@ -41,7 +24,7 @@ async function refuse(text: string, generatedEntry = false): Promise<BundleError
   const error: unknown = await bundlePacket({
     root: ROOT,
     entry: 'prod/run.sql',
-    reader: reader(files),
+    reader: memoryReader(files),
     generatedEntry,
   }).then(
     () => undefined,
@@ -229,7 +212,7 @@ describe('the packet allow-list', () => {
       bundlePacket({
         root: ROOT,
         entry: 'prod/run.sql',
-        reader: reader({ 'prod/run.sql': `${text}\n`, 'prod/lib/y.sql': 'SELECT 1;\n' }),
+        reader: memoryReader({ 'prod/run.sql': `${text}\n`, 'prod/lib/y.sql': 'SELECT 1;\n' }),
       }),
     ).resolves.toBeDefined();
   });
@@ -273,7 +256,7 @@ describe('the packet allow-list', () => {
     const error: unknown = await bundlePacket({
       root: ROOT,
       entry: 'prod/run.sql',
-      reader: reader(files),
+      reader: memoryReader(files),
       generatedEntry: true,
     }).then(
       () => undefined,
