@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import { findSigningKey, signFile } from '../audit/sign.js';
 import type { ContextFactory } from '../cli/main.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import { checkPacket } from '../engine/packet-check.js';
 import {

@@ -16,7 +16,7 @@ import { describeProblem, replayLog } from '../audit/replay.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { renderText } from '../audit/text.js';
 import { OneroofError } from '../errors.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { runRelease, type ReleaseResult } from '../engine/release.js';
 import { fateOnTarget } from '../engine/last-run.js';
 import { loadInventory, type Target } from '../inventory/load.js';

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from '../cli/main.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import { connectDocker } from '../replica/docker.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from './docker.js';

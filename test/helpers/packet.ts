@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { dockerExec, type ExecResult } from '../../src/replica/exec.js';
 import { Replica, type ResetResult } from '../../src/replica/replica.js';

@@ -1,7 +1,7 @@
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import {
   CHECKSUMS_INCLUDE,
   MANIFEST_FILE,
