@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import { findSigningKey, signFile } from '../audit/sign.js';
-import type { ContextFactory } from '../cli/main.js';
+import type { ContextFactory } from './context.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import { checkPacket } from '../engine/packet-check.js';

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
-import type { Context, ContextFactory } from '../cli/main.js';
+import type { Context, ContextFactory } from './context.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { EXIT, OneroofError, ReportedExit, type ExitCode } from '../errors.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';

@@ -1,7 +1,7 @@
 /** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
 import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import type { Context, ContextFactory } from '../cli/main.js';
+import type { Context, ContextFactory } from './context.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
