@@ -18,7 +18,7 @@ import type { Peer, Transport } from '../transport/types.js';
 import { applicationName } from './lock.js';
 import type { PacketSignature } from '../packet/signature.js';
 import { checkPacket } from './packet-check.js';
-import { seal, type AuditSummary } from './release.js';
+import { seal, type AuditSummary } from './seal.js';
 
 /** The packet file that creates (or checks) the read role; -v reader=ROLE. */
 export const READER_FILE = 'reader/00_reader_role.sql';
