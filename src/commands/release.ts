@@ -25,7 +25,7 @@ import {
   ttyPassphrasePrompt,
   type RememberingPrompt,
 } from '../transport/index.js';
-import { findSigningKey } from '../audit/sign.js';
+import { findSigningKey } from '../ssh/sign.js';
 import { describeSignature } from '../packet/signature.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';

@@ -89,7 +89,7 @@ export interface ReleaseOptions {
    * (Dropping the connection would not stop anything: the staged script runs on.)
    */
   interrupt?: AbortSignal;
-  /** The ssh key that signs the log (src/audit/sign.ts findSigningKey); none: unsigned. */
+  /** The ssh key that signs the log (src/ssh/sign.ts findSigningKey); none: unsigned. */
   signingKey?: string;
   /** The signing key's passphrase when the operator typed it in this run: asked once. */
   signingPassphrase?: () => string | undefined;

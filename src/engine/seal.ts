@@ -1,5 +1,5 @@
 /** The audit trail of a closed run (the seal of its log, its anchor, its signature). */
-import { signRunLog } from '../audit/sign.js';
+import { signRunLog } from '../ssh/sign.js';
 import type { SessionClose } from '../runner/run.js';
 
 /** The signing fields of the release options (src/engine/release.ts). */

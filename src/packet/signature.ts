@@ -21,7 +21,7 @@ import {
   SIGNATURE_NAMESPACE as RUNLOG_NAMESPACE,
   sshKeygen,
   verifySignature,
-} from '../audit/sign.js';
+} from '../ssh/sign.js';
 import { readCheckedAsync, type FileKind } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import { SIGNATURE_FILE } from './manifest.js';
