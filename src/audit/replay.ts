@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { createPsqlParser } from '../psql/parse.js';
-import type { AnchorLookup } from './anchor.js';
+import type { AnchorLookup } from '../runlog/anchor.js';
 import {
   FileBytes,
   LineLengthGuard,

@@ -7,7 +7,7 @@
 import { basename, join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
-import { readAnchors, type AnchorLookup } from '../audit/anchor.js';
+import { readAnchors, type AnchorLookup } from '../runlog/anchor.js';
 import { castLines, writeCast } from '../audit/cast.js';
 import { outputChunks } from '../audit/chunks.js';
 import { writeHtml } from '../audit/html.js';

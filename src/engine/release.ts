@@ -573,7 +573,7 @@ function closeRun(
             exit: result.state.exit?.text ?? null,
           },
         },
-    // Mutating runs leave their log's head on the target (src/audit/anchor.ts); read-only
+    // Mutating runs leave their log's head on the target (src/runlog/anchor.ts); read-only
     // runs write nothing there at all.
     { anchor: !READ_ONLY[command] },
   );

@@ -12,7 +12,7 @@ import {
   buildAnchorReadArgv,
   buildAnchorWriteArgv,
   parseAnchorLine,
-} from '../../src/audit/anchor.js';
+} from '../../src/runlog/anchor.js';
 import { findSigningKey } from '../../src/ssh/sign.js';
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import { HOSTILE_VALUES } from '../helpers/hostile.js';
