@@ -9,7 +9,6 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
-import type { SignersPolicy } from '../packet/signature.js';
 import {
   DEFAULT_READ_TIMEOUTS,
   DEFAULT_READ_USER,
@@ -19,6 +18,13 @@ import {
 } from './schema.js';
 import { quoteInput } from '../safe-text.js';
 import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
+
+/** Where a packet_signers file comes from, for messages: the key's place in the inventory. */
+export interface SignersPolicy {
+  file: string;
+  /** e.g. `inventory/targets.yml: targets.contabo.packet_signers`. */
+  setBy: string;
+}
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 
