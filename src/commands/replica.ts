@@ -5,7 +5,7 @@ import type { Context, ContextFactory } from './context.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
-import { connectDocker } from '../replica/docker.js';
+import { connectDocker } from '../docker/client.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
 import { validateApr } from '../engine/release.js';

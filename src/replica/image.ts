@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { OneroofError } from '../errors.js';
-import { isNotFound, withTimeout, type DockerClient } from './docker.js';
+import { isNotFound, withTimeout, type DockerClient } from '../docker/client.js';
 
 export const BUILT_IMAGE_REPO = 'oneroof/replica-pg';
 const RECIPE_LABEL = 'dev.oneroof.recipe';

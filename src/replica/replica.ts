@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
-import { isNotFound, type DockerClient } from './docker.js';
-import { dockerExec, type ExecResult } from './exec.js';
+import { isNotFound, type DockerClient } from '../docker/client.js';
+import { dockerExec, type ExecResult } from '../docker/exec.js';
 import { ensureImage, type ImageChoice } from './image.js';
 import { READER_FILE } from '../engine/reader.js';
 

@@ -7,8 +7,8 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { OneroofError } from '../errors.js';
-import { connectDocker, isNotFound, type DockerClient } from '../replica/docker.js';
-import { DockerStreamDemuxer } from './docker-demux.js';
+import { connectDocker, isNotFound, type DockerClient } from '../docker/client.js';
+import { DockerStreamDemuxer } from '../docker/demux.js';
 import { remoteCommandLine } from './remote-line.js';
 import { feedStdin, reasonOf, settleAfterOutputs, stdinSource } from './streams.js';
 import type {

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { dockerExec, type ExecResult } from '../../src/replica/exec.js';
+import { dockerExec, type ExecResult } from '../../src/docker/exec.js';
 import { Replica, type ResetResult } from '../../src/replica/replica.js';
 import type { Testbed } from '../testbed/global-setup.js';
 import { tempDir } from './tmp.js';

@@ -4,7 +4,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DockerClient } from './docker.js';
+import type { DockerClient } from './client.js';
 
 export interface ExecResult {
   exitCode: number;
