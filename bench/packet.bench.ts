@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../src/cli/options.js';
+import { PACKAGE_ROOT } from '../src/package-root.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { runSql } from '../src/runner/run.js';
 import { createTransport } from '../src/transport/index.js';

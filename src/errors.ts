@@ -86,3 +86,9 @@ export class ReportedExit extends Error {
     this.name = 'ReportedExit';
   }
 }
+
+/** An error's message, its first line only (for a one-line reason). */
+export function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

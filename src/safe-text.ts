@@ -5,7 +5,7 @@
  * text), BEL, C1 controls, a CR or backspace that overwrites what was printed, bidi overrides
  * that reorder a line, invisible characters that make two names look alike. `safeText` shows
  * every such character as an escape and leaves all other text as it is; every human-text writer
- * (src/cli/io.ts) passes its text through it. A leaf module: no imports from the project.
+ * (src/commands/io.ts) passes its text through it. A leaf module: no imports from the project.
  *
  * The visible forms (documented in the README, "What reaches your terminal"):
  *   an unsafe code point below U+0100 (C0, DEL, C1, SHY)  \xHH          e.g. \x1b  \x07  \x0d  \x9b

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { createPsqlParser } from '../psql/parse.js';
-import type { AnchorLookup } from './anchor.js';
+import type { AnchorLookup } from '../runlog/anchor.js';
 import {
   FileBytes,
   LineLengthGuard,
@@ -18,8 +18,9 @@ import {
 import { Reconstruction } from './reconstruct.js';
 import { TeeLines } from './tee-repair.js';
 import { describeIssues, outputRecordSchema } from './records.js';
-import type { AnchorCheck, Integrity, ReplayReport, SignatureCheck } from './report.js';
-import { verifyRunLogSignature } from './sign.js';
+import type { AnchorCheck, Integrity, ReplayReport } from './report.js';
+import type { SignatureCheck } from '../ssh/sign.js';
+import { verifyRunLogSignature } from '../ssh/sign.js';
 import { LogChecker, verifyChain, type ChainResult, type Problem } from './verify.js';
 
 export interface ReplayOptions {

@@ -5,6 +5,7 @@
  */
 import type { PacketSummary } from '../contract/summary.js';
 import type { Problem } from './verify.js';
+import type { SignatureCheck } from '../ssh/sign.js';
 import type { ExecEndInfo, PacketSignatureInfo, PeerInfo } from './records.js';
 
 export type IntegrityVerdict =
@@ -16,17 +17,6 @@ export type IntegrityVerdict =
   | 'unsigned'
   /** Something was changed: see firstBad. Exit 5. */
   | 'tampered';
-
-export interface SignatureCheck {
-  status: 'valid' | 'missing' | 'invalid' | 'not-allowed' | 'error';
-  file: string | null;
-  /** The principal the allowed-signers file names for the key. */
-  principal?: string;
-  /** `ED25519 SHA256:…` of the signing key. */
-  key?: string;
-  allowedSigners: string | null;
-  detail?: string;
-}
 
 export interface AnchorCheck {
   status: 'not-checked' | 'matches' | 'differs' | 'missing';

@@ -7,23 +7,16 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { EXIT, OneroofError, ReportedExit, describeCauses, type ExitCode } from '../errors.js';
 import { clipLines, terminalText } from '../safe-text.js';
-import { Ui, processIo, type Io } from './io.js';
-import { PACKAGE_ROOT, resolveSettings, type Settings } from './options.js';
+import { Ui, processIo, type Io } from '../commands/io.js';
+import { resolveSettings } from '../commands/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import type { ContextFactory } from '../commands/context.js';
 import { registerTargets } from '../commands/targets.js';
 import { registerReplica } from '../commands/replica.js';
 import { registerReplay } from '../commands/replay.js';
 import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
 import { registerReader } from '../commands/reader.js';
-
-export interface Context {
-  io: Io;
-  ui: Ui;
-  settings: Settings;
-}
-
-/** What a command handler gets: the resolved global settings and a Ui that honours them. */
-export type ContextFactory = (command: { optsWithGlobals(): object }) => Context;
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {

@@ -1,9 +1,9 @@
 /** `oneroof manifest check | write | sign [--packet DIR]`: the packet's sha256 manifest and its signature. */
 import { join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
-import { findSigningKey, signFile } from '../audit/sign.js';
-import type { ContextFactory } from '../cli/main.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { findSigningKey, signFile } from '../ssh/sign.js';
+import type { ContextFactory } from './context.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { readDescriptor } from '../contract/load.js';

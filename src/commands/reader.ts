@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import type { Context, ContextFactory } from '../cli/main.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import type { Context, ContextFactory } from './context.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError, ReportedExit, EXIT } from '../errors.js';
 import { loadInventory, selectTargets } from '../inventory/load.js';
 import { runReaderSetup } from '../engine/reader.js';

@@ -6,8 +6,8 @@
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
-import type { Context, ContextFactory } from '../cli/main.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import type { Context, ContextFactory } from './context.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { EXIT, OneroofError, ReportedExit, type ExitCode } from '../errors.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import {
@@ -25,7 +25,7 @@ import {
   ttyPassphrasePrompt,
   type RememberingPrompt,
 } from '../transport/index.js';
-import { findSigningKey } from '../audit/sign.js';
+import { findSigningKey } from '../ssh/sign.js';
 import { describeSignature } from '../packet/signature.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { describePeer, renderResult, tierLine } from './render.js';

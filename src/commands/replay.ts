@@ -6,8 +6,8 @@
  */
 import { basename, join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
-import type { Context, ContextFactory } from '../cli/main.js';
-import { readAnchors, type AnchorLookup } from '../audit/anchor.js';
+import type { Context, ContextFactory } from './context.js';
+import { readAnchors, type AnchorLookup } from '../runlog/anchor.js';
 import { castLines, writeCast } from '../audit/cast.js';
 import { outputChunks } from '../audit/chunks.js';
 import { writeHtml } from '../audit/html.js';
@@ -16,7 +16,7 @@ import { describeProblem, replayLog } from '../audit/replay.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { renderText } from '../audit/text.js';
 import { OneroofError } from '../errors.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { runRelease, type ReleaseResult } from '../engine/release.js';
 import { fateOnTarget } from '../engine/last-run.js';
 import { loadInventory, type Target } from '../inventory/load.js';

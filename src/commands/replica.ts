@@ -1,12 +1,12 @@
 /** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
 import { join } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
-import type { Context, ContextFactory } from '../cli/main.js';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import type { Context, ContextFactory } from './context.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { loadPacket } from '../contract/load.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
-import { connectDocker } from '../replica/docker.js';
+import { connectDocker } from '../docker/client.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
 import { validateApr } from '../engine/release.js';

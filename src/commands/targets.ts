@@ -1,6 +1,6 @@
 /** `oneroof targets [--json]`: the inventory, resolved (ssh aliases as `ssh -G` sees them). */
 import type { Command } from '@commander-js/extra-typings';
-import type { ContextFactory } from '../cli/main.js';
+import type { ContextFactory } from './context.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import { loadInventory, type Target } from '../inventory/load.js';
 import { readOnlyUser } from '../runner/read-only.js';

@@ -14,12 +14,8 @@ import {
   checkManifest,
   describeDifference,
 } from '../packet/manifest.js';
-import {
-  inspectSignature,
-  requireSigned,
-  type PacketSignature,
-  type SignersPolicy,
-} from '../packet/signature.js';
+import { inspectSignature, requireSigned, type PacketSignature } from '../packet/signature.js';
+import type { SignersPolicy } from '../inventory/load.js';
 
 export interface PacketIdentity {
   root: string;

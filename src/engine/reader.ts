@@ -21,7 +21,7 @@ import type { PacketSignature } from '../packet/signature.js';
 import { checkPacket } from './packet-check.js';
 import { loadPacket } from '../contract/load.js';
 import { packetVariables } from '../contract/summary.js';
-import { seal, type AuditSummary } from './release.js';
+import { seal, type AuditSummary } from './seal.js';
 
 const READER_MARK = 'ONEROOF READER ';
 const READER_END = 'ONEROOF END 00_reader_role';

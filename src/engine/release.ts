@@ -28,8 +28,8 @@ import {
 } from '../runner/run.js';
 import type { RunKind, RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
-import { signRunLog } from '../audit/sign.js';
 import type { PacketSignature } from '../packet/signature.js';
+import { seal, type AuditSummary } from './seal.js';
 import { lastUnfinishedRun, type LastRun } from './last-run.js';
 import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
 import { checkPacket } from './packet-check.js';
@@ -98,23 +98,12 @@ export interface ReleaseOptions {
    * (Dropping the connection would not stop anything: the staged script runs on.)
    */
   interrupt?: AbortSignal;
-  /** The ssh key that signs the log (src/audit/sign.ts findSigningKey); none: unsigned. */
+  /** The ssh key that signs the log (src/ssh/sign.ts findSigningKey); none: unsigned. */
   signingKey?: string;
   /** The signing key's passphrase when the operator typed it in this run: asked once. */
   signingPassphrase?: () => string | undefined;
   /** For ssh-keygen (SSH_AUTH_SOCK). */
   env?: NodeJS.ProcessEnv;
-}
-
-export interface AuditSummary {
-  /** The chained records file (its head is anchored and signed). */
-  records: string;
-  head: string;
-  /** The anchors file on the target, for mutating runs. */
-  anchor?: string;
-  signature?: { file: string; key: string };
-  /** Why the log is not signed or not anchored. */
-  warnings: string[];
 }
 
 export interface Confirmation {
@@ -626,7 +615,7 @@ function closeRun(
             exit: result.state.exit?.text ?? null,
           },
         },
-    // Mutating runs leave their log's head on the target (src/audit/anchor.ts); read-only
+    // Mutating runs leave their log's head on the target (src/runlog/anchor.ts); read-only
     // runs write nothing there at all.
     { anchor: !READ_ONLY[command] },
   );
@@ -655,40 +644,6 @@ function notStarted(
     outcome: 'cancelled',
     message: `${command} on ${partial.target} cancelled before any tier: nothing was run`,
   };
-}
-
-/** The audit trail of a closed run: its seal, where it was anchored, whether it was signed. */
-export async function seal(
-  closed: SessionClose,
-  options: Pick<ReleaseOptions, 'signingKey' | 'signingPassphrase' | 'env'>,
-): Promise<AuditSummary> {
-  const audit: AuditSummary = {
-    records: closed.seal.paths.records,
-    head: closed.seal.head,
-    warnings: [],
-  };
-  if (closed.anchor) audit.anchor = closed.anchor.file;
-  if (closed.anchorError) audit.warnings.push(`not anchored on the target: ${closed.anchorError}`);
-  if (closed.seal.failure !== undefined)
-    audit.warnings.push(`unsigned: the log is incomplete (${closed.seal.failure})`);
-  else if (options.signingKey === undefined)
-    audit.warnings.push(
-      'unsigned: no signing key (set ONEROOF_SIGNING_KEY, or have an ssh key in ~/.ssh)',
-    );
-  else {
-    try {
-      const passphrase = options.signingPassphrase?.();
-      const signed = await signRunLog(closed.seal.paths.records, {
-        key: options.signingKey,
-        ...(options.env ? { env: options.env } : {}),
-        ...(passphrase === undefined ? {} : { passphrase }),
-      });
-      audit.signature = { file: signed.signature, key: signed.key };
-    } catch (error) {
-      audit.warnings.push(`unsigned: ${(error as Error).message}`);
-    }
-  }
-  return audit;
 }
 
 function collectProbes(probes: ProbeCollector, d: PacketDescriptor): ReleaseResult['probes'] {

@@ -8,7 +8,6 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
-import type { SignersPolicy } from '../packet/signature.js';
 import {
   DEFAULT_READ_TIMEOUTS,
   DEFAULT_READ_USER,
@@ -18,6 +17,13 @@ import {
 } from './schema.js';
 import { parseYamlFile } from '../yaml-file.js';
 import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
+
+/** Where a packet_signers file comes from, for messages: the key's place in the inventory. */
+export interface SignersPolicy {
+  file: string;
+  /** e.g. `inventory/targets.yml: targets.contabo.packet_signers`. */
+  setBy: string;
+}
 
 export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 

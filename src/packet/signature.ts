@@ -21,9 +21,10 @@ import {
   SIGNATURE_NAMESPACE as RUNLOG_NAMESPACE,
   sshKeygen,
   verifySignature,
-} from '../audit/sign.js';
+} from '../ssh/sign.js';
 import { readCheckedAsync, type FileKind } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
+import type { SignersPolicy } from '../inventory/load.js';
 import { SIGNATURE_FILE } from './manifest.js';
 
 export const PACKET_NAMESPACE = 'oneroof-packet' as const;
@@ -49,13 +50,6 @@ export interface PacketSignature {
   /** The principals that file names (any namespace). */
   principals?: string[];
   detail?: string;
-}
-
-/** Where a packet_signers file comes from, for messages: the key's place in the inventory. */
-export interface SignersPolicy {
-  file: string;
-  /** e.g. `inventory/targets.yml: targets.contabo.packet_signers`. */
-  setBy: string;
 }
 
 export interface AllowedSigner {

@@ -10,8 +10,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { OneroofError } from '../errors.js';
-import { isNotFound, withTimeout, type DockerClient } from './docker.js';
+import { OneroofError, reasonOf } from '../errors.js';
+import { isNotFound, withTimeout, type DockerClient } from '../docker/client.js';
 
 export const BUILT_IMAGE_REPO = 'oneroof/replica-pg';
 const RECIPE_LABEL = 'dev.oneroof.recipe';
@@ -52,7 +52,7 @@ export async function ensureImage(
       return { image: options.image, source: 'pulled', seconds: took() };
     } catch (error) {
       options.onProgress?.(
-        `could not pull ${options.image} (${messageOf(error)}); building an equivalent from Debian's packages`,
+        `could not pull ${options.image} (${reasonOf(error)}); building an equivalent from Debian's packages`,
       );
     }
   }
@@ -278,8 +278,4 @@ async function run(
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
 }

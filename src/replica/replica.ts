@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PACKAGE_ROOT } from '../cli/options.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
-import { isNotFound, type DockerClient } from './docker.js';
-import { dockerExec, type ExecResult } from './exec.js';
+import { isNotFound, type DockerClient } from '../docker/client.js';
+import { dockerExec, type ExecResult } from '../docker/exec.js';
 import { ensureImage, type ImageChoice } from './image.js';
 import { loadPacket } from '../contract/load.js';
 

@@ -22,7 +22,7 @@ import type { PsqlEvent } from '../psql/events.js';
 import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
 import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
-import { anchorRunLog, type AnchorReceipt } from '../audit/anchor.js';
+import { anchorRunLog, type AnchorReceipt } from '../runlog/anchor.js';
 import { readOnlyOptions, readOnlyUser, readOnlyVariables } from './read-only.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
 
@@ -397,7 +397,7 @@ export class RunSession {
   /** Closes the connection and writes the log's end record. Idempotent. */
   /**
    * Seals the log (its end record), then anchors the seal on the target over this same
-   * connection (src/audit/anchor.ts) unless asked not to or the connection was lost, then
+   * connection (src/runlog/anchor.ts) unless asked not to or the connection was lost, then
    * closes the connection. An anchor that cannot be written is reported, never fatal: the log
    * is complete and the run's result stands. Idempotent.
    */

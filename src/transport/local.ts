@@ -3,14 +3,13 @@
  * same argv runs as `docker exec -i` would run it: stdin attached, no TTY, stdout and stderr
  * kept apart, the exit code from the exec's inspect.
  */
-import { PassThrough, type Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { OneroofError } from '../errors.js';
-import { connectDocker, isNotFound, type DockerClient } from '../replica/docker.js';
-import { DockerStreamDemuxer } from './docker-demux.js';
+import { OneroofError, reasonOf } from '../errors.js';
+import { connectDocker, isNotFound, type DockerClient } from '../docker/client.js';
+import { demuxOutput, exitCodeOf, startExec, type StartedExec } from '../docker/exec.js';
 import { remoteCommandLine } from './remote-line.js';
-import { feedStdin, reasonOf, settleAfterOutputs, stdinSource } from './streams.js';
+import { feedStdin, settleAfterOutputs, stdinSource } from './streams.js';
 import type {
   Connection,
   ExecEnd,
@@ -90,47 +89,22 @@ class LocalConnection implements Connection {
     stdout: PassThrough,
     stderr: PassThrough,
   ): Promise<ExecEnd> {
-    let exec: Docker.Exec;
-    let socket: Duplex;
+    let started: StartedExec;
     try {
-      exec = await this.docker.getContainer(request.container).exec({
-        Cmd: [...request.argv],
-        AttachStdin: true, // as `docker exec -i`: no stdin given means EOF at once
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        Env: envList(request),
+      started = await startExec(this.docker, request.container, {
+        cmd: request.argv,
+        stdin: true, // as `docker exec -i`: no stdin given means EOF at once
+        env: envList(request),
       });
-      // hijack: end() half-closes the socket, which is EOF on the process's stdin and keeps
-      // the output flowing (without it, end() tears the output down too: apocas/docker-modem#48).
-      socket = await exec.start({ hijack: true, stdin: true });
     } catch (error) {
       stdout.end();
       stderr.end();
       return { kind: 'lost', reason: `docker exec did not start: ${reasonOf(error)}` };
     }
-
-    const demuxer = new DockerStreamDemuxer(stdout, stderr);
-    const broken = await new Promise<string | undefined>((resolve) => {
-      let failure: string | undefined;
-      let ended = false;
-      socket.on('error', (error) => (failure ??= reasonOf(error)));
-      socket.on('end', () => (ended = true));
-      socket.on('close', () => {
-        if (!ended) resolve(failure ?? 'the docker exec stream closed before its end');
-      });
-      demuxer.on('finish', () => resolve(undefined));
-      demuxer.on('error', (error) => {
-        socket.destroy();
-        resolve(reasonOf(error));
-      });
-      socket.pipe(demuxer);
-      feedStdin(stdinSource(request.stdin), socket);
-    });
-    if (broken !== undefined) {
-      socket.unpipe(demuxer);
-      demuxer.destroy();
-    }
+    const { exec, socket } = started;
+    const broken = await demuxOutput(socket, stdout, stderr, () =>
+      feedStdin(stdinSource(request.stdin), socket),
+    );
     stdout.end();
     stderr.end();
     const code = await exitCodeOf(exec, broken === undefined ? 50 : 1);
@@ -148,18 +122,4 @@ class LocalConnection implements Connection {
 /** -e NAME=VALUE pairs; the names were checked against the fixed list by remoteCommandLine. */
 function envList(request: ExecRequest): string[] {
   return Object.entries(request.env ?? {}).map(([name, value]) => `${name}=${value}`);
-}
-
-/** ExitCode can still be null just after the output ended: ask again, a bounded number of times. */
-async function exitCodeOf(exec: Docker.Exec, attempts: number): Promise<number | undefined> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    try {
-      const info = await exec.inspect();
-      if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
-    } catch {
-      // the engine may be restarting: try again
-    }
-    await sleep(20 * Math.min(attempt + 1, 10));
-  }
-  return undefined;
 }

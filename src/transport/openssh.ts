@@ -13,13 +13,13 @@
  * reported as `lost`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { OneroofError } from '../errors.js';
+import { OneroofError, reasonOf } from '../errors.js';
 import type { ResolvedEndpoint } from '../inventory/endpoint.js';
 import type { SshEndpoint } from '../inventory/load.js';
 import { fingerprintSha256, loadKnownHosts } from '../ssh/known-hosts.js';
 import type { HostKeyPolicy } from './ssh2-hostkey.js';
 import { remoteCommandLine } from './remote-line.js';
-import { feedStdin, reasonOf, settleAfterOutputs, stdinSource } from './streams.js';
+import { feedStdin, settleAfterOutputs, stdinSource } from './streams.js';
 import type {
   Connection,
   ExecEnd,

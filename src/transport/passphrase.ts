@@ -58,7 +58,7 @@ export interface RememberingPrompt {
 
 /**
  * Wraps a prompt so that the log's signing, which needs the same key, does not ask again: the
- * answer stays in this process's memory (src/audit/sign.ts hands it to ssh-keygen alone).
+ * answer stays in this process's memory (src/ssh/sign.ts hands it to ssh-keygen alone).
  */
 export function rememberAnswers(ask: AskPassphrase): RememberingPrompt {
   const answers = new Map<string, string>();

@@ -7,7 +7,7 @@
 import { PassThrough } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { Client, ClientErrorExtensions } from 'ssh2';
-import { OneroofError } from '../errors.js';
+import { OneroofError, reasonOf } from '../errors.js';
 import type { ResolvedEndpoint } from '../inventory/endpoint.js';
 import type { ResolvedSsh } from '../ssh/resolve.js';
 import type { AskPassphrase } from './ssh2-auth.js';
@@ -15,7 +15,7 @@ import type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
 import { resolveJumpChain, sshGHopResolver, type HopResolver } from './ssh2-jump.js';
 import { remoteCommandLine } from './remote-line.js';
 import { forwardTo, openLink, type Link, type LinkTarget } from './ssh2-link.js';
-import { feedStdin, reasonOf, settleAfterOutputs, stdinSource } from './streams.js';
+import { feedStdin, settleAfterOutputs, stdinSource } from './streams.js';
 import type {
   Connection,
   ExecEnd,

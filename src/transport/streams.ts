@@ -71,9 +71,3 @@ export async function settleAfterOutputs(
   const [result] = await Promise.all([end, outputEnded(stdout), outputEnded(stderr)]);
   return result;
 }
-
-/** An error's message for a `lost` reason, one line. */
-export function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
-}

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anchorRunLog, type AnchorReceipt } from '../../src/audit/anchor.js';
-import { signRunLog, type SignResult } from '../../src/audit/sign.js';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { anchorRunLog, type AnchorReceipt } from '../../src/runlog/anchor.js';
+import { signRunLog, type SignResult } from '../../src/ssh/sign.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import type { Target } from '../../src/inventory/load.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
 import { summarize } from '../../src/psql/summary.js';

@@ -1,5 +1,5 @@
 /** A Ui whose stdout and stderr are captured as strings (unit tests of the writers). */
-import { Ui, type Io } from '../../src/cli/io.js';
+import { Ui, type Io } from '../../src/commands/io.js';
 
 export function captureUi(isTTY: boolean, env: NodeJS.ProcessEnv = {}, quiet = false) {
   const out = { stdout: '', stderr: '' };

@@ -66,7 +66,7 @@ export async function logFiles(dir: string): Promise<string[]> {
 /**
  * The run's log files, `<kind>_YYYYMMDDTHHMMSSZ.log|.jsonl`, plus the records' signature
  * `.jsonl.sig` when a signing key was found (the ssh target's identity file signs: see
- * src/audit/sign.ts), and nothing else; the `log:` line of the human output (or `log.output`
+ * src/ssh/sign.ts), and nothing else; the `log:` line of the human output (or `log.output`
  * of the --json document) names the .log.
  */
 export async function expectOneLog(

@@ -2,8 +2,8 @@
  * Test-side psql in the testbed replica (dockerode, no ssh): for setting up and reading back
  * state around the code under test, never as the code under test. Unaligned, tuples only.
  */
-import type { DockerClient } from '../../src/replica/docker.js';
-import { dockerExec } from '../../src/replica/exec.js';
+import type { DockerClient } from '../../src/docker/client.js';
+import { dockerExec } from '../../src/docker/exec.js';
 import type { Testbed } from '../testbed/global-setup.js';
 
 export async function testbedPsql(

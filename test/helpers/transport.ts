@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { ResolvedEndpoint } from '../../src/inventory/endpoint.js';
-import { dockerExec } from '../../src/replica/exec.js';
+import { dockerExec } from '../../src/docker/exec.js';
 import { resolveSshTarget } from '../../src/ssh/resolve.js';
 import type { ExecEnd, RunningCommand } from '../../src/transport/types.js';
 

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import { summarize } from '../../src/psql/summary.js';
-import { connectDocker } from '../../src/replica/docker.js';
-import { dockerExec } from '../../src/replica/exec.js';
+import { connectDocker } from '../../src/docker/client.js';
+import { dockerExec } from '../../src/docker/exec.js';
 import { buildPsqlInvocation } from '../../src/remote/psql-command.js';
 import { prepareStream } from '../../src/runner/run.js';
 

@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import type { Io } from '../../src/commands/io.js';
 import { fingerprintSha256 } from '../../src/ssh/known-hosts.js';
 import { PacketBench } from '../helpers/packet.js';
 import { tempDir } from '../helpers/tmp.js';

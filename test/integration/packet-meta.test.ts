@@ -6,8 +6,8 @@
  * real: the same line fed to psql in that container creates the file.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDocker } from '../../src/replica/docker.js';
-import { dockerExec } from '../../src/replica/exec.js';
+import { connectDocker } from '../../src/docker/client.js';
+import { dockerExec } from '../../src/docker/exec.js';
 import { APR, SSH_TARGET, logFiles, oneroof } from '../helpers/e2e.js';
 import { editedPacket } from '../helpers/packet.js';
 

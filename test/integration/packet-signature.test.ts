@@ -12,8 +12,8 @@ import { cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'no
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ReplayReport } from '../../src/audit/report.js';
-import { signFile, signRunLog, verifyRunLogSignature } from '../../src/audit/sign.js';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { signFile, signRunLog, verifyRunLogSignature } from '../../src/ssh/sign.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../src/packet/manifest.js';
 import { PACKET_NAMESPACE } from '../../src/packet/signature.js';
 import { runCli, type CliResult } from '../helpers/cli.js';

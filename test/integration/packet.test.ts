@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { parseManifest } from '../../src/packet/manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { PacketBench, markers } from '../helpers/packet.js';

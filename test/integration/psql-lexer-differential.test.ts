@@ -28,8 +28,8 @@
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { scanPsqlScript, type MetaCommand } from '../../src/packet/psql-lexer.js';
-import { connectDocker } from '../../src/replica/docker.js';
-import { dockerExec } from '../../src/replica/exec.js';
+import { connectDocker } from '../../src/docker/client.js';
+import { dockerExec } from '../../src/docker/exec.js';
 
 const testbed = inject('testbed');
 

@@ -10,9 +10,9 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { lockKeyValue, RUN_LOCK } from '../../src/engine/lock.js';
-import { dockerExec } from '../../src/replica/exec.js';
+import { dockerExec } from '../../src/docker/exec.js';
 import { APR, SSH_TARGET, STATE, expectOneLog, logFiles, oneroof } from '../helpers/e2e.js';
 import { holdSession, terminateByName, type HeldSession } from '../helpers/held-session.js';
 import { PacketBench } from '../helpers/packet.js';

@@ -26,7 +26,7 @@ import { resolveEndpoint } from '../../src/inventory/endpoint.js';
 import { loadInventory, type Inventory, type Target } from '../../src/inventory/load.js';
 import { createTransport } from '../../src/transport/index.js';
 import { Ssh2Transport } from '../../src/transport/ssh2.js';
-import { signRunLog } from '../../src/audit/sign.js';
+import { signRunLog } from '../../src/ssh/sign.js';
 import { auditedRun, type AuditedRun } from '../helpers/audited-run.js';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';

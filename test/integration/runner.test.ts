@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadInventory, type Inventory } from '../../src/inventory/load.js';
-import { connectDocker, type DockerClient } from '../../src/replica/docker.js';
+import { connectDocker, type DockerClient } from '../../src/docker/client.js';
 import { buildPsqlInvocation, CommandLineError } from '../../src/remote/psql-command.js';
 import { runSql, type RunResult } from '../../src/runner/run.js';
 import { summarize } from '../../src/psql/summary.js';

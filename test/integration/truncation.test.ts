@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEndpoint, type ResolvedEndpoint } from '../../src/inventory/endpoint.js';
 import { loadInventory, type Target } from '../../src/inventory/load.js';
-import { connectDocker, type DockerClient } from '../../src/replica/docker.js';
+import { connectDocker, type DockerClient } from '../../src/docker/client.js';
 import { buildPsqlInvocation } from '../../src/remote/psql-command.js';
 import { runSql, type RunResult } from '../../src/runner/run.js';
 import { Ssh2Transport } from '../../src/transport/ssh2.js';

@@ -9,7 +9,7 @@ import { rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { connectDocker } from '../../src/replica/docker.js';
+import { connectDocker } from '../../src/docker/client.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { Replica, LABEL_MANAGED } from '../../src/replica/replica.js';
 import { SSH_ALIAS, startSshd, stopSshd } from './sshd.js';

@@ -12,8 +12,8 @@ import {
   buildAnchorReadArgv,
   buildAnchorWriteArgv,
   parseAnchorLine,
-} from '../../src/audit/anchor.js';
-import { findSigningKey } from '../../src/audit/sign.js';
+} from '../../src/runlog/anchor.js';
+import { findSigningKey } from '../../src/ssh/sign.js';
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import { HOSTILE_VALUES } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -15,7 +15,7 @@ import { play } from '../../src/audit/play.js';
 import { replayLog } from '../../src/audit/replay.js';
 import { TeeLines, TeeRepair } from '../../src/audit/tee-repair.js';
 import { renderText } from '../../src/audit/text.js';
-import type { Io } from '../../src/cli/io.js';
+import type { Io } from '../../src/commands/io.js';
 import { main } from '../../src/cli/main.js';
 import { LineSplitter } from '../../src/psql/lines.js';
 import { createPsqlParser } from '../../src/psql/parse.js';

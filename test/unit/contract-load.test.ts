@@ -2,7 +2,7 @@ import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { loadPacket, parseDescriptor } from '../../src/contract/load.js';
 import { DESCRIPTOR_FILE } from '../../src/contract/schema.js';
 import { OneroofError } from '../../src/errors.js';

@@ -10,7 +10,7 @@ const COLUMNS = SHIPPED_PACKET.state.columns;
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { EXIT, OneroofError } from '../../src/errors.js';
 import type { Target } from '../../src/inventory/load.js';
 import {

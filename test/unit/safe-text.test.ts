@@ -3,7 +3,7 @@
  * file name or user could put in front of a terminal; and the writers that must use it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Ui } from '../../src/cli/io.js';
+import type { Ui } from '../../src/commands/io.js';
 import { captureUi as capture } from '../helpers/capture-ui.js';
 import { play } from '../../src/audit/play.js';
 import type { OutputChunk } from '../../src/audit/chunks.js';

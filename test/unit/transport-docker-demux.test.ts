@@ -2,7 +2,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { DockerStreamDemuxer } from '../../src/transport/docker-demux.js';
+import { DockerStreamDemuxer } from '../../src/docker/demux.js';
 
 function frame(kind: number, payload: Buffer | string): Buffer {
   const body = Buffer.from(payload);

@@ -18,7 +18,18 @@ import { link, lstat, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OneroofError } from '../errors.js';
-import type { SignatureCheck } from './report.js';
+
+/** What checking a run log's signature found (shown by replay, src/audit/report.ts). */
+export interface SignatureCheck {
+  status: 'valid' | 'missing' | 'invalid' | 'not-allowed' | 'error';
+  file: string | null;
+  /** The principal the allowed-signers file names for the key. */
+  principal?: string;
+  /** `ED25519 SHA256:…` of the signing key. */
+  key?: string;
+  allowedSigners: string | null;
+  detail?: string;
+}
 
 /** The SSHSIG namespace: a signature made for something else never verifies as a run log. */
 export const SIGNATURE_NAMESPACE = 'oneroof-runlog';

@@ -14,7 +14,7 @@
  * backups go. The script is a constant; the line arrives as a positional parameter.
  */
 import type { Connection, RunningCommand } from '../transport/types.js';
-import type { RunLogSeal } from '../runlog/writer.js';
+import type { RunLogSeal } from './writer.js';
 
 export const ANCHOR_FORMAT = 'oneroof-anchor/1';
 /** Relative to $PGDATA (default /var/lib/postgresql/data, the official image's). */

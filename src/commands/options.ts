@@ -3,12 +3,12 @@
  * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Io } from './io.js';
 import { TRANSPORTS, type TransportName } from '../inventory/schema.js';
 import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -26,9 +26,6 @@ export interface Settings {
   quiet: boolean;
   verbose: boolean;
 }
-
-/** The folder that holds package.json, bin/, inventory/, sql/. */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function resolveSettings(options: GlobalOptions, io: Io): Settings {
   const transport = options.transport;
