@@ -37,7 +37,7 @@ import {
 } from '../../src/engine/probes.js';
 import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/engine/release.js';
 import { RELEASE_TIERS, StepTracker } from '../../src/engine/steps.js';
-import { worstExit } from '../../src/commands/release.js';
+import { worstExit } from '../../src/commands/run/fleet.js';
 import { prepareStep } from '../../src/runner/run.js';
 import { markerFormats } from '../../src/packet/bundle.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
