@@ -39,7 +39,7 @@ import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/
 import { RELEASE_TIERS, StepTracker } from '../../src/engine/steps.js';
 import { worstExit } from '../../src/commands/run/fleet.js';
 import { prepareStep } from '../../src/runner/run.js';
-import { markerFormats } from '../../src/packet/bundle.js';
+import { markerFormats } from '../../src/packet/marker-sites.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
 import { formatMatches } from '../../src/psql/markers.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
