@@ -5,7 +5,8 @@
 import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
 import { RUN_LOG_FILE, openChecked } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
-import type { ByteSource, RawLine } from './verify.js';
+import type { ByteSource } from './log-check.js';
+import type { RawLine } from './verify.js';
 
 export interface RunLogFiles {
   /** psql's output (`<kind>_<stamp>.log`), or a hand-made `tee` log. */

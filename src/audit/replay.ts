@@ -21,7 +21,8 @@ import { describeIssues, outputRecordSchema } from './records.js';
 import type { AnchorCheck, Integrity, ReplayReport } from './report.js';
 import type { SignatureCheck } from '../ssh/sign.js';
 import { verifyRunLogSignature } from '../ssh/sign.js';
-import { LogChecker, verifyChain, type ChainResult, type Problem } from './verify.js';
+import { LogChecker } from './log-check.js';
+import { verifyChain, type ChainResult, type Problem } from './verify.js';
 
 export interface ReplayOptions {
   /** LOGFILE: the .log, or its .jsonl. */

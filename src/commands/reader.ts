@@ -11,7 +11,9 @@ import { OneroofError, ReportedExit, EXIT } from '../errors.js';
 import { loadInventory, selectTargets } from '../inventory/load.js';
 import { runReaderSetup } from '../engine/reader.js';
 import { describePeer } from './render.js';
-import { askTargetName, operatorPrompt, reach, reportAudit } from './release.js';
+import { reportAudit } from './run/audit-report.js';
+import { askTargetName } from './run/confirm.js';
+import { operatorPrompt, reach } from './run/reach.js';
 
 export function registerReader(program: Command, context: ContextFactory): void {
   const reader = program

@@ -5,8 +5,8 @@
  * invalid bytes become U+FFFD, a trailing CR is ignored for parsing (kept in `raw`). The work is
  * linear in the input: a long line is kept as a list of chunks until its LF arrives.
  *
- * stdout: command tags (`INSERT 0 5`), the runner's sentinel, and everything else as `output`.
- * stderr: a message starts at `psql:<input>:<line>: SEVERITY:  …` (psql run with `-f -`; without
+ * stdout: command tags (`INSERT 0 5`), the runner's sentinel, and everything else as `output`
+ * (./stdout-line.ts). stderr (its line shapes: ./stderr-shapes.ts): a message starts at `psql:<input>:<line>: SEVERITY:  …` (psql run with `-f -`; without
  * `-f` psql prints no location and a bare `SEVERITY:  …` starts one), `psql:…: error: …` or
  * `psql: error: …` (psql's own). The lines that follow (DETAIL, HINT, CONTEXT, QUERY, STATEMENT,
  * `LINE n:` and its caret, and bare continuation lines) belong to it. A message ends when a line
@@ -21,9 +21,7 @@
  */
 import type { SourceMap } from '../packet/source-map.js';
 import type {
-  MessageEvent,
   Position,
-  PsqlErrorEvent,
   PsqlEvent,
   PsqlLocation,
   PsqlStream,
@@ -32,6 +30,20 @@ import type {
 } from './events.js';
 import { LineSplitter } from './lines.js';
 import { markerFromPacket, markerOf } from './markers.js';
+import {
+  CARET,
+  FIELD,
+  isStderrLine,
+  LINE_N,
+  LOCUS,
+  PROGNAME,
+  PSQL_LEVEL,
+  SEVERITY,
+  type Field,
+  type OpenMessage,
+  type OpenPsqlError,
+} from './stderr-shapes.js';
+import { stdoutEvent } from './stdout-line.js';
 
 export interface PsqlParserOptions {
   /** Maps psql's input lines (of `input`) back to packet files and lines. */
@@ -48,35 +60,6 @@ export interface PsqlParser {
   push(stream: PsqlStream | 'combined', chunk: Buffer | string): PsqlEvent[];
   /** The streams ended: flushes partial last lines and the open message. */
   end(): PsqlEvent[];
-}
-
-const LOCUS = /^psql:(.+?):(\d+): (.*)$/;
-const SEVERITY = /^(PANIC|FATAL|ERROR|WARNING|NOTICE|INFO|LOG|DEBUG): {2}(.*)$/;
-const FIELD = /^(DETAIL|HINT|CONTEXT|QUERY|STATEMENT): {2}(.*)$/;
-const PSQL_LEVEL = /^(fatal|error|warning|info|detail|hint): (.*)$/;
-const PROGNAME = /^psql: (fatal|error|warning|info|detail|hint): (.*)$/;
-const LINE_N = /^LINE (\d+): (.*)$/;
-const CARET = /^( *)\^$/;
-/** The frames of a CONTEXT chain (errcontext calls in the server and PL/pgSQL). */
-const CONTEXT_FRAME =
-  /^(PL\/pgSQL |SQL (statement|function|expression) |COPY \S.*, line \d+|parallel worker|JSON data, line \d+|while |referential integrity query|automatic (vacuum|analyze) of table)/;
-const SENTINEL = /^ONEROOF SENTINEL ([0-9a-f]{32})$/;
-const TAG = /^([A-Z]+(?: [A-Z]+)*)((?: \d+){0,2})$/;
-
-type Field = 'text' | 'detail' | 'hint' | 'context' | 'query' | 'statement';
-
-interface OpenMessage {
-  event: MessageEvent;
-  field: Field;
-  /** The LINE n: line is waiting for its caret. */
-  caretFor?: StatementPosition | undefined;
-  /** Width of `LINE n: `, to turn the caret's offset into a column of lineText. */
-  caretOffset: number;
-}
-
-interface OpenPsqlError {
-  event: PsqlErrorEvent;
-  field: 'text' | 'detail' | 'hint';
 }
 
 export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
@@ -246,45 +229,13 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
 
   const stdoutLine = (raw: string): void => {
     close();
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    let m: RegExpExecArray | null;
-    if ((m = SENTINEL.exec(line)) !== null) {
-      out.push({ kind: 'sentinel', stream: 'stdout', raw: [raw], nonce: m[1]! });
-      return;
-    }
-    if ((m = TAG.exec(line)) !== null) {
-      const command = m[1]!;
-      const numbers = m[2]!.trim() === '' ? [] : m[2]!.trim().split(' ').map(Number);
-      const counts =
-        command === 'INSERT' && numbers.length === 2
-          ? { oid: numbers[0]!, rows: numbers[1]! }
-          : numbers.length === 1
-            ? { rows: numbers[0]! }
-            : {};
-      out.push({ kind: 'tag', stream: 'stdout', raw: [raw], command, ...counts });
-      return;
-    }
-    out.push({ kind: 'output', stream: 'stdout', raw: [raw] });
+    out.push(stdoutEvent(raw));
   };
 
-  /**
-   * A merged log gives no stream: a line is stderr's when it starts a message (`psql:…`, a bare
-   * severity) or can continue the open one (DETAIL/HINT/CONTEXT/QUERY/STATEMENT, `LINE n:` and
-   * its caret, a CONTEXT frame, a psql error's tab-indented line); anything else is stdout's.
-   * Lossy only where the merge is: a message's own extra text lines read as output.
-   */
+  /** A merged log gives no stream: each line is attributed by its shape (isStderrLine). */
   const combinedLine = (raw: string): void => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const stderr =
-      line.startsWith('psql:') ||
-      SEVERITY.test(line) ||
-      (open?.event.kind === 'psql-error' && line.startsWith('\t')) ||
-      (open?.event.kind === 'message' &&
-        (FIELD.test(line) ||
-          LINE_N.test(line) ||
-          ((open as OpenMessage).caretFor !== undefined && CARET.test(line)) ||
-          ((open as OpenMessage).field === 'context' && CONTEXT_FRAME.test(line))));
-    if (stderr) stderrLine(raw);
+    if (isStderrLine(line, open)) stderrLine(raw);
     else stdoutLine(raw);
   };
 

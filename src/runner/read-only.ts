@@ -1,5 +1,5 @@
 /**
- * How a read-only step logs in (src/runner/run.ts prepareStep). Read-only is the server's job:
+ * How a read-only step logs in (src/runner/step.ts prepareStep). Read-only is the server's job:
  *
  *   role     psql -U <read_user>: a NOSUPERUSER role holding only pg_read_all_data and
  *            pg_read_all_stats (the packet's reader file, `oneroof reader setup`), so the server refuses every

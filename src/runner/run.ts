@@ -2,73 +2,28 @@
  * The engine: one SQL stream through one transport into psql, its output teed into the run log
  * and parsed into events as it arrives. Order matters and is the safety argument:
  *   1. everything the user gave is validated and the stream is built locally (exit 2 before
- *      anything is contacted);
+ *      anything is contacted: ./step.ts, ./stream.ts);
  *   2. the log is opened (a log that cannot be written stops the run here);
  *   3. the transport connects (and verifies the host key);
  *   4. the bytes are staged on the far side and psql starts only on a whole, checked copy;
- *   5. success is exit 0 *and* our random sentinel echoed after the last statement.
+ *   5. success is exit 0 *and* our random sentinel echoed after the last statement
+ *      (./outcome.ts).
  */
 import type { PacketSummary } from '../contract/summary.js';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
-import { bundlePacket, BundleError, fsPacketReader, type PacketReader } from '../packet/bundle.js';
-import type { SourceMap } from '../packet/source-map.js';
 import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
-import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../runlog/anchor.js';
-import { readOnlyOptions, readOnlyUser, readOnlyVariables } from './read-only.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
+import { classify, type RunOutcome } from './outcome.js';
+import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
+import type { SqlSource } from './stream.js';
 
-export type SqlSource =
-  /** A packet entry file; its \i / \ir includes are expanded locally. */
-  | { kind: 'packet'; root: string; entry: string; packetVariables?: readonly string[] }
-  /** SQL text the runner itself chose (probes); `label` names it in messages. */
-  | { kind: 'text'; label: string; text: string }
-  /** One file streamed as is (no includes expanded): large scripts stay out of memory. */
-  | { kind: 'file'; path: string }
-  /**
-   * A script oneroof generated (the lock, a probe, then a packet entry file), placed at
-   * `<root>/<name>` for the bundler: its `\ir` includes are packet files, checked like any other.
-   */
-  | {
-      kind: 'plan';
-      root: string;
-      name: string;
-      text: string;
-      packetVariables?: readonly string[];
-    };
+// The engine (src/engine/) reaches the runner through this module.
+export { prepareStep, type PreparedStep, type StepRequest } from './step.js';
+export type { RunOutcome } from './outcome.js';
 
-/** One exec of psql: what it reads and how it is started. */
-export interface StepRequest {
-  /** Names the step in the records (`main`, `state-exit`, …). */
-  name?: string;
-  source: SqlSource;
-  /** psql variables: values reach SQL only as :'name'. */
-  variables?: Record<string, string>;
-  flags?: readonly PsqlFlag[];
-  /** Session settings for docker exec -e (PGOPTIONS, PGAPPNAME). */
-  env?: Readonly<Record<string, string>>;
-  /**
-   * Read-only, enforced by the server: the session logs in as the target's read role (a
-   * NOSUPERUSER role that can only read), with default_transaction_read_only=on and the
-   * read timeouts (src/runner/read-only.ts). With `read_only: session`, as the apply role
-   * with the client setting only.
-   */
-  readOnly?: boolean;
-  /** psql's output goes into the .log (default). Probes record their result instead. */
-  tee?: boolean;
-  onEvent?: (event: PsqlEvent) => void;
-  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
-}
-
-/** One run: one log, one connection, one or more steps. */
 export interface SessionRequest {
   kind: RunKind;
   target: Target;
@@ -86,18 +41,6 @@ export interface SessionRequest {
 
 export type RunRequest = SessionRequest & StepRequest;
 
-/**
- * ok           exit 0 and the sentinel seen: every statement ran
- * sql-error    psql stopped on an error (exit 3, ON_ERROR_STOP): see the events
- * not-run      the bytes did not arrive whole, or staging failed: psql never started
- * psql-failed  psql could not start or lost its server (exit 1 or 2)
- * lost         the connection went away: the far side may still be running
- * incomplete   exit 0 without the sentinel (the script stopped itself early: \q)
- * failed       any other end (another exit code, a signal)
- */
-export type RunOutcome =
-  'ok' | 'sql-error' | 'not-run' | 'psql-failed' | 'lost' | 'incomplete' | 'failed';
-
 export interface RunResult {
   outcome: RunOutcome;
   end: ExecEnd;
@@ -112,160 +55,9 @@ export interface RunResult {
   logFailure?: string;
 }
 
-export const SENTINEL_PREFIX = 'ONEROOF SENTINEL';
 /** Query-output lines kept in RunResult.events (all of them are in the .log). */
 export const MAX_OUTPUT_EVENTS = 10_000;
 
-interface PreparedStream {
-  /** The bytes psql will read, or a way to stream them (file sources). */
-  bytes: Buffer | (() => Readable);
-  length: number;
-  sha256: string;
-  map: SourceMap | undefined;
-  files: { path: string; sha256: string }[];
-  sentinel: string;
-}
-
-function variablesOf(source: { packetVariables?: readonly string[] }): {
-  packetVariables?: readonly string[];
-} {
-  return source.packetVariables ? { packetVariables: source.packetVariables } : {};
-}
-
-/** Builds the exact bytes psql will read: the source, then our sentinel line. */
-export async function prepareStream(source: SqlSource): Promise<PreparedStream> {
-  const sentinel = randomBytes(16).toString('hex');
-  if (source.kind === 'file') return prepareFile(source.path, sentinel);
-  let body: Buffer;
-  let map: SourceMap | undefined;
-  let files: { path: string; sha256: string }[] = [];
-  if (source.kind === 'packet' || source.kind === 'plan') {
-    try {
-      const bundle = await bundlePacket(
-        source.kind === 'packet'
-          ? { root: source.root, entry: source.entry, ...variablesOf(source) }
-          : {
-              root: source.root,
-              entry: source.name,
-              reader: planReader(source),
-              generatedEntry: true,
-              ...variablesOf(source),
-            },
-      );
-      body = bundle.bytes;
-      map = bundle.map.append(1, '<oneroof sentinel>');
-      files = bundle.files;
-    } catch (error) {
-      if (error instanceof BundleError)
-        throw new OneroofError('usage', error.message, { cause: error });
-      throw error;
-    }
-  } else {
-    body = Buffer.from(source.text, 'utf8');
-  }
-  const bytes = Buffer.concat([body, sentinelLine(body.at(-1), sentinel)]);
-  return {
-    bytes,
-    length: bytes.length,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    map,
-    files,
-    sentinel,
-  };
-}
-
-function sentinelLine(lastByte: number | undefined, sentinel: string): Buffer {
-  const newline = lastByte !== undefined && lastByte !== 0x0a ? '\n' : '';
-  return Buffer.from(`${newline}\\echo ${SENTINEL_PREFIX} ${sentinel}\n`);
-}
-
-/** The disk, plus the generated script at `<root>/<name>` (which exists only in memory). */
-function planReader(plan: { root: string; name: string; text: string }): PacketReader {
-  const virtual = resolve(plan.root, plan.name);
-  const text = Buffer.from(plan.text, 'utf8');
-  return {
-    readFile: (p) => (p === virtual ? text : fsPacketReader.readFile(p)),
-    realpath: async (p) =>
-      p === virtual
-        ? resolve(await fsPacketReader.realpath(dirname(p)), basename(p))
-        : fsPacketReader.realpath(p),
-  };
-}
-
-/** A file is hashed in one streaming pass, then streamed again: memory stays flat. */
-async function prepareFile(path: string, sentinel: string): Promise<PreparedStream> {
-  const hash = createHash('sha256');
-  let length = 0;
-  let last: number | undefined;
-  try {
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      length += chunk.length;
-      last = chunk.at(-1);
-    }
-  } catch (error) {
-    throw new OneroofError('usage', `cannot read ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const fileDigest = hash.copy().digest('hex');
-  const tail = sentinelLine(last, sentinel);
-  hash.update(tail);
-  const digest = hash.digest('hex');
-  return {
-    bytes: () => Readable.from(concatStreams(path, tail)),
-    length: length + tail.length,
-    sha256: digest,
-    map: undefined,
-    files: [{ path, sha256: fileDigest }],
-    sentinel,
-  };
-}
-
-async function* concatStreams(path: string, tail: Buffer): AsyncGenerator<Buffer> {
-  yield* createReadStream(path) as AsyncIterable<Buffer>;
-  yield tail;
-}
-
-/** A step validated and built: its exact bytes and staged argv. Nothing contacted yet. */
-export interface PreparedStep {
-  name: string;
-  request: StepRequest;
-  prepared: PreparedStream;
-  staged: string[];
-  env: Readonly<Record<string, string>> | undefined;
-}
-
-/** Validates a step and builds its stream locally: throws a usage error before any contact. */
-export async function prepareStep(target: Target, step: StepRequest): Promise<PreparedStep> {
-  let argv: string[];
-  try {
-    argv = buildPsqlInvocation({
-      container: target.container,
-      database: target.database,
-      user: step.readOnly ? readOnlyUser(target) : target.user,
-      variables: { ...step.variables, ...(step.readOnly ? readOnlyVariables(target) : {}) },
-      ...(step.flags ? { flags: step.flags } : {}),
-    });
-  } catch (error) {
-    if (error instanceof CommandLineError)
-      throw new OneroofError('usage', `target ${target.name}: ${error.message}`, {
-        cause: error,
-      });
-    throw error;
-  }
-  const env = step.readOnly
-    ? { ...step.env, PGOPTIONS: readOnlyOptions(target, step.env?.PGOPTIONS) }
-    : step.env;
-  const prepared = await prepareStream(step.source);
-  const staged = buildStagedArgv(argv, { length: prepared.length, sha256: prepared.sha256 });
-  return { name: step.name ?? 'main', request: step, prepared, staged, env };
-}
-
-/**
- * One run on one target: the log (opened before anything connects), one connection, and any
- * number of psql sessions on it, run one after the other. Close it in `finally`.
- */
 /** What closing a session leaves: the log's seal, and where it was anchored (or why not). */
 export interface SessionClose {
   seal: RunLogSeal;
@@ -273,6 +65,10 @@ export interface SessionClose {
   anchorError?: string;
 }
 
+/**
+ * One run on one target: the log (opened before anything connects), one connection, and any
+ * number of psql sessions on it, run one after the other. Close it in `finally`.
+ */
 export class RunSession {
   private closing: Promise<SessionClose> | undefined;
   /** A step lost the connection: nothing more is sent on it. */
@@ -456,23 +252,4 @@ function sourceName(source: SqlSource): string {
   if (source.kind === 'plan') return source.name;
   if (source.kind === 'file') return source.path;
   return source.label;
-}
-
-export function classify(end: ExecEnd, sentinelSeen: boolean): RunOutcome {
-  if (end.kind === 'lost') return 'lost';
-  if (end.kind === 'signal') return 'failed';
-  switch (end.code) {
-    case 0:
-      return sentinelSeen ? 'ok' : 'incomplete';
-    case 3:
-      return 'sql-error';
-    case 1:
-    case 2:
-      return 'psql-failed';
-    case STAGE_EXIT_INCOMPLETE:
-    case STAGE_EXIT_FAILED:
-      return 'not-run';
-    default:
-      return 'failed';
-  }
 }

@@ -10,7 +10,7 @@ import { summarize } from '../../src/psql/summary.js';
 import { connectDocker } from '../../src/docker/client.js';
 import { dockerExec } from '../../src/docker/exec.js';
 import { buildPsqlInvocation } from '../../src/remote/psql-command.js';
-import { prepareStream } from '../../src/runner/run.js';
+import { prepareStream } from '../../src/runner/stream.js';
 
 const testbed = inject('testbed');
 const PACKETS = fileURLToPath(new URL('../fixtures/packet/', import.meta.url));

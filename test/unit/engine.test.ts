@@ -41,9 +41,9 @@ import {
 import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/engine/release.js';
 import { StepTracker } from '../../src/engine/steps.js';
 import { releaseTiers } from '../../src/contract/summary.js';
-import { worstExit } from '../../src/commands/release.js';
+import { worstExit } from '../../src/commands/run/fleet.js';
 import { prepareStep } from '../../src/runner/run.js';
-import { markerFormats } from '../../src/packet/bundle.js';
+import { markerFormats } from '../../src/packet/marker-sites.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
 import { formatMatches } from '../../src/psql/markers.js';
 import type { PsqlEvent } from '../../src/psql/events.js';

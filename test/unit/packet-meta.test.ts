@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { BundleError, bundlePacket } from '../../src/packet/bundle.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
 import * as plans from '../../src/engine/plans.js';
-import { prepareStream } from '../../src/runner/run.js';
+import { prepareStream } from '../../src/runner/stream.js';
 import { MEMORY_ROOT, memoryReader } from '../helpers/memory-packet.js';
 
 const ROOT = MEMORY_ROOT;

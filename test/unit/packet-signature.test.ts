@@ -16,7 +16,8 @@ import {
   writeManifest,
   MANIFEST_FILE,
 } from '../../src/packet/manifest.js';
-import { describeSignature, parseAllowedSigners } from '../../src/packet/signature.js';
+import { parseAllowedSigners } from '../../src/packet/allowed-signers.js';
+import { describeSignature } from '../../src/packet/signature.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const KEY = 'AAAAC3NzaC1lZDI1NTE5AAAAIHb6b2Hq3sJ0m1pQy8b6Z8y6kF2y0p7Yx8Vq8d9s1c2T';

@@ -10,13 +10,9 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OneroofError } from '../../src/errors.js';
 import type { Target } from '../../src/inventory/load.js';
-import {
-  classify,
-  prepareStream,
-  runSql,
-  SENTINEL_PREFIX,
-  type RunRequest,
-} from '../../src/runner/run.js';
+import { classify } from '../../src/runner/outcome.js';
+import { runSql, type RunRequest } from '../../src/runner/run.js';
+import { prepareStream, SENTINEL_PREFIX } from '../../src/runner/stream.js';
 import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';
 

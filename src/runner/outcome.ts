@@ -1,0 +1,34 @@
+/** What one psql step's end means: its exit code (or signal, or lost connection) and the sentinel. */
+import { STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
+import type { ExecEnd } from '../transport/types.js';
+
+/**
+ * ok           exit 0 and the sentinel seen: every statement ran
+ * sql-error    psql stopped on an error (exit 3, ON_ERROR_STOP): see the events
+ * not-run      the bytes did not arrive whole, or staging failed: psql never started
+ * psql-failed  psql could not start or lost its server (exit 1 or 2)
+ * lost         the connection went away: the far side may still be running
+ * incomplete   exit 0 without the sentinel (the script stopped itself early: \q)
+ * failed       any other end (another exit code, a signal)
+ */
+export type RunOutcome =
+  'ok' | 'sql-error' | 'not-run' | 'psql-failed' | 'lost' | 'incomplete' | 'failed';
+
+export function classify(end: ExecEnd, sentinelSeen: boolean): RunOutcome {
+  if (end.kind === 'lost') return 'lost';
+  if (end.kind === 'signal') return 'failed';
+  switch (end.code) {
+    case 0:
+      return sentinelSeen ? 'ok' : 'incomplete';
+    case 3:
+      return 'sql-error';
+    case 1:
+    case 2:
+      return 'psql-failed';
+    case STAGE_EXIT_INCOMPLETE:
+    case STAGE_EXIT_FAILED:
+      return 'not-run';
+    default:
+      return 'failed';
+  }
+}
