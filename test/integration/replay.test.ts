@@ -770,17 +770,14 @@ describe('signing', () => {
 });
 
 describe('--play and --cast', () => {
-  it('--play writes the .log again, at the recorded pace times --speed', async () => {
+  // The pace itself (each pause = recorded gap / speed, capped by --max-wait) is proven with an
+  // injected sleep in test/unit/audit-replay.test.ts: a wall-clock bound here would be a timing
+  // assertion. This checks the real command writes the real log's bytes, whole.
+  it('--play writes the .log again, byte for byte, at --speed', async () => {
     const run = runs.get('ok')!;
-    const report = (await replayJson(run.seal.paths.output)).report;
-    const span = report.output.lastT! - 0;
-    expect(span).toBeGreaterThan(0.5);
-    const started = Date.now();
     const played = await replay(run.seal.paths.output, '--play', '--speed', '4');
-    const elapsed = (Date.now() - started) / 1000;
     expect(played.code).toBe(0);
     expect(played.stdout).toBe(readFileSync(run.seal.paths.output, 'utf8'));
-    expect(elapsed).toBeGreaterThan((span / 4) * 0.9);
     expect(played.stderr).toMatch(/^integrity {2}UNSIGNED|^integrity {2}SIGNED/);
   });
 
