@@ -1,7 +1,7 @@
 /**
  * The release commands end to end (issue 5): the real bin/oneroof, through ssh2 on the testbed
  * (`contabo-replica`: the loopback sshd, an ssh_config alias, the host key pinned), against the
- * testbed replica seeded with the golden clone. Every exit code of the README's table but 6 (lock.test.ts)
+ * testbed replica seeded with the golden clone. Every exit code of docs/usage.md's table but 6 (lock.test.ts)
  * and the read-only session (readonly.test.ts). Human output is compared with test/golden/
  * after the noise filter of test/helpers/golden.ts; database state is read back with the
  * packet's own probes (PacketBench.probe), never through the code under test.

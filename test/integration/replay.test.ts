@@ -202,7 +202,7 @@ describe('real runs, replayed', () => {
     expect(text.stderr).toMatch(/^tiers {6}\s+10 structure\s+committed/m);
     expect(text.stderr).toMatch(/^state {6}1\|0\|210\|0\|0\|0 → 1\|210\|0\|0\|5\|0/m);
 
-    // What the README tells an auditor: OpenSSH alone verifies the records file.
+    // What docs/log-format.md tells an auditor: OpenSSH alone verifies the records file.
     const verified = spawnSync(
       'ssh-keygen',
       [
