@@ -45,9 +45,6 @@ const TRANSPORTS: { kind: TransportKind; target: Target }[] = [
   { kind: 'local', target: localTarget },
 ];
 
-/** The same staged psql cases' results, per transport, compared at the end. */
-const psqlResults = new Map<string, Map<TransportKind, Collected>>();
-
 function psqlArgv(payload: Buffer, announced?: { length: number; sha256: string }): string[] {
   return buildStagedArgv(
     buildPsqlInvocation({ container, database: testbed.database, user: testbed.user }),
@@ -263,7 +260,6 @@ describe.each(TRANSPORTS)('transport $kind', ({ kind, target }) => {
       ].join('\n'),
     );
     expect(result.end).toEqual({ kind: 'exit', code: 0 });
-    record('ok', kind, result);
   });
 
   it('staged psql: an ERROR stops the script with exit 3', async () => {
@@ -272,7 +268,6 @@ describe.each(TRANSPORTS)('transport $kind', ({ kind, target }) => {
     expect(result.stdout.toString()).toBe('  step  \n--------\n before\n(1 row)\n\n');
     // `-f -` (buildPsqlInvocation): psql names the line of its input.
     expect(result.stderr.toString()).toBe('psql:<stdin>:2: ERROR:  division by zero\n');
-    record('error', kind, result);
   });
 
   it('staged psql: a short payload exits 124 and psql never runs', async () => {
@@ -301,7 +296,6 @@ describe.each(TRANSPORTS)('transport $kind', ({ kind, target }) => {
       `select count(*) from pg_class where relname = '${table}'`,
     ]);
     expect(check).toMatchObject({ exitCode: 0, stdout: '0\n' });
-    record('short', kind, result);
   });
 
   it('a process killed inside the container ends as exit 128+n (docker’s report) everywhere', async () => {
@@ -435,8 +429,40 @@ describe.each(['ssh2', 'openssh'] as const)('a silent link through %s', (kind) =
   });
 });
 
+// Its own runs through every transport: it depends on no other test having run (or its order).
 describe('across transports', () => {
-  it.each(['ok', 'error', 'short'])('staged psql "%s": identical bytes and ends', (name) => {
+  const SHORT = Buffer.from('create table oneroof_short_payload (id int);\n');
+  const CASES: Record<string, { argv: string[]; stdin: Buffer }> = {
+    ok: { argv: psqlArgv(PSQL_OK), stdin: PSQL_OK },
+    error: { argv: psqlArgv(PSQL_ERROR), stdin: PSQL_ERROR },
+    short: {
+      argv: psqlArgv(SHORT, {
+        length: SHORT.length + 10,
+        sha256: createHash('sha256').update(SHORT).digest('hex'),
+      }),
+      stdin: SHORT,
+    },
+  };
+  const psqlResults = new Map<string, Map<TransportKind, Collected>>();
+
+  beforeAll(async () => {
+    for (const { kind, target } of TRANSPORTS) {
+      const connection = await (
+        await createTransport(target, { transportOverride: kind })
+      ).connect();
+      try {
+        for (const [name, { argv, stdin }] of Object.entries(CASES)) {
+          const map = psqlResults.get(name) ?? new Map<TransportKind, Collected>();
+          map.set(kind, await collect(connection.exec({ container, argv, stdin })));
+          psqlResults.set(name, map);
+        }
+      } finally {
+        await connection.close();
+      }
+    }
+  });
+
+  it.each(Object.keys(CASES))('staged psql "%s": identical bytes and ends', (name) => {
     const results = psqlResults.get(name);
     expect([...(results?.keys() ?? [])]).toEqual(['ssh2', 'openssh', 'local']);
     const [first, ...rest] = [...results!.values()];
@@ -447,12 +473,6 @@ describe('across transports', () => {
     }
   });
 });
-
-function record(name: string, kind: TransportKind, result: Collected): void {
-  const map = psqlResults.get(name) ?? new Map<TransportKind, Collected>();
-  map.set(kind, result);
-  psqlResults.set(name, map);
-}
 
 /** The far side's process must be gone (its stdin reached EOF when the link went). */
 async function expectNoLeftover(marker: string): Promise<void> {
