@@ -100,6 +100,23 @@ describe('docs cite only what the repository has', () => {
     expect(text).not.toMatch(/\.\.\/shared\b|shared\/design|\bfarm-[a-z]|duplicates --change/);
   });
 
+  it('docs/usage.md names every flag the commands declare', () => {
+    const usage = readFileSync(join(ROOT, 'docs', 'usage.md'), 'utf8');
+    // Wherever the commands live (src/commands, src/cli today): every .ts under src/ that declares one.
+    const sources = ['src'].flatMap((d) =>
+      readdirSync(join(ROOT, d), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => readFileSync(join(ROOT, d, f), 'utf8')),
+    );
+    const flags = new Set(
+      sources.flatMap((t) =>
+        [...t.matchAll(/[oO]ption\(\s*'(?:-\w, )?(--[a-z][a-z-]*)/g)].map((m) => m[1]!),
+      ),
+    );
+    expect(flags.size).toBeGreaterThan(10);
+    expect([...flags].filter((f) => !usage.includes(f))).toEqual([]);
+  });
+
   it('a pending link has not landed yet (when it has, remove it from PENDING)', () => {
     expect([...PENDING].filter((p) => existsSync(join(ROOT, p)))).toEqual([]);
   });
