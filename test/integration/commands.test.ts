@@ -447,9 +447,13 @@ describe('groups: one summary, the worst exit', () => {
   it('preflight --target GROUP --concurrency 2 on a closed gate: exit 3, one summary', async () => {
     await bench.reset();
     const { inventory } = await groupInventory();
-    const run = await oneroof(testbed, ['preflight', '--target', 'both', '--concurrency', '2'], {
-      inventory,
-    });
+    // Both members are the one testbed database, and a preflight takes its lock exclusive: without
+    // --wait, whether the second exits 6 would depend on how the two runs happen to overlap.
+    const run = await oneroof(
+      testbed,
+      ['preflight', '--target', 'both', '--concurrency', '2', '--wait', '60'],
+      { inventory },
+    );
     expect(run.code, run.stderr).toBe(3);
     expect(run.stdout.match(/^preflight on group/gm)).toHaveLength(1);
     expect(run.stdout).toContain('preflight on group both (2 targets)\n');
