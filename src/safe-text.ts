@@ -7,7 +7,7 @@
  * every such character as an escape and leaves all other text as it is; every human-text writer
  * (src/commands/io.ts) passes its text through it. A leaf module: no imports from the project.
  *
- * The visible forms (documented in the README, "What reaches your terminal"):
+ * The visible forms (documented in docs/threat-model.md, "What reaches your terminal"):
  *   an unsafe code point below U+0100 (C0, DEL, C1, SHY)  \xHH          e.g. \x1b  \x07  \x0d  \x9b
  *   an unsafe code point up to U+FFFF                     \uHHHH        e.g. \u202e  \u2028  \u200b
  *   an unsafe code point above U+FFFF                     \u{HHHHH}     e.g. \u{e0041}

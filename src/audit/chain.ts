@@ -12,7 +12,7 @@
  * re-ordered by an editor, a field added) changes its digest; a deleted, inserted or moved line
  * breaks the link of the line after it; `seq` says which record is missing or out of place.
  * The chain alone proves nothing against someone who rewrites the whole file and recomputes it:
- * its head is also anchored outside the log (the ssh signature, the on-target anchor; README).
+ * its head is also anchored outside the log (the ssh signature, the on-target anchor; docs/log-format.md).
  */
 import { createHash } from 'node:crypto';
 

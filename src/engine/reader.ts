@@ -60,6 +60,9 @@ export interface ReaderSetupOptions {
   packet: string;
   argv?: readonly string[];
   now?: () => Date;
+  /** Injected monotonic clock and run id (tests: deterministic fixture runs), for the run log. */
+  elapsed?: () => number;
+  runId?: string;
   /** Asked after connecting and before anything runs; false stops the run. */
   confirm?: (about: { target: string; peer: Peer; role: string }) => Promise<boolean>;
   onConnected?: (peer: Peer) => void;
@@ -116,6 +119,8 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
     logDir: options.logDir,
     ...(options.argv ? { argv: options.argv } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
+    ...(options.runId ? { runId: options.runId } : {}),
     ...(options.onConnected ? { onConnected: options.onConnected } : {}),
   });
   session.record('reader-setup', {

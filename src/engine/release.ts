@@ -86,6 +86,9 @@ export interface ReleaseOptions {
   /** Seconds to wait for the run lock (default: refuse at once). */
   waitSeconds?: number;
   now?: () => Date;
+  /** Injected monotonic clock and run id (tests: deterministic fixture runs), for the run log. */
+  elapsed?: () => number;
+  runId?: string;
   /** Mutating runs: asked after connecting and before anything runs; false stops the run. */
   confirm?: (about: Confirmation) => Promise<boolean>;
   onConnected?: (peer: Peer) => void;
@@ -411,6 +414,8 @@ export async function runRelease(
     logDir: options.logDir,
     ...(options.argv ? { argv: options.argv } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
+    ...(options.runId ? { runId: options.runId } : {}),
     ...(options.onConnected ? { onConnected: options.onConnected } : {}),
     packet: summary,
   });

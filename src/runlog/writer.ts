@@ -42,8 +42,12 @@ export interface RunLogOptions {
   dir: string;
   kind: RunKind;
   target: string;
-  /** Injected clock (tests). */
+  /** Injected clock (tests): the wall time of the file name, `startedAt` and every record's `time`. */
   now?: () => Date;
+  /** Injected monotonic clock (tests): seconds since the log was opened, each record's `t`. */
+  elapsed?: () => number;
+  /** Injected run id (tests): the start record's `run`, the seal's and the anchor's. */
+  runId?: string;
   /** Written into the first record; the command line as the user typed it, minus nothing secret. */
   argv?: readonly string[];
   /** Called once, at the first write error after opening (the run must stop: see release.ts). */
@@ -102,7 +106,7 @@ export class RunLog {
   readonly logger: Logger;
   private readonly outputFd: number;
   private readonly records: ChainedRecords;
-  private readonly run: string = randomUUID();
+  private readonly run: string;
   private readonly startedAt: string;
   private readonly target: string;
   private offset = 0;
@@ -117,12 +121,14 @@ export class RunLog {
     recordsFd: number,
     now: () => Date,
     target: string,
+    seams: Pick<RunLogOptions, 'elapsed' | 'runId'>,
   ) {
     this.paths = paths;
     this.outputFd = outputFd;
     this.target = target;
+    this.run = seams.runId ?? randomUUID();
     this.startedAt = now().toISOString();
-    this.records = new ChainedRecords(recordsFd, (error) => this.fail(error));
+    this.records = new ChainedRecords(recordsFd, (error) => this.fail(error), seams.elapsed);
     this.logger = pino(
       {
         base: null,
@@ -172,7 +178,7 @@ export class RunLog {
         closeSync(outputFd);
         throw notWritable(paths.records, error);
       }
-      const log = new RunLog(paths, outputFd, recordsFd, now, options.target);
+      const log = new RunLog(paths, outputFd, recordsFd, now, options.target, options);
       // The start record must be on disk before anything connects; only then may a later
       // failure be reported to the run (which cancels what it started).
       log.logger.info(
@@ -294,19 +300,23 @@ export class RunLog {
 class ChainedRecords {
   head: Buffer = GENESIS;
   count = 0;
-  private readonly opened = process.hrtime.bigint();
   private failed = false;
+  private readonly elapsed: () => number;
 
   constructor(
     readonly fd: number,
     private readonly onError: (error: Error) => void,
-  ) {}
+    elapsed?: () => number,
+  ) {
+    const opened = process.hrtime.bigint();
+    this.elapsed = elapsed ?? (() => Number(process.hrtime.bigint() - opened) / 1e9);
+  }
 
   write(line: string): void {
     if (this.failed) return;
     const end = line.endsWith('}\n') ? line.length - 2 : line.lastIndexOf('}');
     const inner = line.slice(1, end);
-    const t = Number(process.hrtime.bigint() - this.opened) / 1e9;
+    const t = this.elapsed();
     const body = `{"seq":${this.count},"t":${t.toFixed(6)}${inner === '' ? '' : ','}${inner}`;
     const sealed = sealLine(this.head, body);
     try {

@@ -32,6 +32,9 @@ export interface SessionRequest {
   /** The user's command line, for the log's first record. */
   argv?: readonly string[];
   now?: () => Date;
+  /** Injected monotonic clock and run id (tests: deterministic fixture runs), for the run log. */
+  elapsed?: () => number;
+  runId?: string;
   onConnected?: (peer: Peer) => void;
   /** The log could not be written after it was opened (disk full, I/O error): called once. */
   onLogFailure?: (error: Error) => void;
@@ -88,6 +91,8 @@ export class RunSession {
       kind: request.kind,
       target: request.target.name,
       ...(request.now ? { now: request.now } : {}),
+      ...(request.elapsed ? { elapsed: request.elapsed } : {}),
+      ...(request.runId ? { runId: request.runId } : {}),
       ...(request.argv ? { argv: request.argv } : {}),
       ...(request.onLogFailure ? { onFailure: request.onLogFailure } : {}),
       ...(request.packet ? { packet: request.packet } : {}),

@@ -1,6 +1,6 @@
 /**
  * A real packet run on the testbed, logged, anchored and signed exactly as the commands are
- * to wire src/audit/ in (README "Audit and replay"): RunSession opens the log and connects; the
+ * to wire src/audit/ in (docs/log-format.md): RunSession opens the log and connects; the
  * records a command writes (release, state) around the main script; then, on the same
  * connection, RunLog.close() → anchorRunLog(); then the connection closes; then signRunLog().
  */

@@ -1,6 +1,9 @@
 /**
  * Golden files: the human stdout of real `bin/oneroof` runs, kept in test/golden/<name>.txt and
- * compared after a noise filter. A golden file is also the documentation of what an operator
+ * compared after a noise filter. The single-target release reports are rendered in a unit test
+ * from the JSON results in test/fixtures/render/ (test/unit/render-golden.test.ts), so their
+ * exact text pins no testbed's PostgreSQL build, time or key; the integration tests check only
+ * that the live output has the golden's structure (expectGoldenShape). A golden file is also the documentation of what an operator
  * sees, so review every one by eye before keeping it.
  *
  *   ONEROOF_UPDATE_GOLDEN=1 npx vitest run --project integration <file>   rewrites them
@@ -71,6 +74,28 @@ export function normalize(text: string): string {
     .replace(PID, 'pid <PID>')
     .replace(LIVE_FINGERPRINT, '$1<FINGERPRINT>')
     .replace(tmp, '<TMP>');
+}
+
+/**
+ * A report's structure: each line's first column (up to two spaces or the end: `  PASS role`,
+ * `  tier 10 structure`, `  state at exit`), in order. What the live testbed prints after the
+ * label — its PostgreSQL build, times, digests — is asserted by each test where it matters,
+ * never pinned through a golden file.
+ */
+export function reportShape(text: string): string[] {
+  return normalize(text)
+    .split('\n')
+    .map((line) => /^\s*\S+(?: \S+)*/.exec(line.trimEnd())?.[0] ?? '');
+}
+
+/**
+ * The live output of an integration test has the structure of test/golden/<name>.txt: the same
+ * lines, in the same order, with the same labels. The exact text of the golden is pinned by the
+ * unit test that renders it from a committed JSON result (test/unit/render-golden.test.ts).
+ */
+export async function expectGoldenShape(name: string, actual: string): Promise<void> {
+  const golden = await readFile(goldenPath(name), 'utf8');
+  expect(reportShape(actual), `the structure of golden ${name}.txt`).toEqual(reportShape(golden));
 }
 
 export function goldenPath(name: string): string {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPsqlParser } from '../../src/psql/parse.js';
-import { RunLog, type RunLogSeal } from '../../src/runlog/writer.js';
+import { RunLog, type RunLogOptions, type RunLogSeal } from '../../src/runlog/writer.js';
 
 const PSQL = join(import.meta.dirname, '..', 'fixtures', 'psql');
 
@@ -24,6 +24,25 @@ export interface FixtureRun {
   crash?: boolean;
 }
 
+/**
+ * A clock that does not depend on when or how fast the test runs: the wall clock starts at
+ * `start` and each reading moves it 1 ms on; the monotonic clock (the records' `t`) is the
+ * number of readings in ms. With the fixed run id, the same fixture writes the same bytes.
+ */
+export function fixedClock(
+  start = '2026-11-25T11:30:05.000Z',
+  runId = '00000000-0000-4000-8000-000000000001',
+): Required<Pick<RunLogOptions, 'now' | 'elapsed' | 'runId'>> {
+  const at = Date.parse(start);
+  let wall = 0;
+  let mono = 0;
+  return {
+    now: () => new Date(at + wall++),
+    elapsed: () => mono++ / 1000,
+    runId,
+  };
+}
+
 export function writeFixtureRun(options: FixtureRun): {
   seal: RunLogSeal | undefined;
   log: RunLog;
@@ -36,6 +55,7 @@ export function writeFixtureRun(options: FixtureRun): {
     kind: 'rollout',
     target: 'replica',
     argv: ['apply', '--target', 'replica', '--apr', 'APR-2026-0142'],
+    ...fixedClock(),
   });
   log.record('connected', {
     peer: {

@@ -1,7 +1,7 @@
 /**
  * The release commands end to end (issue 5): the real bin/oneroof, through ssh2 on the testbed
  * (`contabo-replica`: the loopback sshd, an ssh_config alias, the host key pinned), against the
- * testbed replica seeded with the golden clone. Every exit code of the README's table but 6 (lock.test.ts)
+ * testbed replica seeded with the golden clone. Every exit code of docs/usage.md's table but 6 (lock.test.ts)
  * and the read-only session (readonly.test.ts). Human output is compared with test/golden/
  * after the noise filter of test/helpers/golden.ts; database state is read back with the
  * packet's own probes (PacketBench.probe), never through the code under test.
@@ -26,7 +26,7 @@ import {
   oneroof,
   tierLines,
 } from '../helpers/e2e.js';
-import { expectGolden, normalize } from '../helpers/golden.js';
+import { expectGolden, expectGoldenShape, normalize } from '../helpers/golden.js';
 import { PacketBench } from '../helpers/packet.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -68,173 +68,183 @@ async function json(args: string[], code: number): Promise<Record<string, unknow
   return doc;
 }
 
-describe('the release on the testbed replica through ssh2, step by step', () => {
-  it('preflight on the fresh golden clone: NO-GO (exit 3), both gate checks named, state unchanged, a preflight log', async () => {
-    await bench.reset();
-    const run = await oneroof(testbed, ['preflight', ...T]);
-    expect(run.code, run.stderr).toBe(3);
-    expect(run.stdout).toContain(
-      `  state at entry  ${STATE.golden}  (ospa|ownership|gap|conflict|gov_emit|idle)\n`,
-    );
-    expect(run.stdout).toMatch(/^ {2}FAIL gate\.ospa {12}expected >= 1, got 0$/m);
-    expect(run.stdout).toMatch(
-      /^ {2}FAIL gate\.apr_ratified {4}expected a ratified L2\/L4 approval named by -v ratified_apr, got ratified_apr not set$/m,
-    );
-    expect(run.stdout.match(/^ {2}FAIL /gm)).toHaveLength(2);
-    expect(run.stdout).toContain(`  state at exit   ${STATE.golden}  unchanged\n`);
-    expect(run.stdout).toContain(
-      `NO-GO on ${SSH_TARGET}: gate.ospa, gate.apr_ratified; nothing was mutated\n`,
-    );
-    // Reached over ssh2, not the local engine.
-    expect(run.stdout).toMatch(
-      /^preflight on contabo-replica {2}\S+@127\.0\.0\.1:\d+ \(ssh2, host key SHA256:/,
-    );
-    const { log, records } = await expectOneLog(run, 'preflight');
-    expect(await readFile(log, 'utf8')).toContain('ONEROOF NO-GO: gate.ospa, gate.apr_ratified');
-    expect(await lastRecord(records)).toMatchObject({
-      record: 'end',
-      outcome: 'NO-GO',
-      exitCode: 3,
-    });
-    expect(await bench.probe('state_vector')).toBe(STATE.golden);
-    await expectGolden('preflight-no-go', run.stdout);
-  });
-
-  it('after the approval: preflight --apr is GO (exit 0); the pre-release fingerprint is the known one', async () => {
-    await bench.reset(APR);
-    expect(await bench.probe('fingerprint')).toBe(PRE_RELEASE_FINGERPRINT);
-    const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).not.toMatch(/^ {2}FAIL /m);
-    expect(run.stdout).toMatch(
-      /^ {2}PASS gate\.apr_ratified {4}'APR-2026-0142' \(L4 ratified, proposal OSP-2026-0001, decided 2026-06-03T00:00:00Z\)$/m,
-    );
-    expect(run.stdout).toContain(`  state at exit   ${STATE.approved}  unchanged\n`);
-    expect(run.stdout).toContain(`GO on ${SSH_TARGET}\n`);
-    await expectOneLog(run, 'preflight');
-    await expectGolden('preflight-go', run.stdout);
-  });
-
-  it('apply --apr --yes: exit 0, six tiers ok, the state moves from approved to released, a rollout log', async () => {
-    const run = await oneroof(testbed, ['apply', ...T, '--apr', APR, '--yes']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual(TIERS.map(([n, name]) => `tier ${n} ${name} ok`));
-    expect(run.stdout).toContain(`  state at entry  ${STATE.approved}  `);
-    expect(run.stdout).toContain(`  state at exit   ${STATE.released}  (was ${STATE.approved})\n`);
-    expect(run.stdout).toContain(`applied on ${SSH_TARGET}: 6 tier(s) committed; verify passed\n`);
-    // Live progress on stderr, one line per tier as it ends.
-    expect(run.stderr).toMatch(/^ {2}tier 60 scanner_baseline +ok /m);
-    const { log, records, signature } = await expectOneLog(run, 'rollout');
-    // Signed with the key the target is reached with, and anchored on the target.
-    expect(signature).toBeDefined();
-    expect(run.stderr).toMatch(/^log signed: ED25519 SHA256:\S+ /m);
-    expect(run.stderr).toContain('log head anchored on the target: ');
-    const output = await readFile(log, 'utf8');
-    expect(output).toContain('ONEROOF END 99_run_all');
-    const end = await lastRecord(records);
-    expect(end).toMatchObject({ record: 'end', outcome: 'applied', exitCode: 0 });
-    applyDurations.push(end.durationMs as number);
-    expect(await bench.probe('state_vector')).toBe(STATE.released);
-    expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
-    await expectGolden('apply', run.stdout);
-  });
-
-  it('verify: exit 0, structure 11|31|1, scanner 38, no new findings', async () => {
-    const run = await oneroof(testbed, ['verify', ...T]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(
-      '  structure       11|31|1  (tables|views|functions in governance)\n',
-    );
-    expect(run.stdout).toContain('  scanner findings 38\n');
-    expect(run.stdout).toContain('  new findings    0\n');
-    expect(run.stdout).toMatch(/^ {2}fingerprint {5}[0-9a-f]{64}$/m);
-    expect(run.stdout).toMatch(/^verified on contabo-replica: \d+ checks passed$/m);
-    expect(run.stdout).not.toMatch(/ERROR|ASSERT/);
-    await expectOneLog(run, 'verify');
-    await expectGolden('verify', run.stdout);
-  });
-
-  it('verify --json: one document, the same probes', async () => {
-    expect(await json(['verify', ...T], 0)).toMatchObject({
-      outcome: 'verified',
-      probes: {
-        verify: { structure_counts: ['11|31|1'], scanner_count: ['38'], findings_new: [] },
-      },
-      packet: { name: 'one-roof-governance' },
-    });
-  });
-
-  it('status: exit 0, 6 of 6 tiers applied, no run alive', async () => {
-    const run = await oneroof(testbed, ['status', ...T]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`  state           ${STATE.released}  `);
-    expect(run.stdout).toContain('  ledger          6 of 6 tiers applied\n');
-    for (const [n, name] of TIERS)
-      expect(run.stdout).toMatch(
-        new RegExp(`^ {4}tier ${n} +${name} +applied \\(attempt 1, ${APR}, \\S+Z\\)$`, 'm'),
+// A story, in order: each step starts from the state the one before left (the describe as a whole
+// resets first, so it may run anywhere in the file; its steps are never shuffled).
+describe(
+  'the release on the testbed replica through ssh2, step by step',
+  { shuffle: false },
+  () => {
+    it('preflight on the fresh golden clone: NO-GO (exit 3), both gate checks named, state unchanged, a preflight log', async () => {
+      await bench.reset();
+      const run = await oneroof(testbed, ['preflight', ...T]);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stdout).toContain(
+        `  state at entry  ${STATE.golden}  (ospa|ownership|gap|conflict|gov_emit|idle)\n`,
       );
-    expect(run.stdout).toContain('  runs            none alive on the server\n');
-    await expectOneLog(run, 'status');
-    await expectGolden('status', run.stdout);
-  });
+      expect(run.stdout).toMatch(/^ {2}FAIL gate\.ospa {12}expected >= 1, got 0$/m);
+      expect(run.stdout).toMatch(
+        /^ {2}FAIL gate\.apr_ratified {4}expected a ratified L2\/L4 approval named by -v ratified_apr, got ratified_apr not set$/m,
+      );
+      expect(run.stdout.match(/^ {2}FAIL /gm)).toHaveLength(2);
+      expect(run.stdout).toContain(`  state at exit   ${STATE.golden}  unchanged\n`);
+      expect(run.stdout).toContain(
+        `NO-GO on ${SSH_TARGET}: gate.ospa, gate.apr_ratified; nothing was mutated\n`,
+      );
+      // Reached over ssh2, not the local engine.
+      expect(run.stdout).toMatch(
+        /^preflight on contabo-replica {2}\S+@127\.0\.0\.1:\d+ \(ssh2, host key SHA256:/,
+      );
+      const { log, records } = await expectOneLog(run, 'preflight');
+      expect(await readFile(log, 'utf8')).toContain('ONEROOF NO-GO: gate.ospa, gate.apr_ratified');
+      expect(await lastRecord(records)).toMatchObject({
+        record: 'end',
+        outcome: 'NO-GO',
+        exitCode: 3,
+      });
+      expect(await bench.probe('state_vector')).toBe(STATE.golden);
+      await expectGoldenShape('preflight-no-go', run.stdout);
+    });
 
-  it('a second apply is a no-op: exit 0, every tier skipped, the fingerprint unchanged', async () => {
-    const before = await bench.probe('fingerprint');
-    const run = await oneroof(testbed, ['apply', ...T, '--apr', APR, '--yes']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual(TIERS.map(([n, name]) => `tier ${n} ${name} skipped`));
-    expect(run.stdout).toContain(`  state at exit   ${STATE.released}  unchanged\n`);
-    expect(run.stdout).toContain(
-      `nothing to apply on ${SSH_TARGET}: every tier is already applied; verify passed\n`,
-    );
-    const { records } = await expectOneLog(run, 'rollout');
-    const end = await lastRecord(records);
-    expect(end).toMatchObject({ outcome: 'no-op', exitCode: 0 });
-    applyDurations.push(end.durationMs as number);
-    expect(await bench.probe('fingerprint')).toBe(before);
-    expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
-    await expectGolden('apply-no-op', run.stdout);
-  });
+    it('after the approval: preflight --apr is GO (exit 0); the pre-release fingerprint is the known one', async () => {
+      await bench.reset(APR);
+      expect(await bench.probe('fingerprint')).toBe(PRE_RELEASE_FINGERPRINT);
+      const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).not.toMatch(/^ {2}FAIL /m);
+      expect(run.stdout).toMatch(
+        /^ {2}PASS gate\.apr_ratified {4}'APR-2026-0142' \(L4 ratified, proposal OSP-2026-0001, decided 2026-06-03T00:00:00Z\)$/m,
+      );
+      expect(run.stdout).toContain(`  state at exit   ${STATE.approved}  unchanged\n`);
+      expect(run.stdout).toContain(`GO on ${SSH_TARGET}\n`);
+      await expectOneLog(run, 'preflight');
+      await expectGoldenShape('preflight-go', run.stdout);
+    });
 
-  it('rollback --tier 40 while 60 is applied: refused (exit 3), nothing mutated', async () => {
-    const before = await bench.probe('fingerprint');
-    const run = await oneroof(testbed, ['rollback', ...T, '--tier', '40', '--yes']);
-    expect(run.code, run.stderr).toBe(3);
-    expect(run.stdout).toContain(
-      `refused on ${SSH_TARGET}: rollback of tier 40 while tier 60 is applied; roll back 60 first (applied: 10, 20, 30, 40, 50, 60); nothing was mutated\n`,
-    );
-    expect(run.stdout).toContain(`  state at exit   ${STATE.released}  unchanged\n`);
-    // The guard refused before anything of tier 40 ran, so the report calls it pending (not
-    // failed, src/engine/release.ts judge()): a pending step has no duration either.
-    expect(run.stdout).toMatch(/^ {2}tier 40 containment {12}pending$/m);
-    await expectOneLog(run, 'rollback');
-    expect(await bench.probe('fingerprint')).toBe(before);
-    expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
-    await expectGolden('rollback-refused', run.stdout);
-  });
+    it('apply --apr --yes: exit 0, six tiers ok, the state moves from approved to released, a rollout log', async () => {
+      const run = await oneroof(testbed, ['apply', ...T, '--apr', APR, '--yes']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual(TIERS.map(([n, name]) => `tier ${n} ${name} ok`));
+      expect(run.stdout).toContain(`  state at entry  ${STATE.approved}  `);
+      expect(run.stdout).toContain(
+        `  state at exit   ${STATE.released}  (was ${STATE.approved})\n`,
+      );
+      expect(run.stdout).toContain(
+        `applied on ${SSH_TARGET}: 6 tier(s) committed; verify passed\n`,
+      );
+      // Live progress on stderr, one line per tier as it ends.
+      expect(run.stderr).toMatch(/^ {2}tier 60 scanner_baseline +ok /m);
+      const { log, records, signature } = await expectOneLog(run, 'rollout');
+      // Signed with the key the target is reached with, and anchored on the target.
+      expect(signature).toBeDefined();
+      expect(run.stderr).toMatch(/^log signed: ED25519 SHA256:\S+ /m);
+      expect(run.stderr).toContain('log head anchored on the target: ');
+      const output = await readFile(log, 'utf8');
+      expect(output).toContain('ONEROOF END 99_run_all');
+      const end = await lastRecord(records);
+      expect(end).toMatchObject({ record: 'end', outcome: 'applied', exitCode: 0 });
+      applyDurations.push(end.durationMs as number);
+      expect(await bench.probe('state_vector')).toBe(STATE.released);
+      expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
+      await expectGoldenShape('apply', run.stdout);
+    });
 
-  it('rollback --tier 60: exit 0, one event fewer, tier 60 no longer applied', async () => {
-    const run = await oneroof(testbed, ['rollback', ...T, '--tier', '60', '--yes']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual(['tier 60 scanner_baseline ok']);
-    expect(run.stdout).toContain(`  state at exit   1|210|0|0|4|0  (was ${STATE.released})\n`);
-    expect(run.stdout).toContain(`rolled back on ${SSH_TARGET}\n`);
-    await expectOneLog(run, 'rollback');
-    expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf((t) => t !== 60));
-  });
+    it('verify: exit 0, structure 11|31|1, scanner 38, no new findings', async () => {
+      const run = await oneroof(testbed, ['verify', ...T]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(
+        '  structure       11|31|1  (tables|views|functions in governance)\n',
+      );
+      expect(run.stdout).toContain('  scanner findings 38\n');
+      expect(run.stdout).toContain('  new findings    0\n');
+      expect(run.stdout).toMatch(/^ {2}fingerprint {5}[0-9a-f]{64}$/m);
+      expect(run.stdout).toMatch(/^verified on contabo-replica: \d+ checks passed$/m);
+      expect(run.stdout).not.toMatch(/ERROR|ASSERT/);
+      await expectOneLog(run, 'verify');
+      await expectGoldenShape('verify', run.stdout);
+    });
 
-  it('rollback --full: exit 0, back to the pre-release fingerprint exactly', async () => {
-    const run = await oneroof(testbed, ['rollback', ...T, '--full', '--yes']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual(['full rollback ok']);
-    expect(run.stdout).toContain(`  state at exit   ${STATE.approved}  (was 1|210|0|0|4|0)\n`);
-    await expectOneLog(run, 'rollback');
-    expect(await bench.probe('fingerprint')).toBe(PRE_RELEASE_FINGERPRINT);
-    expect(await bench.probe('state_vector')).toBe(STATE.approved);
-    expect(await bench.probe('structure_counts')).toBe('0|0|0');
-    await expectGolden('rollback-full', run.stdout);
-  });
-});
+    it('verify --json: one document, the same probes', async () => {
+      expect(await json(['verify', ...T], 0)).toMatchObject({
+        outcome: 'verified',
+        probes: {
+          verify: { structure_counts: ['11|31|1'], scanner_count: ['38'], findings_new: [] },
+        },
+        packet: { name: 'one-roof-governance' },
+      });
+    });
+
+    it('status: exit 0, 6 of 6 tiers applied, no run alive', async () => {
+      const run = await oneroof(testbed, ['status', ...T]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`  state           ${STATE.released}  `);
+      expect(run.stdout).toContain('  ledger          6 of 6 tiers applied\n');
+      for (const [n, name] of TIERS)
+        expect(run.stdout).toMatch(
+          new RegExp(`^ {4}tier ${n} +${name} +applied \\(attempt 1, ${APR}, \\S+Z\\)$`, 'm'),
+        );
+      expect(run.stdout).toContain('  runs            none alive on the server\n');
+      await expectOneLog(run, 'status');
+      await expectGoldenShape('status', run.stdout);
+    });
+
+    it('a second apply is a no-op: exit 0, every tier skipped, the fingerprint unchanged', async () => {
+      const before = await bench.probe('fingerprint');
+      const run = await oneroof(testbed, ['apply', ...T, '--apr', APR, '--yes']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual(TIERS.map(([n, name]) => `tier ${n} ${name} skipped`));
+      expect(run.stdout).toContain(`  state at exit   ${STATE.released}  unchanged\n`);
+      expect(run.stdout).toContain(
+        `nothing to apply on ${SSH_TARGET}: every tier is already applied; verify passed\n`,
+      );
+      const { records } = await expectOneLog(run, 'rollout');
+      const end = await lastRecord(records);
+      expect(end).toMatchObject({ outcome: 'no-op', exitCode: 0 });
+      applyDurations.push(end.durationMs as number);
+      expect(await bench.probe('fingerprint')).toBe(before);
+      expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
+      await expectGoldenShape('apply-no-op', run.stdout);
+    });
+
+    it('rollback --tier 40 while 60 is applied: refused (exit 3), nothing mutated', async () => {
+      const before = await bench.probe('fingerprint');
+      const run = await oneroof(testbed, ['rollback', ...T, '--tier', '40', '--yes']);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stdout).toContain(
+        `refused on ${SSH_TARGET}: rollback of tier 40 while tier 60 is applied; roll back 60 first (applied: 10, 20, 30, 40, 50, 60); nothing was mutated\n`,
+      );
+      expect(run.stdout).toContain(`  state at exit   ${STATE.released}  unchanged\n`);
+      // The guard refused before anything of tier 40 ran, so the report calls it pending (not
+      // failed, src/engine/release.ts judge()): a pending step has no duration either.
+      expect(run.stdout).toMatch(/^ {2}tier 40 containment {12}pending$/m);
+      await expectOneLog(run, 'rollback');
+      expect(await bench.probe('fingerprint')).toBe(before);
+      expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
+      await expectGoldenShape('rollback-refused', run.stdout);
+    });
+
+    it('rollback --tier 60: exit 0, one event fewer, tier 60 no longer applied', async () => {
+      const run = await oneroof(testbed, ['rollback', ...T, '--tier', '60', '--yes']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual(['tier 60 scanner_baseline ok']);
+      expect(run.stdout).toContain(`  state at exit   1|210|0|0|4|0  (was ${STATE.released})\n`);
+      expect(run.stdout).toContain(`rolled back on ${SSH_TARGET}\n`);
+      await expectOneLog(run, 'rollback');
+      expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf((t) => t !== 60));
+    });
+
+    it('rollback --full: exit 0, back to the pre-release fingerprint exactly', async () => {
+      const run = await oneroof(testbed, ['rollback', ...T, '--full', '--yes']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual(['full rollback ok']);
+      expect(run.stdout).toContain(`  state at exit   ${STATE.approved}  (was 1|210|0|0|4|0)\n`);
+      await expectOneLog(run, 'rollback');
+      expect(await bench.probe('fingerprint')).toBe(PRE_RELEASE_FINGERPRINT);
+      expect(await bench.probe('state_vector')).toBe(STATE.approved);
+      expect(await bench.probe('structure_counts')).toBe('0|0|0');
+      await expectGoldenShape('rollback-full', run.stdout);
+    });
+  },
+);
 
 describe('confirmation', () => {
   it('apply and rollback without --yes and without a TTY: exit 2, nothing contacted, no log', async () => {
@@ -307,7 +317,7 @@ describe('exit 4: an assertion fails', () => {
     });
     expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf((t) => t !== 60));
     expect(await bench.query('SELECT count(*) FROM governance.scanner_baseline')).toBe('0');
-    await expectGolden('apply-assertion', run.stdout);
+    await expectGoldenShape('apply-assertion', run.stdout);
   });
 });
 
@@ -373,7 +383,7 @@ describe('exit 2: usage, before anything is contacted', () => {
     [
       'rollback --tier 10',
       ['rollback', ...T, '--tier', '10', '--yes'],
-      /^oneroof: error: --tier: expected one of 60, 50, 40, 30, 20, got 10\n {2}tier 10 \(the structure\) goes only with --full$/m,
+      /^oneroof: error: --tier: expected one of 60, 50, 40, 30, 20, got 10\n {2}tier 10 \(structure\) has no per-tier rollback: it goes only with --full$/m,
     ],
   ];
   // Nothing here touches the testbed: run them side by side.
@@ -440,9 +450,13 @@ describe('groups: one summary, the worst exit', () => {
   it('preflight --target GROUP --concurrency 2 on a closed gate: exit 3, one summary', async () => {
     await bench.reset();
     const { inventory } = await groupInventory();
-    const run = await oneroof(testbed, ['preflight', '--target', 'both', '--concurrency', '2'], {
-      inventory,
-    });
+    // Both members are the one testbed database, and a preflight takes its lock exclusive: without
+    // --wait, whether the second exits 6 would depend on how the two runs happen to overlap.
+    const run = await oneroof(
+      testbed,
+      ['preflight', '--target', 'both', '--concurrency', '2', '--wait', '60'],
+      { inventory },
+    );
     expect(run.code, run.stderr).toBe(3);
     expect(run.stdout.match(/^preflight on group/gm)).toHaveLength(1);
     expect(run.stdout).toContain('preflight on group both (2 targets)\n');

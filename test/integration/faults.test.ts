@@ -382,10 +382,12 @@ describe('fault log-disk-full', () => {
       rmSync(mountPoint, { recursive: true, force: true });
     }
   });
+  let fills = 0;
   const fill = () => {
-    // Until the disk is full: ENOSPC ends it.
+    // Until the disk is full: ENOSPC ends it. (A counter, not the time: two fills in one
+    // millisecond would write the same file and fill nothing.)
     try {
-      writeFileSync(join(mountPoint!, `fill-${Date.now()}`), Buffer.alloc(8 * 1024 * 1024));
+      writeFileSync(join(mountPoint!, `fill-${fills++}`), Buffer.alloc(8 * 1024 * 1024));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
     }

@@ -108,7 +108,7 @@ describe('oneroof manifest sign | check', () => {
       ok: true,
       signature: { status: 'verified', principal: 'alice@example', namespace: 'oneroof-packet' },
     });
-    // What the README tells an auditor.
+    // What docs/usage.md (Signed packets) tells an auditor.
     const openssh = execFileSync(
       'ssh-keygen',
       [

@@ -112,6 +112,14 @@ async function processes(): Promise<string[]> {
   return (top.Processes ?? []).map((row) => row.join(' '));
 }
 
+async function untilForwarded(bytes: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (proxy.forwarded >= bytes) return;
+    await sleep(50);
+  }
+  throw new Error(`the proxy forwarded ${proxy.forwarded} bytes, not ${bytes}, within 10 s`);
+}
+
 async function untilRunning(what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     if ((await processes()).some((p) => p.includes(what))) return;
@@ -242,9 +250,12 @@ describe('a cut link never leaves a partial statement behind', () => {
       });
       running.stdout.resume();
       running.stderr.resume();
+      const before = proxy.forwarded;
       stdin.push(head);
-      await untilRunning('psql'); // the bytes reach psql; the rest of the statement never will
-      await sleep(500);
+      await untilRunning('psql');
+      // The head has left for sshd (an ssh data packet is longer than its payload): it reaches
+      // psql; the rest of the statement never will. A condition, not a sleep.
+      await untilForwarded(before + head.length);
       proxy.cutNow();
       const end = await running.done;
       expect(end.kind).toBe('lost');
@@ -252,7 +263,6 @@ describe('a cut link never leaves a partial statement behind', () => {
       await connection.close().catch(() => undefined);
     }
     await settle();
-    await sleep(500);
     expect((await readState()).victims).toBe(0);
   });
 
@@ -273,16 +283,17 @@ describe('a cut link never leaves a partial statement behind', () => {
       });
       running.stdout.resume();
       running.stderr.resume();
-      stdin.push(body.subarray(0, 'DELETE FROM trunc.victim'.length));
+      const before = proxy.forwarded;
+      const head = body.subarray(0, 'DELETE FROM trunc.victim'.length);
+      stdin.push(head);
       await untilRunning('oneroof-stage');
-      await sleep(500);
+      await untilForwarded(before + head.length);
       proxy.cutNow();
       expect((await running.done).kind).toBe('lost');
     } finally {
       await connection.close().catch(() => undefined);
     }
     await settle();
-    await sleep(500);
     expect((await readState()).victims).toBe(VICTIMS);
   });
 });

@@ -6,6 +6,7 @@ import { readLines } from '../../src/audit/files.js';
 import { verifyChain } from '../../src/audit/verify.js';
 import { OneroofError } from '../../src/errors.js';
 import { RunLog, runLogBase } from '../../src/runlog/writer.js';
+import { fixedClock, writeFixtureRun } from '../helpers/runlog-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const AT = new Date('2026-11-25T11:30:05.123Z');
@@ -21,6 +22,32 @@ describe('run log', () => {
   it('is named like the seed: kind and UTC stamp', () => {
     expect(runLogBase('rollout', AT)).toBe('rollout_20261125T113005Z');
     expect(runLogBase('preflight', AT, 1)).toBe('preflight_20261125T113005Z-2');
+  });
+
+  it('takes an injected clock and run id: the same run writes the same records, wherever and whenever', async () => {
+    const [a, b] = [await tempDir('oneroof-log-'), await tempDir('oneroof-log-')];
+    const first = writeFixtureRun({ psqlCase: 'assert-tier', dir: a }).seal!;
+    const second = writeFixtureRun({ psqlCase: 'assert-tier', dir: b }).seal!;
+    // Only the directory differs (the start record names the .log), and with it every chain digest.
+    const text = (path: string, dir: string) =>
+      readFileSync(path, 'utf8')
+        .replaceAll(dir, '<DIR>')
+        .replace(/"chain":"[0-9a-f]{64}"/g, '"chain":"…"');
+    expect(text(second.paths.records, b)).toBe(text(first.paths.records, a));
+    expect(second.run).toBe('00000000-0000-4000-8000-000000000001');
+    expect(second.startedAt).toBe('2026-11-25T11:30:05.001Z');
+    const rs = records(second.paths.records);
+    expect(rs.slice(0, 3).map((r) => [r.t, r.time])).toEqual([
+      [0, '2026-11-25T11:30:05.003Z'],
+      [0.001, '2026-11-25T11:30:05.004Z'],
+      [0.002, '2026-11-25T11:30:05.005Z'],
+    ]);
+    const clock = fixedClock('2026-01-02T03:04:05.000Z', 'run-x');
+    const log = RunLog.open({ dir: a, kind: 'verify', target: 'replica', ...clock });
+    expect(log.close({ outcome: 'ok' })).toMatchObject({
+      run: 'run-x',
+      name: 'verify_20260102T030405Z',
+    });
   });
 
   it('keeps psql output byte for byte, indexed with stream, offset and time', async () => {
