@@ -380,7 +380,7 @@ async function release(
   return { result, transport };
 }
 
-describe("one exit code per run (docs/usage.md, Exit codes)", () => {
+describe('one exit code per run (docs/usage.md, Exit codes)', () => {
   const ok = { kind: 'exit', code: 0 } as const;
   const stopped = { kind: 'exit', code: 3 } as const;
 
