@@ -43,7 +43,6 @@ describe('confirmation on a terminal', () => {
   beforeAll(async () => {
     bench = await PacketBench.open(testbed);
     await bench.install();
-    await bench.reset(APR);
     logDir = await tempDir();
   });
   afterAll(async () => {
@@ -51,7 +50,9 @@ describe('confirmation on a terminal', () => {
     await bench.emptyDatabase();
   });
 
+  // Each test sets the state it starts from: none relies on what another left (vitest may shuffle).
   it('names target, host, host key and APR, and stops on anything but the target name', async () => {
+    await bench.reset(APR);
     const run = await onTerminal(
       ['--log-dir', logDir, 'apply', '--target', testbed.ssh.alias, '--apr', APR],
       'yes',
@@ -67,6 +68,7 @@ describe('confirmation on a terminal', () => {
   });
 
   it('goes on when the target name is typed, with live tier progress', async () => {
+    await bench.reset(APR);
     const run = await onTerminal(
       ['--log-dir', logDir, 'apply', '--target', testbed.ssh.alias, '--apr', APR],
       testbed.ssh.alias,
@@ -80,6 +82,9 @@ describe('confirmation on a terminal', () => {
   });
 
   it('asks before a rollback too', async () => {
+    await bench.reset(APR);
+    const applied = await bench.runFile('prod/99_run_all.sql', { ratified_apr: APR });
+    expect(applied.exitCode, applied.stderr).toBe(0);
     const declined = await onTerminal(
       ['--log-dir', logDir, 'rollback', '--target', testbed.ssh.alias, '--full'],
       '',

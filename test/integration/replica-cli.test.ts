@@ -19,7 +19,9 @@ afterAll(async () => {
     .catch(() => undefined);
 });
 
-describe('oneroof replica', () => {
+// A lifecycle, in order: up, up again, ps, reset, down — each step acts on the container the one
+// before left, so its steps are never shuffled (the describe starts from no container).
+describe('oneroof replica', { shuffle: false }, () => {
   it('up creates a production-shaped container: its name, no network, our label, ready', async () => {
     const up = await runCli(['replica', 'up', '--target', 'scratch'], env);
     expect(up.stderr).toMatch(new RegExp(`replica ${SCRATCH} created; ready in [0-9.]+ s`));
