@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PacketSummary } from '../../src/contract/summary.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import { RunLog, type RunLogOptions, type RunLogSeal } from '../../src/runlog/writer.js';
 
@@ -22,6 +23,8 @@ export interface FixtureRun {
   chunk?: number;
   /** Leave the log open (a crash): no end record. */
   crash?: boolean;
+  /** The packet's names in the start record, as a release command writes them. */
+  packet?: PacketSummary;
 }
 
 /**
@@ -56,6 +59,7 @@ export function writeFixtureRun(options: FixtureRun): {
     target: 'replica',
     argv: ['apply', '--target', 'replica', '--apr', 'APR-2026-0142'],
     ...fixedClock(),
+    ...(options.packet ? { packet: options.packet } : {}),
   });
   log.record('connected', {
     peer: {
