@@ -7,7 +7,7 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/cli/options.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { readDescriptor } from '../../src/contract/load.js';
 import { writeManifest } from '../../src/packet/manifest.js';
 import { runCli } from '../helpers/cli.js';
