@@ -15,6 +15,7 @@ import { registerReplay } from '../commands/replay.js';
 import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
 import { registerReader } from '../commands/reader.js';
+import { registerInit } from '../commands/init.js';
 
 export interface Context {
   io: Io;
@@ -77,6 +78,7 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerRelease(program, context);
   registerManifest(program, context);
   registerReader(program, context);
+  registerInit(program, context);
   return program;
 }
 
