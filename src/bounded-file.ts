@@ -33,6 +33,12 @@ export const KNOWN_HOSTS_FILE: FileKind = { what: 'known_hosts file', maxBytes: 
 export const SSH_CONFIG_FILE: FileKind = { what: 'ssh_config file', maxBytes: MiB };
 export const PACKET_FILE: FileKind = { what: 'packet file', maxBytes: 16 * MiB };
 export const MANIFEST_FILE_KIND: FileKind = { what: 'manifest', maxBytes: MiB };
+/** A packet's packet.yml (src/contract/load.ts): a page or two of YAML. */
+export const DESCRIPTOR_FILE_KIND: FileKind = {
+  what: 'packet descriptor',
+  maxBytes: 256 * 1024,
+  kind: 'config',
+};
 export const RUN_LOG_FILE: FileKind = { what: 'run log' };
 
 function describeType(stats: Stats): string {
