@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from '../cli/main.js';
 import { PACKAGE_ROOT } from '../cli/options.js';
+import { loadPacket } from '../contract/load.js';
 import { packetDescriptorSchema } from '../contract/schema.js';
 import { OneroofError } from '../errors.js';
 import { READER_FILE } from '../engine/reader.js';
@@ -37,6 +38,7 @@ export function registerInit(program: Command, context: ContextFactory): void {
         template: STARTER_TEMPLATE,
         readerFile: join(PACKAGE_ROOT, 'sql', READER_FILE),
         readerPath: READER_FILE,
+        check: loadPacket,
       });
       // As typed, quoted for a POSIX shell: the next commands can be pasted.
       const shown = shellQuote(dirArgument);

@@ -29,6 +29,8 @@ export interface ScaffoldOptions {
   readerFile: string;
   /** Where the read-role file goes in the new packet (packet.yml's entries.reader). */
   readerPath: string;
+  /** The last check, before anything is kept (the command loads the packet as a run would). */
+  check?: (dir: string) => Promise<unknown>;
 }
 
 /** The template's packet.yml names itself so; init puts the chosen name there. */
@@ -80,6 +82,7 @@ export async function scaffoldPacket(options: ScaffoldOptions): Promise<string[]
         'runtime',
         `the new packet in ${dir} does not match its own manifest:\n${differences.map(describeDifference).join('\n')}`,
       );
+    await options.check?.(dir);
   } catch (error) {
     for (const m of made.reverse())
       await (m.folder ? rmdir(m.path) : rm(m.path, { force: true })).catch(() => undefined);

@@ -8,12 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { STARTER_TEMPLATE } from '../../src/commands/init.js';
 import { PACKAGE_ROOT } from '../../src/cli/options.js';
-import { packetDescriptorSchema, type PacketDescriptor } from '../../src/contract/schema.js';
+import { loadPacket } from '../../src/contract/load.js';
+import type { PacketDescriptor } from '../../src/contract/schema.js';
 import { READER_FILE } from '../../src/engine/reader.js';
 import { bundlePacket, markerFormats } from '../../src/packet/bundle.js';
 import { checkManifest, listPacketFiles } from '../../src/packet/manifest.js';
@@ -46,11 +46,8 @@ const scaffold = (dir: string, template = STARTER_TEMPLATE) =>
 async function made(): Promise<{ dir: string; files: string[]; descriptor: PacketDescriptor }> {
   const dir = join(await tempDir('oneroof-init-'), 'pkt');
   const files = await scaffold(dir);
-  const parsed = packetDescriptorSchema.safeParse(
-    parse(await readFile(join(dir, 'packet.yml'), 'utf8')),
-  );
-  if (!parsed.success) throw new Error(`packet.yml: ${parsed.error.message}`);
-  return { dir, files, descriptor: parsed.data };
+  // As every command loads it: the schema, every named file on disk, vouched for by the manifest.
+  return { dir, files, descriptor: await loadPacket(dir) };
 }
 
 /** What psql would show for a RAISE of that format, `%` filled in. */
@@ -290,6 +287,21 @@ describe('oneroof init: the command', () => {
     await expect(scaffold(own, template)).rejects.toThrow(/a template holds files only/);
     expect(await readdir(own)).toEqual([]);
     expect((await stat(own)).mode).toBe(mode);
+  });
+
+  it('fault init-midway: a failing last check removes the whole new packet', async () => {
+    const parent = await tempDir('oneroof-init-');
+    await expect(
+      scaffoldPacket({
+        dir: join(parent, 'p'),
+        name: 'p',
+        template: STARTER_TEMPLATE,
+        readerFile: join(PACKAGE_ROOT, 'sql', READER_FILE),
+        readerPath: READER_FILE,
+        check: () => Promise.reject(new Error('the check said no')),
+      }),
+    ).rejects.toThrow('the check said no');
+    expect(await readdir(parent)).toEqual([]);
   });
 
   it('fault init-midway: a write onto an existing file is refused (O_EXCL), and init undoes itself', async () => {
