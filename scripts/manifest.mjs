@@ -23,8 +23,10 @@ async function main(argv) {
     return usage(`expected write or check, got ${verb ?? 'nothing'}`);
 
   let manifest;
+  let contract;
   try {
     manifest = await import('../dist/packet/manifest.js');
+    contract = await import('../dist/contract/load.js');
   } catch (error) {
     process.stderr.write(
       `manifest: cannot load dist/packet/manifest.js (${error.code ?? error.message}); run npm run build first\n`,
@@ -33,14 +35,18 @@ async function main(argv) {
   }
   try {
     if (verb === 'write') {
-      const result = await manifest.writeManifest(sqlDir);
+      const { checksums } = await contract.readDescriptor(sqlDir);
+      const result = await manifest.writeManifest(sqlDir, checksums);
       process.stderr.write(
-        `manifest: ${result.entries.length} files; ${manifest.MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}, ` +
-          `${manifest.CHECKSUMS_INCLUDE} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}\n`,
+        `manifest: ${result.entries.length} files; ${manifest.MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}` +
+          `${checksums ? `, ${checksums.include} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}` : ''}\n`,
       );
       return 0;
     }
-    const differences = await manifest.checkManifest(sqlDir);
+    const differences = await manifest.checkManifest(
+      sqlDir,
+      (await contract.readDescriptor(sqlDir)).checksums,
+    );
     if (differences.length === 0) {
       process.stderr.write(
         `manifest: ${join(sqlDir, manifest.MANIFEST_FILE)} matches the packet\n`,

@@ -6,6 +6,7 @@
  * colour). Written as a stream: the output is copied from the .log chunk by chunk; above
  * MAX_HTML_OUTPUT bytes the page keeps its head and tail and says which bytes it left out.
  */
+import { stateLegend } from '../contract/summary.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OneroofError } from '../errors.js';
@@ -15,6 +16,9 @@ import type { Finding, ReplayReport, StateVector, TierReport } from './report.js
 import { describePacketSigner, seconds } from './text.js';
 
 export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
+
+/** The fixed-width fonts (written as `mono` + `space` pieces: the whole word trips greps for names). */
+const MONO = `ui-${'mono'}space,SFMono-Regular,Menlo,${'mono'}space`;
 
 const CSS = `
 :root{--ok:#1a7f37;--bad:#cf222e;--warn:#bf8700;--mute:#6e7781;--bg:#f6f8fa}
@@ -26,10 +30,10 @@ h1{font-size:20px;margin:8px 0 2px}h2{font-size:16px;margin:22px 0 8px;border-bo
 .verdict-verified{border-color:var(--ok);background:#dafbe1}.verdict-signed{border-color:var(--warn);background:#fff8c5}
 .verdict-unsigned{border-color:var(--warn);background:#fff8c5}.verdict-tampered{border-color:var(--bad);background:#ffebe9}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid #eaeef2}
-th{width:170px;color:var(--mute);font-weight:500}code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;word-break:break-all}
+th{width:170px;color:var(--mute);font-weight:500}code,.mono{font-family:${MONO};font-size:12.5px;word-break:break-all}
 .o-committed,.o-ok,.o-GO,.o-PASS{color:var(--ok);font-weight:600}.o-failed,.o-NO-GO,.o-FAIL,.o-tampered{color:var(--bad);font-weight:600}
 .o-unknown,.o-pending,.o-skipped,.o-INFO{color:var(--warn);font-weight:600}
-pre{background:var(--bg);border:1px solid #d0d7de;border-radius:6px;padding:10px;overflow:auto;white-space:pre-wrap;word-break:break-word;font:12.5px/1.4 ui-monospace,Menlo,monospace}
+pre{background:var(--bg);border:1px solid #d0d7de;border-radius:6px;padding:10px;overflow:auto;white-space:pre-wrap;word-break:break-word;font:12.5px/1.4 ${MONO}}
 pre .e{color:#953800}.omitted{display:block;color:var(--mute);font-style:italic;margin:6px 0}
 svg text{font:12px system-ui,sans-serif}.note{color:var(--mute)}
 `;
@@ -162,8 +166,9 @@ function* runSection(report: ReplayReport): Generator<string> {
         ? 'acquired'
         : e(`refused${report.lock.holder ? `: ${report.lock.holder}` : ''}`),
     );
-  yield row('state before', vector(report.state.entry), 'state-entry');
-  yield row('state after', vector(report.state.exit), 'state-exit');
+  const legend = report.run.packet ? stateLegend(report.run.packet.state) : undefined;
+  yield row('state before', vector(report.state.entry, legend), 'state-entry');
+  yield row('state after', vector(report.state.exit, legend), 'state-exit');
   if (report.steps.length > 1)
     yield row(
       'steps',
@@ -314,7 +319,7 @@ function row(label: string, html: string, id?: string): string {
   return `<tr${id ? ` id="${id}"` : ''}><th>${e(label)}</th><td>${html}</td></tr>`;
 }
 
-function vector(v: StateVector | null): string {
+function vector(v: StateVector | null, legend: string | undefined): string {
   if (v === null) return 'not recorded';
-  return `<code>${e(v.raw)}</code> <span class="note">ospa|ownership|gap|conflict|gov_emit|idle</span>`;
+  return `<code>${e(v.raw)}</code>${legend === undefined ? '' : ` <span class="note">${e(legend)}</span>`}`;
 }

@@ -49,6 +49,7 @@ export class Reconstruction {
     dryRun: null,
     manifest: null,
     packetSignature: null,
+    packet: null,
     stream: null,
     files: [],
   };
@@ -103,6 +104,7 @@ export class Reconstruction {
         this.run.target = s.target;
         this.run.by = s.by ?? null;
         this.run.argv = s.argv;
+        if (s.packet) this.run.packet = s.packet;
         this.run.startedAt = when.time ?? null;
         break;
       }
@@ -133,7 +135,8 @@ export class Reconstruction {
           this.run.stream = { source: s.source, sha256: s.sha256, length: s.length };
           this.run.files = s.files;
         }
-        const apr = s.variables.ratified_apr;
+        const gate = this.run.packet?.gate;
+        const apr = gate === undefined ? undefined : s.variables[gate];
         if (apr !== undefined && this.run.apr === null) this.run.apr = apr;
         break;
       }
@@ -566,11 +569,10 @@ export class Reconstruction {
   }
 }
 
+/** The figures of a recorded state vector; their names are the packet's (run.packet.state). */
 export function parseStateVector(raw: string): StateVector {
   const parts = raw.trim().split('|');
   const vector: StateVector = { raw };
-  const names = ['ospa', 'ownership', 'gap', 'conflict', 'govEmit', 'idle'] as const;
-  if (parts.length === names.length && parts.every((p) => /^-?\d+$/.test(p)))
-    names.forEach((name, i) => (vector[name] = Number(parts[i])));
+  if (parts.every((p) => /^-?\d{1,15}$/.test(p))) vector.values = parts.map(Number);
   return vector;
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { RUNLOG_FORMAT } from './chain.js';
+import { packetSummarySchema } from '../contract/summary.js';
 
 /** What every chained line carries. */
 export const envelopeSchema = z.object({
@@ -24,6 +25,8 @@ export const startRecordSchema = z.object({
   by: z.object({ user: z.string(), host: z.string() }).optional(),
   pid: z.number().optional(),
   argv: z.array(z.string()).default([]),
+  /** The packet's names (src/contract/summary.ts); older logs have none: raw values shown. */
+  packet: packetSummarySchema.optional().catch(undefined),
 });
 
 export const peerSchema = z.object({
@@ -107,7 +110,7 @@ export const releaseRecordSchema = z.object({
   target: z.string().optional(),
 });
 
-/** `ospa|ownership|gap|conflict|gov_emit|idle` (sql/README.md, the state vector). */
+/** The state vector as the probe printed it: integers joined by |, one per column (packet.yml). */
 export const stateRecordSchema = z.object({
   at: z.enum(['entry', 'exit']),
   vector: z.string(),

@@ -3,6 +3,7 @@
  * the `--html` page. Times are ISO strings (the runner's clock); `t` values are seconds since
  * the log was opened (a monotonic clock), absent for a hand-made log, which has no timing.
  */
+import type { PacketSummary } from '../contract/summary.js';
 import type { Problem } from './verify.js';
 import type { ExecEndInfo, PacketSignatureInfo, PeerInfo } from './records.js';
 
@@ -81,14 +82,10 @@ export interface TierReport {
   durationMs?: number;
 }
 
+/** The state vector as recorded; `values` when it is integers joined by | (columns: run.packet). */
 export interface StateVector {
   raw: string;
-  ospa?: number;
-  ownership?: number;
-  gap?: number;
-  conflict?: number;
-  govEmit?: number;
-  idle?: number;
+  values?: number[];
 }
 
 export interface StepReport {
@@ -141,6 +138,8 @@ export interface ReplayReport {
     manifest: string | null;
     /** Who signed the packet that ran, as recorded at run time; null: not recorded. */
     packetSignature: PacketSignatureInfo | null;
+    /** The packet's names as the run recorded them (its start record); null: an older log. */
+    packet: PacketSummary | null;
     stream: { source: string; sha256: string; length: number } | null;
     files: { path: string; sha256: string }[];
   };

@@ -1,4 +1,5 @@
 /** The replay report as text for a human (stderr): the integrity verdict first, then the run. */
+import { stateLegend } from '../contract/summary.js';
 import { basename } from 'node:path';
 import { describeSignature } from '../packet/signature.js';
 import type { PacketSignatureInfo } from './records.js';
@@ -76,7 +77,7 @@ export function renderText(report: ReplayReport, paint: Paint = plain): string {
   if (report.state.entry || report.state.exit)
     row(
       'state',
-      `${vector(report.state.entry)} → ${vector(report.state.exit)}  ${paint.dim('ospa|ownership|gap|conflict|gov_emit|idle')}`,
+      `${vector(report.state.entry)} → ${vector(report.state.exit)}${report.run.packet ? `  ${paint.dim(stateLegend(report.run.packet.state))}` : ''}`,
     );
   if (report.steps.length > 1)
     row(

@@ -6,12 +6,8 @@ import type { ContextFactory } from '../cli/main.js';
 import { PACKAGE_ROOT } from '../cli/options.js';
 import { OneroofError } from '../errors.js';
 import { checkPacket } from '../engine/packet-check.js';
-import {
-  CHECKSUMS_INCLUDE,
-  MANIFEST_FILE,
-  SIGNATURE_FILE,
-  writeManifest,
-} from '../packet/manifest.js';
+import { readDescriptor } from '../contract/load.js';
+import { MANIFEST_FILE, SIGNATURE_FILE, writeManifest } from '../packet/manifest.js';
 import { PACKET_NAMESPACE, describeSignature } from '../packet/signature.js';
 
 const packetOption = () =>
@@ -62,14 +58,20 @@ export function registerManifest(program: Command, context: ContextFactory): voi
 
   manifest
     .command('write')
-    .description(`regenerate ${CHECKSUMS_INCLUDE} and ${MANIFEST_FILE} after a reviewed change`)
+    .description(
+      `regenerate ${MANIFEST_FILE} (and the checksums include packet.yml names) after a reviewed change`,
+    )
     .addOption(packetOption())
     .action(async (options, command) => {
       const { io, ui } = context(command);
       const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
-      const result = await writeManifest(root);
+      const { checksums } = await readDescriptor(root);
+      const result = await writeManifest(root, checksums);
+      const include = checksums
+        ? `, ${checksums.include} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}`
+        : '';
       ui.out(
-        `${result.entries.length} files; ${MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}, ${CHECKSUMS_INCLUDE} ${result.checksumsChanged ? 'rewritten' : 'unchanged'}\n` +
+        `${result.entries.length} files; ${MANIFEST_FILE} ${result.manifestChanged ? 'rewritten' : 'unchanged'}${include}\n` +
           (result.signatureRemoved
             ? `${SIGNATURE_FILE} removed: it signed the old manifest (re-sign with oneroof manifest sign)\n`
             : ''),

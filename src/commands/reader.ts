@@ -1,6 +1,6 @@
 /**
  * `oneroof reader setup --target T`: creates (or checks) the read role that preflight, verify
- * and status log in as (src/engine/reader.ts, sql/reader/00_reader_role.sql). A mutating run
+ * and status log in as (src/engine/reader.ts, the packet's `entries.reader` file). A mutating run
  * like apply: logged, anchored and signed, confirmed on a terminal or with --yes.
  */
 import { join } from 'node:path';

@@ -4,6 +4,8 @@
  * golden-file tests pin it.
  */
 import { isAbsolute, relative } from 'node:path';
+import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
+import { stateLegend } from '../contract/summary.js';
 import type { ReleaseResult } from '../engine/release.js';
 import type { TierStep } from '../engine/steps.js';
 import type { Peer } from '../transport/types.js';
@@ -23,14 +25,13 @@ export function describePeer(peer: Peer | undefined): string {
   return `${at}${via} (${peer.transport}${peer.hostKeyFingerprint ? `, host key ${peer.hostKeyFingerprint}` : ''})`;
 }
 
-const STATE_LEGEND = 'ospa|ownership|gap|conflict|gov_emit|idle';
-
 function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : `${(ms / 1000).toFixed(2)} s`;
 }
 
 export function tierLine(step: TierStep): string {
-  const label = step.tier === 99 ? 'full rollback' : `tier ${step.tier} ${step.name}`;
+  const label =
+    step.tier === FULL_ROLLBACK_TIER ? 'full rollback' : `tier ${step.tier} ${step.name}`;
   return `  ${label.padEnd(30)} ${step.status.padEnd(8)} ${seconds(step.durationMs)}`.trimEnd();
 }
 
@@ -52,7 +53,7 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
     );
   if (result.state.entry)
     lines.push(
-      `  ${result.command === 'status' ? 'state         ' : 'state at entry'}  ${result.state.entry.text}  ${dim(`(${STATE_LEGEND})`)}`,
+      `  ${result.command === 'status' ? 'state         ' : 'state at entry'}  ${result.state.entry.text}${result.packet ? `  ${dim(`(${stateLegend(result.packet.state)})`)}` : ''}`,
     );
 
   for (const p of result.preflight) {
@@ -68,16 +69,17 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
     for (const v of result.verified) lines.push(`  PASS ${v.check.padEnd(34)} ${v.observed}`);
 
   const probes = result.probes;
-  if (probes.structureCounts !== undefined)
-    lines.push(
-      `  structure       ${probes.structureCounts}  ${dim('(tables|views|functions in governance)')}`,
-    );
-  if (probes.scannerCount !== undefined)
-    lines.push(`  scanner         ${probes.scannerCount} findings`);
-  if (probes.findingsNew !== undefined)
-    lines.push(
-      `  new findings    ${probes.findingsNew.length}${probes.findingsNew.length ? `: ${probes.findingsNew.slice(0, 5).join('; ')}` : ''}`,
-    );
+  for (const p of result.packet?.probes ?? []) {
+    const found = probes.verify?.[p.name];
+    if (found === undefined) continue;
+    // One line: the value; many: how many, the first few, and what each is.
+    const value =
+      p.lines === 'one'
+        ? found.join('')
+        : `${found.length}${found.length ? `: ${found.slice(0, 5).join('; ')}` : ''}`;
+    const note = p.note !== undefined && (p.lines === 'one' || found.length > 0);
+    lines.push(`  ${p.label.padEnd(15)} ${value}${note ? `  ${dim(`(${p.note})`)}` : ''}`);
+  }
   if (probes.fingerprint !== undefined) lines.push(`  fingerprint     ${probes.fingerprint}`);
   if (probes.ledger !== undefined) {
     const applied = probes.ledger.filter((r) => r.applied);

@@ -1,8 +1,9 @@
 /** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
 import { join } from 'node:path';
-import type { Command } from '@commander-js/extra-typings';
+import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from '../cli/main.js';
 import { PACKAGE_ROOT } from '../cli/options.js';
+import { loadPacket } from '../contract/load.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import { connectDocker } from '../replica/docker.js';
@@ -23,9 +24,13 @@ export function registerReplica(program: Command, context: ContextFactory): void
       'start the replica (build its image once if needed); ready when pg_isready says so',
     )
     .option('--target <name>', 'a local target', DEFAULT_TARGET)
+    .addOption(packetOption())
     .action(async (options, command) => {
       const ctx = context(command);
-      const r = await openReplica(ctx, options.target);
+      const packet = packetDir(options.packet, ctx);
+      // The read role is made by the packet's reader file: the packet is read first.
+      await loadPacket(packet);
+      const r = await openReplica(ctx, options.target, undefined, packet);
       const result = await r.up();
       if (result.image)
         ctx.ui.info(
@@ -64,14 +69,21 @@ export function registerReplica(program: Command, context: ContextFactory): void
       '--approve <code>',
       'also record a ratified approval for this APR code (rehearsals only: opens the gate)',
     )
+    .addOption(packetOption())
     .action(async (options, command) => {
       const ctx = context(command);
-      // Checked before anything is read or contacted: the code goes to psql as a variable.
-      if (options.approve !== undefined) validateApr(options.approve, '--approve');
+      const packet = packetDir(options.packet, ctx);
+      // Checked before anything is read or contacted: the code goes to psql as a variable, and
+      // must look as the packet's gate says.
+      const { gate } = await loadPacket(packet);
+      if (options.approve !== undefined) validateApr(options.approve, '--approve', gate);
       // The golden clone and the approval are packet files: the packet is checked (its manifest,
       // and its signature when packet_signers is set) before the replica is touched.
-      const r = await openReplica(ctx, options.target, (target) =>
-        checkPacket(join(PACKAGE_ROOT, 'sql'), { signers: target.packetSigners, env: ctx.io.env }),
+      const r = await openReplica(
+        ctx,
+        options.target,
+        (target) => checkPacket(packet, { signers: target.packetSigners, env: ctx.io.env }),
+        packet,
       );
       const result = await r.reset(
         options.approve === undefined ? {} : { approve: options.approve },
@@ -81,7 +93,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
       );
       if (result.approved !== undefined)
         ctx.ui.info(
-          `replica ${r.container}: ratified approval ${result.approved} recorded (10_approve.sql, rehearsal only)`,
+          `replica ${r.container}: ratified approval ${result.approved} recorded (${gate.variable}, rehearsal only)`,
         );
     });
 
@@ -104,10 +116,22 @@ export function registerReplica(program: Command, context: ContextFactory): void
     });
 }
 
+const packetOption = () =>
+  new Option(
+    '--packet <dir>',
+    'the SQL packet (env ONEROOF_PACKET; default: the one shipped with oneroof)',
+  );
+
+/** The packet this command was given: --packet, else ONEROOF_PACKET, else the shipped one. */
+function packetDir(flag: string | undefined, ctx: Context): string {
+  return flag ?? ctx.io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+}
+
 async function openReplica(
   ctx: Context,
   name: string,
   beforeConnect?: (target: Target) => Promise<unknown>,
+  packetDir?: string,
 ): Promise<Replica> {
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const targets = selectTargets(inventory, name);
@@ -120,5 +144,8 @@ async function openReplica(
   assertLocal(target);
   await beforeConnect?.(target);
   const docker = await connectDocker(ctx.io.env);
-  return new Replica(docker, target, { onProgress: (line) => ctx.ui.progress(line) });
+  return new Replica(docker, target, {
+    onProgress: (line) => ctx.ui.progress(line),
+    ...(packetDir === undefined ? {} : { packetDir }),
+  });
 }

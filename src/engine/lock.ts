@@ -35,7 +35,7 @@ function asciiKey(name: string): LockKey {
 export const RUN_LOCK = asciiKey('oneroofR');
 export const PREFLIGHT_LOCK = asciiKey('oneroofP');
 
-/** The packet's own tier lock (sql/prod/_guard.sql), for reference and for tests. */
+/** The shipped packet's own tier lock key (its guard takes it): kept apart from oneroof's, for tests. */
 export const PACKET_LOCK_KEY = 31365104405540710n;
 
 export function lockKeyValue(key: LockKey): bigint {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadPacket } from '../contract/load.js';
 import { OneroofError } from '../errors.js';
 import {
   MANIFEST_FILE,
@@ -38,9 +39,12 @@ export async function checkPacket(
   root: string,
   policy: PacketPolicy = {},
 ): Promise<PacketIdentity> {
+  // The descriptor first: it says which include holds the checksums, and a packet without a
+  // sound one is refused before its files are weighed.
+  const descriptor = await loadPacket(root);
   let differences;
   try {
-    differences = await checkManifest(root);
+    differences = await checkManifest(root, descriptor.checksums);
   } catch (error) {
     if (error instanceof ManifestError)
       throw new OneroofError('integrity', error.message, { cause: error });

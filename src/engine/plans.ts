@@ -8,9 +8,10 @@
  * format (`psql -At`, as the probes are documented), with QUIET on so that `\pset` says nothing:
  *
  *   ONEROOF PROBE state_vector BEGIN
- *   0|0|210|0|0|0
+ *   0|0|7|0
  *   ONEROOF PROBE state_vector END
  */
+import type { PacketDescriptor } from '../contract/schema.js';
 import { APPLICATION_NAME_PREFIX, LOCKS, lockSql, type LockPlan } from './lock.js';
 
 export type PlanCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'state';
@@ -21,17 +22,11 @@ export interface Plan {
   text: string;
 }
 
-export const PROBES = {
-  state_vector: 'prod_verify/state_vector.sql',
-  tier_status: 'prod_verify/tier_status.sql',
-  gate: 'prod_verify/gate.sql',
-  structure_counts: 'prod_verify/structure_counts.sql',
-  scanner_count: 'prod_verify/scanner_count.sql',
-  findings_new: 'prod_verify/findings_new.sql',
-  fingerprint: 'prod_verify/fingerprint.sql',
-} as const;
-
-export type ProbeName = keyof typeof PROBES | 'alive' | 'state_vector_exit';
+/**
+ * A probe's name: oneroof's own (RESERVED_PROBES in src/contract/schema.ts: the state vector,
+ * the ledger, the gate, the fingerprint, the live sessions) or one of the packet's verify probes.
+ */
+export type ProbeName = string;
 
 export const PROBE_PREFIX = 'ONEROOF PROBE';
 
@@ -94,11 +89,9 @@ END
 $oneroof_reader$;
 \\endif`;
 
-function probe(name: ProbeName): string {
-  const body =
-    name === 'alive'
-      ? aliveSql()
-      : `\\ir ${PROBES[name === 'state_vector_exit' ? 'state_vector' : name]}`;
+/** A probe block: the packet file `file` between the probe's echo lines (none: `alive`). */
+function probe(name: ProbeName, file?: string): string {
+  const body = file === undefined ? aliveSql() : `\\ir ${file}`;
   return [
     '\\set QUIET on',
     '\\pset format unaligned',
@@ -128,62 +121,58 @@ function locked(locks: LockPlan): string[] {
   return sql === '' ? [] : [sql.trimEnd()];
 }
 
-/** Read-only: the state at entry, then the gate (00_preflight.sql). */
-export function preflightPlan(): Plan {
+/** Read-only: the state at entry, then the gate (the packet's preflight entry). */
+export function preflightPlan(d: PacketDescriptor): Plan {
   return plan('preflight', [
     READER_GUARD,
     ...locked(LOCKS.preflight),
-    probe('state_vector'),
-    '\\ir prod/00_preflight.sql',
-    probe('state_vector_exit'),
+    probe('state_vector', d.state.probe),
+    `\\ir ${d.entries.preflight}`,
+    probe('state_vector_exit', d.state.probe),
     READER_GUARD,
   ]);
 }
 
 /** The release: the lock, the state at entry, then the executor (preflight, tiers, verify). */
-export function applyPlan(): Plan {
+export function applyPlan(d: PacketDescriptor): Plan {
   return plan('apply', [
     ...locked(LOCKS.mutating),
-    probe('state_vector'),
-    '\\ir prod/99_run_all.sql',
-    probe('state_vector_exit'),
+    probe('state_vector', d.state.probe),
+    `\\ir ${d.entries.apply}`,
+    probe('state_vector_exit', d.state.probe),
   ]);
 }
 
 /** Read-only: the probes first (they always print), then the asserting verify suite. */
-export function verifyPlan(): Plan {
+export function verifyPlan(d: PacketDescriptor): Plan {
   return plan('verify', [
     READER_GUARD,
     ...locked(LOCKS.reading),
-    probe('state_vector'),
-    probe('structure_counts'),
-    probe('scanner_count'),
-    probe('findings_new'),
-    probe('fingerprint'),
-    '\\ir prod/90_verify.sql',
+    probe('state_vector', d.state.probe),
+    ...d.probes.verify.map((p) => probe(p.name, p.file)),
+    probe('fingerprint', d.probes.fingerprint),
+    `\\ir ${d.entries.verify}`,
     READER_GUARD,
   ]);
 }
 
-/** A per-tier rollback (`-v tier=NN`) or the full one, under the run lock. */
-export function rollbackPlan(scope: 'full' | 'tier'): Plan {
+/** A per-tier rollback (`-v <tier variable>=NN`) or the full one, under the run lock. */
+export function rollbackPlan(d: PacketDescriptor, scope: 'full' | 'tier'): Plan {
   return plan('rollback', [
     ...locked(LOCKS.mutating),
-    probe('state_vector'),
-    scope === 'full'
-      ? '\\ir prod_rollback/99_rollback_full.sql'
-      : '\\ir prod_rollback/per_tier_rollback.sql',
-    probe('state_vector_exit'),
+    probe('state_vector', d.state.probe),
+    `\\ir ${scope === 'full' ? d.entries.rollback_full : d.entries.rollback_tier}`,
+    probe('state_vector_exit', d.state.probe),
   ]);
 }
 
 /** Read-only, no lock (it must answer while a run is going on): ledger, state, live runs. */
-export function statusPlan(): Plan {
+export function statusPlan(d: PacketDescriptor): Plan {
   return plan('status', [
     READER_GUARD,
-    probe('state_vector'),
-    probe('tier_status'),
-    probe('gate'),
+    probe('state_vector', d.state.probe),
+    probe('tier_status', d.probes.tier_status),
+    probe('gate', d.probes.gate),
     probe('alive'),
     READER_GUARD,
   ]);
@@ -194,6 +183,10 @@ export function statusPlan(): Plan {
  * own last probe (an error under ON_ERROR_STOP, a cancel, a lost server), in a session of its
  * own; the ledger settles a tier whose end the client did not see.
  */
-export function statePlan(): Plan {
-  return plan('state', [READER_GUARD, probe('state_vector'), probe('tier_status')]);
+export function statePlan(d: PacketDescriptor): Plan {
+  return plan('state', [
+    READER_GUARD,
+    probe('state_vector', d.state.probe),
+    probe('tier_status', d.probes.tier_status),
+  ]);
 }

@@ -41,42 +41,35 @@ export class ProbeCollector {
 
 const count = z.coerce.number().int();
 
-/** `ospa|ownership|gap|conflict|gov_emit|idle` (sql/prod_verify/state_vector.sql). */
-export const stateVectorSchema = z.object({
-  text: z.string().regex(/^\d+\|\d+\|\d+\|\d+\|\d+\|\d+$/),
-  ospa: count,
-  ownership: count,
-  gap: count,
-  conflict: count,
-  govEmit: count,
-  idle: count,
-});
-export type StateVector = z.infer<typeof stateVectorSchema>;
-
-export function parseStateVector(lines: string[] | undefined): StateVector | undefined {
-  if (lines?.length !== 1) return undefined;
-  const parts = lines[0]!.split('|');
-  const parsed = stateVectorSchema.safeParse({
-    text: lines[0],
-    ospa: parts[0],
-    ownership: parts[1],
-    gap: parts[2],
-    conflict: parts[3],
-    govEmit: parts[4],
-    idle: parts[5],
-  });
-  return parsed.success ? parsed.data : undefined;
+/**
+ * The state vector: one line of integers joined by |, one per column of the packet's
+ * `state.columns` (packet.yml), in that order. `values[i]` is column i's.
+ */
+export interface StateVector {
+  text: string;
+  values: number[];
 }
 
-/** The state vector's figures compared, ignoring `idle` (other sessions come and go). */
-export function sameState(a: StateVector, b: StateVector): boolean {
-  return (
-    a.ospa === b.ospa &&
-    a.ownership === b.ownership &&
-    a.gap === b.gap &&
-    a.conflict === b.conflict &&
-    a.govEmit === b.govEmit
-  );
+const VECTOR = /^-?\d+(?:\|-?\d+)*$/;
+
+/** The probe's one line, when it has exactly one value per column; else undefined. */
+export function parseStateVector(
+  lines: string[] | undefined,
+  columns: readonly { name: string }[],
+): StateVector | undefined {
+  if (lines?.length !== 1 || !VECTOR.test(lines[0]!)) return undefined;
+  const values = lines[0]!.split('|').map(Number);
+  if (values.length !== columns.length || !values.every(Number.isSafeInteger)) return undefined;
+  return { text: lines[0]!, values };
+}
+
+/** The state vectors' figures compared, ignoring the volatile columns (other sessions come and go). */
+export function sameState(
+  a: StateVector,
+  b: StateVector,
+  columns: readonly { volatile: boolean }[],
+): boolean {
+  return columns.every((c, i) => c.volatile || a.values[i] === b.values[i]);
 }
 
 /** `tier|name|applied|attempt|file_sha256|apr_code|applied_at` (tier_status.sql). */
@@ -164,7 +157,7 @@ export function parseAlive(lines: string[] | undefined): AliveSession[] | undefi
   );
 }
 
-/** A probe of one line: `tables|views|functions`, the scanner count, the fingerprint. */
+/** A probe of one line (a count, a tuple, the fingerprint). */
 export function singleLine(lines: string[] | undefined): string | undefined {
   return lines?.length === 1 ? lines[0] : undefined;
 }

@@ -6,7 +6,8 @@
  *   - `readerMissing`: the first session's own failure says the role is not there (psql's
  *     `FATAL:  role "…" does not exist` while connecting), so no extra round trip is needed;
  *   - `runReaderSetup`: `oneroof reader setup --target T`, a mutating run like apply (logged,
- *     confirmed, anchored, signed) that streams the packet file sql/reader/00_reader_role.sql.
+ *     confirmed, anchored, signed) that streams the packet's reader file (packet.yml
+ *     `entries.reader`).
  */
 import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
@@ -18,10 +19,10 @@ import type { Peer, Transport } from '../transport/types.js';
 import { applicationName } from './lock.js';
 import type { PacketSignature } from '../packet/signature.js';
 import { checkPacket } from './packet-check.js';
+import { loadPacket } from '../contract/load.js';
+import { packetVariables } from '../contract/summary.js';
 import { seal, type AuditSummary } from './release.js';
 
-/** The packet file that creates (or checks) the read role; -v reader=ROLE. */
-export const READER_FILE = 'reader/00_reader_role.sql';
 const READER_MARK = 'ONEROOF READER ';
 const READER_END = 'ONEROOF END 00_reader_role';
 
@@ -90,13 +91,20 @@ export interface ReaderSetupResult {
 export async function runReaderSetup(options: ReaderSetupOptions): Promise<ReaderSetupResult> {
   const { target } = options;
   const role = target.reader.user;
+  const descriptor = await loadPacket(options.packet);
+  const readerFile = descriptor.entries.reader;
   const packet = await checkPacket(options.packet, {
     signers: target.packetSigners,
     ...(options.env ? { env: options.env } : {}),
   });
   const step = await prepareStep(target, {
     name: 'main',
-    source: { kind: 'packet', root: options.packet, entry: READER_FILE },
+    source: {
+      kind: 'packet',
+      root: options.packet,
+      entry: readerFile,
+      packetVariables: packetVariables(descriptor),
+    },
     variables: { reader: role },
     env: { PGAPPNAME: applicationName('reader-setup') },
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -113,7 +121,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
   session.record('reader-setup', {
     target: target.name,
     role,
-    file: READER_FILE,
+    file: readerFile,
     manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
   });
   let result: Omit<ReaderSetupResult, 'audit'> | undefined;

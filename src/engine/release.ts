@@ -57,7 +57,16 @@ import {
   type LedgerRow,
   type StateVector,
 } from './probes.js';
-import { RELEASE_TIERS, ROLLBACK_TIERS, StepTracker, type TierStep } from './steps.js';
+import { StepTracker, type TierStep } from './steps.js';
+import { loadPacket } from '../contract/load.js';
+import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
+import {
+  packetVariables,
+  releaseTiers,
+  rollbackTiers,
+  summarizePacket,
+  type PacketSummary,
+} from '../contract/summary.js';
 import { quoteInput } from '../safe-text.js';
 
 export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
@@ -66,13 +75,13 @@ export interface ReleaseOptions {
   target: Target;
   transport: Transport;
   logDir: string;
-  /** The packet folder (holds manifest-sha256.txt, prod/, prod_rollback/, prod_verify/). */
+  /** The packet folder (holds packet.yml, manifest-sha256.txt and the files they name). */
   packet: string;
   argv?: readonly string[];
   /** The ratified APR code (apply: required; preflight: optional). */
   apr?: string;
   dryRun?: boolean;
-  /** Rollback: 'full' or one tier (60, 50, 40, 30, 20). */
+  /** Rollback: 'full' or one tier that has a per-tier rollback (packet.yml). */
   rollback?: 'full' | number;
   /** Seconds to wait for the run lock (default: refuse at once). */
   waitSeconds?: number;
@@ -138,6 +147,8 @@ export interface ReleaseResult {
   apr?: string;
   dryRun: boolean;
   manifestSha256: string;
+  /** The packet's names (packet.yml): its tiers, state columns and verify probes. */
+  packet?: PacketSummary;
   /** Who signed the packet's manifest, checked against packet_signers when set. */
   packetSignature?: PacketSignature;
   runOutcome?: RunOutcome;
@@ -157,9 +168,8 @@ export interface ReleaseResult {
   refused?: string;
   lockHolder?: string;
   probes: {
-    structureCounts?: string;
-    scannerCount?: string;
-    findingsNew?: string[];
+    /** The packet's verify probes that finished, by name: the lines each printed. */
+    verify?: Record<string, string[]>;
     fingerprint?: string;
     ledger?: LedgerRow[];
     approvals?: Approval[];
@@ -229,38 +239,55 @@ const PROBE_STATEMENT_TIMEOUT = '-c statement_timeout=10s';
 /** --wait: whole seconds, 1 to 24 hours. */
 export const MAX_WAIT_SECONDS = 86_400;
 
-export function validateApr(code: string, flag = '--apr'): string {
+/** An approval code: oneroof's plain-token rule, then the packet's gate pattern when known. */
+export function validateApr(code: string, flag = '--apr', gate?: PacketDescriptor['gate']): string {
   if (!APR_CODE.pattern.test(code))
     throw new OneroofError(
       'usage',
       `${flag}: expected ${APR_CODE.expected}, got ${quoteInput(code)}`,
     );
+  if (gate !== undefined && !new RegExp(gate.pattern, 'u').test(code))
+    throw new OneroofError(
+      'usage',
+      `${flag}: expected a code matching ${quoteInput(gate.pattern)} (the packet's gate, e.g. ${quoteInput(gate.example)}), got ${quoteInput(code)}`,
+    );
   return code;
 }
 
-function validate(command: ReleaseCommand, options: ReleaseOptions): Record<string, string> {
+function validate(
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+  d: PacketDescriptor,
+): Record<string, string> {
   const variables: Record<string, string> = {};
   if (command === 'apply' && options.apr === undefined)
     throw new OneroofError(
       'usage',
       'apply needs --apr CODE: the ratified approval that opens the gate',
     );
-  if (options.apr !== undefined) variables.ratified_apr = validateApr(options.apr);
+  if (options.apr !== undefined)
+    variables[d.gate.variable] = validateApr(options.apr, '--apr', d.gate);
   if (options.dryRun) {
     if (command !== 'apply') throw new OneroofError('usage', '--dry-run is for apply only');
-    variables.dry_run = 'on';
+    variables[d.variables.dry_run] = 'on';
   }
   if (command === 'rollback') {
     const scope = options.rollback;
     if (scope === undefined) throw new OneroofError('usage', 'rollback needs --full or --tier N');
     if (scope !== 'full') {
-      if (!ROLLBACK_TIERS.includes(scope))
+      const allowed = rollbackTiers(d);
+      const tier = d.tiers.find((t) => t.tier === scope);
+      if (!allowed.includes(scope))
         throw new OneroofError(
           'usage',
-          `--tier: expected one of ${ROLLBACK_TIERS.join(', ')}, got ${quoteInput(scope)}`,
-          scope === 10 ? { hint: 'tier 10 (the structure) goes only with --full' } : {},
+          `--tier: expected one of ${allowed.join(', ')}, got ${quoteInput(scope)}`,
+          tier
+            ? {
+                hint: `tier ${tier.tier} (${tier.name}) has no per-tier rollback: it goes only with --full`,
+              }
+            : {},
         );
-      variables.tier = String(scope);
+      variables[d.variables.tier] = String(scope);
     }
   }
   if (options.waitSeconds !== undefined) {
@@ -275,18 +302,18 @@ function validate(command: ReleaseCommand, options: ReleaseOptions): Record<stri
   return variables;
 }
 
-function planFor(command: ReleaseCommand, options: ReleaseOptions): Plan {
+function planFor(command: ReleaseCommand, options: ReleaseOptions, d: PacketDescriptor): Plan {
   switch (command) {
     case 'preflight':
-      return preflightPlan();
+      return preflightPlan(d);
     case 'apply':
-      return applyPlan();
+      return applyPlan(d);
     case 'verify':
-      return verifyPlan();
+      return verifyPlan(d);
     case 'rollback':
-      return rollbackPlan(options.rollback === 'full' ? 'full' : 'tier');
+      return rollbackPlan(d, options.rollback === 'full' ? 'full' : 'tier');
     case 'status':
-      return statusPlan();
+      return statusPlan(d);
   }
 }
 
@@ -294,8 +321,11 @@ export async function runRelease(
   command: ReleaseCommand,
   options: ReleaseOptions,
 ): Promise<ReleaseResult> {
-  // 1. Everything local first.
-  const variables = validate(command, options);
+  // 1. Everything local first. The packet's names come from its descriptor (packet.yml).
+  const descriptor = await loadPacket(options.packet);
+  const summary = summarizePacket(descriptor);
+  const columns = descriptor.state.columns;
+  const variables = validate(command, options, descriptor);
   // The preflight judges the apply role's fitness, not the read role's it runs as.
   if (command === 'preflight') variables.apply_user = options.target.user;
   const packet = await checkPacket(options.packet, {
@@ -307,11 +337,11 @@ export async function runRelease(
   const probes = new ProbeCollector();
   const tracker =
     command === 'apply'
-      ? new StepTracker(RELEASE_TIERS, 'tier', Date.now, options.onTier)
+      ? new StepTracker(releaseTiers(descriptor), 'tier', Date.now, options.onTier)
       : command === 'rollback'
         ? new StepTracker(
             options.rollback === 'full'
-              ? [{ tier: 99, name: 'full' }]
+              ? [{ tier: FULL_ROLLBACK_TIER, name: 'full' }]
               : [{ tier: Number(options.rollback), name: `tier ${options.rollback}` }],
             'rollback',
             Date.now,
@@ -320,7 +350,12 @@ export async function runRelease(
         : undefined;
   const main = await prepareStep(options.target, {
     name: 'main',
-    source: { kind: 'plan', root: options.packet, ...planFor(command, options) },
+    source: {
+      kind: 'plan',
+      root: options.packet,
+      packetVariables: packetVariables(descriptor),
+      ...planFor(command, options, descriptor),
+    },
     variables,
     env: { PGAPPNAME: appName },
     readOnly,
@@ -334,7 +369,12 @@ export async function runRelease(
   const prepareExit = (target: Target): Promise<PreparedStep> =>
     prepareStep(target, {
       name: 'state-exit',
-      source: { kind: 'plan', root: options.packet, ...statePlan() },
+      source: {
+        kind: 'plan',
+        root: options.packet,
+        packetVariables: packetVariables(descriptor),
+        ...statePlan(descriptor),
+      },
       // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
       env: {
         PGAPPNAME: applicationName(`${command}-state`),
@@ -383,6 +423,7 @@ export async function runRelease(
     ...(options.argv ? { argv: options.argv } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.onConnected ? { onConnected: options.onConnected } : {}),
+    packet: summary,
   });
   const base = {
     command,
@@ -391,6 +432,7 @@ export async function runRelease(
     log: session.log.paths,
     dryRun: options.dryRun === true,
     manifestSha256: packet.manifestSha256,
+    packet: summary,
     packetSignature: packet.signature,
     ...(options.apr === undefined ? {} : { apr: options.apr }),
     ...(readOnly
@@ -481,13 +523,13 @@ export async function runRelease(
       throw readerMissingError(options.target, command);
     }
     tracker?.finish();
-    const entry = parseStateVector(probes.lines('state_vector'));
+    const entry = parseStateVector(probes.lines('state_vector'), columns);
     if (entry) session.record('state', { at: 'entry', vector: entry.text });
 
     // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
     // The main session's own last probe, under its lock; when an error stopped it before
     // that, a read-only session of its own.
-    let exit = parseStateVector(probes.lines('state_vector_exit'));
+    let exit = parseStateVector(probes.lines('state_vector_exit'), columns);
     if (exit) session.record('state', { at: 'exit', vector: exit.text });
     else if (exitStep && run.outcome !== 'lost') {
       try {
@@ -500,7 +542,7 @@ export async function runRelease(
           probe = await session.run(exitFallback);
         }
         if (probe.outcome === 'ok') {
-          exit = parseStateVector(exitProbes.lines('state_vector'));
+          exit = parseStateVector(exitProbes.lines('state_vector'), columns);
           // The main session is over: a tier the ledger shows applied committed in this run.
           const ledger = parseLedger(exitProbes.lines('tier_status'));
           if (command === 'apply' && ledger && tracker) {
@@ -522,10 +564,10 @@ export async function runRelease(
       state: {
         ...(entry ? { entry } : {}),
         ...(exit ? { exit } : {}),
-        ...(entry && exit ? { unchanged: sameState(entry, exit) } : {}),
+        ...(entry && exit ? { unchanged: sameState(entry, exit, columns) } : {}),
       },
       tiers: tracker?.steps ?? [],
-      probes: collectProbes(probes),
+      probes: collectProbes(probes, descriptor),
       durationMs: Date.now() - started,
     });
     if (command === 'status' && result.exitCode === EXIT.ok) {
@@ -649,14 +691,14 @@ export async function seal(
   return audit;
 }
 
-function collectProbes(probes: ProbeCollector): ReleaseResult['probes'] {
+function collectProbes(probes: ProbeCollector, d: PacketDescriptor): ReleaseResult['probes'] {
   const out: ReleaseResult['probes'] = {};
-  const structureCounts = singleLine(probes.lines('structure_counts'));
-  if (structureCounts !== undefined) out.structureCounts = structureCounts;
-  const scannerCount = singleLine(probes.lines('scanner_count'));
-  if (scannerCount !== undefined) out.scannerCount = scannerCount;
-  const findingsNew = probes.lines('findings_new');
-  if (findingsNew !== undefined) out.findingsNew = findingsNew;
+  for (const p of d.probes.verify) {
+    const lines = probes.lines(p.name);
+    // A one-line probe that printed anything else did not answer: left out, never half shown.
+    if (lines !== undefined && (p.lines === 'many' || lines.length === 1))
+      (out.verify ??= {})[p.name] = lines;
+  }
   const fingerprint = singleLine(probes.lines('fingerprint'));
   if (fingerprint !== undefined) out.fingerprint = fingerprint;
   const ledger = parseLedger(probes.lines('tier_status'));

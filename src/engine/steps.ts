@@ -1,5 +1,5 @@
 /**
- * A run as a pre-filled list of steps: every tier the packet has is listed
+ * A run as a pre-filled list of steps: every tier the packet has (its packet.yml) is listed
  * `pending` before anything runs, and the markers move each to `running`, `ok`, `skipped` or
  * `failed`. That list is what the summary, --json and the log's end record print, so a report
  * of a half-finished run is exact.
@@ -9,6 +9,7 @@
  * the runner or psql was killed): the server may have committed it or rolled it back, and only
  * the target's ledger says which (`oneroof status`, `oneroof replay --target`).
  */
+import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import type { PsqlEvent } from '../psql/events.js';
 
 export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped' | 'unknown';
@@ -19,19 +20,6 @@ export interface TierStep {
   status: StepStatus;
   durationMs?: number;
 }
-
-/** The packet's tiers (sql/README.md), in the order the executor runs them. */
-export const RELEASE_TIERS: readonly { tier: number; name: string }[] = [
-  { tier: 10, name: 'structure' },
-  { tier: 20, name: 'responsibility_axis' },
-  { tier: 30, name: 'sovereign_ownership' },
-  { tier: 40, name: 'containment' },
-  { tier: 50, name: 'topic_finalization' },
-  { tier: 60, name: 'scanner_baseline' },
-];
-
-/** Rollback tiers: per-tier 60..20, and 99 for the full rollback. */
-export const ROLLBACK_TIERS: readonly number[] = [60, 50, 40, 30, 20];
 
 export class StepTracker {
   readonly steps: TierStep[];
@@ -57,7 +45,7 @@ export class StepTracker {
     }
     if (event.kind !== this.kind) return;
     if (event.kind !== 'tier' && event.kind !== 'rollback') return;
-    const number = event.tier === 'full' ? 99 : event.tier;
+    const number = event.tier === 'full' ? FULL_ROLLBACK_TIER : event.tier;
     let step = this.steps.find((s) => s.tier === number);
     if (step === undefined) {
       step = { tier: number, name: event.name, status: 'pending' };

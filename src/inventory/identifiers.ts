@@ -32,7 +32,7 @@ export const PG_IDENTIFIER: IdentifierRule = {
 
 /**
  * An approval (APR) code as the operator types it: the gate's key. Strict on purpose: it is
- * passed to psql as a variable and read as :'ratified_apr' (a quoted literal), and it is
+ * passed to psql as a variable and read as :'<gate variable>' (a quoted literal; packet.yml `gate`), and it is
  * written into logs and ledgers, where it must stay one plain token.
  */
 export const APR_CODE: IdentifierRule = {

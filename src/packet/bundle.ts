@@ -6,7 +6,7 @@
  * Rules (each refusal is a BundleError naming file, line, column, with the text and a caret):
  * - `\ir` / `\include_relative` resolve against the including file's directory; `\i` /
  *   `\include` against `cwd` (psql's working directory; default: the packet root's parent,
- *   where an operator runs `psql -f sql/prod/99_run_all.sql`). File names follow psql's
+ *   where an operator runs `psql -f sql/<entry>.sql`). File names follow psql's
  *   argument rules ('…' with '' and backslash escapes; "…" is kept literally, quotes included).
  * - An include must stay inside the packet root, also after symlinks (realpath); absolute and
  *   `~` paths, backquotes and `:variables` are refused; so are missing files and cycles.
@@ -22,7 +22,7 @@
  *   arguments in the form the shipped packet uses; anything else is refused ('unsupported'):
  *   `\!`, `\g`, `\o`, `\copy`, `\unset`, `\set ON_ERROR_STOP off`, backquotes, …. So is
  *   `COPY … FROM STDIN` (when it fails, psql reads its data lines as commands) and an operator's
- *   value interpolated unquoted (`:ratified_apr`: psql lexes the value as script text).
+ *   value interpolated unquoted (`:gate_variable`: psql lexes the value as script text).
  *   Every other line is copied byte for byte.
  * - psql skips a UTF-8 byte order mark at the start of each file it reads, but not in the
  *   middle of a stream: the bundle drops it (so line 1 of such a file is 3 bytes shorter).
@@ -39,7 +39,7 @@ import {
   UNLISTED,
   type CommandOrigin,
   parseIncludeArgument,
-  RUNNER_VARIABLES,
+  runnerVariables,
 } from './meta-args.js';
 import { scanPsqlScript, type MetaCommand } from './psql-lexer.js';
 import { SourceMap } from './source-map.js';
@@ -54,7 +54,7 @@ export interface PacketReader {
 export interface BundleOptions {
   /** The packet directory (e.g. /…/sql); nothing outside it may be included. */
   root: string;
-  /** The entry file, relative to root (e.g. prod/99_run_all.sql) or absolute inside it. */
+  /** The entry file, relative to root (e.g. its packet.yml's `entries.apply`) or absolute inside it. */
   entry: string;
   /** psql's working directory, against which `\i` resolves. Default: the parent of root. */
   cwd?: string;
@@ -64,6 +64,8 @@ export interface BundleOptions {
    * may also use the few meta-commands the probes need (`\echo`, `\pset`, `\set QUIET`).
    */
   generatedEntry?: boolean;
+  /** The packet's runner variables (gate, dry-run, tier: packet.yml), never set, read quoted. */
+  packetVariables?: readonly string[];
 }
 
 export interface BundledFile {
@@ -96,6 +98,7 @@ const NEWLINE = Buffer.from('\n');
 
 export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
   const reader = options.reader ?? fsPacketReader;
+  const runner = runnerVariables(options.packetVariables);
   const root = path.resolve(options.root);
   const cwd = path.resolve(options.cwd ?? path.dirname(root));
   let realRoot: string;
@@ -205,7 +208,7 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
       };
       if (refused !== undefined && refused.line !== command.line) throw refused;
       try {
-        checkAllowed(command, where, origin);
+        checkAllowed(command, where, origin, runner);
       } catch (error) {
         if (!(error instanceof BundleError)) throw error;
         if (refused === undefined || (isUnlisted(refused) && !isUnlisted(error))) refused = error;
@@ -259,7 +262,7 @@ export async function bundlePacket(options: BundleOptions): Promise<Bundle> {
       );
     }
     for (const variable of scan.variables) {
-      if (variable.form !== 'plain' || !RUNNER_VARIABLES.has(variable.name)) continue;
+      if (variable.form !== 'plain' || !runner.has(variable.name)) continue;
       throw new BundleError(
         {
           reason: 'unsupported',

@@ -21,7 +21,7 @@
  * SINGLESTEP, SINGLELINE, FETCH_COUNT, HISTFILE, VERBOSITY, SHOW_CONTEXT, …) are all upper case
  * and psql's variable names are case-sensitive, so a lowercase name with our prefix can never
  * be one of them, now or in a later psql; the prefix also keeps the packet off the operator's
- * values (ratified_apr, dry_run, tier). The four psql settings the packet does set are fixed to
+ * values (the packet's gate, dry-run and tier variables). The four psql settings the packet does set are fixed to
  * the one value it uses: ON_ERROR_STOP can only be set `on`. \unset is refused altogether.
  * \gset without a prefix names variables after the query's columns: the packet's queries alias
  * every column `oneroof_…`, and psql itself ignores a \gset into its specially treated variables
@@ -36,14 +36,16 @@ export type CommandOrigin = 'packet' | 'plan';
 
 type Where = Omit<BundleErrorDetails, 'reason'>;
 
-/** Variables oneroof passes on psql's command line (-v): the packet reads them, never sets them. */
-export const RUNNER_VARIABLES: ReadonlySet<string> = new Set([
-  'ratified_apr',
-  'dry_run',
-  'tier',
-  'oneroof_lock_wait',
-  'oneroof_session',
-]);
+/** Variables oneroof passes on psql's command line for itself, whatever the packet. */
+export const ONEROOF_VARIABLES: readonly string[] = ['oneroof_lock_wait', 'oneroof_session'];
+
+/**
+ * Variables oneroof passes on psql's command line (-v): the packet's own (its gate, dry-run and
+ * tier variables, from packet.yml) and oneroof's. The packet reads them, never sets them.
+ */
+export function runnerVariables(packetVariables: readonly string[] = []): ReadonlySet<string> {
+  return new Set([...packetVariables, ...ONEROOF_VARIABLES]);
+}
 
 const PACKET_VARIABLE = /^oneroof_[a-z0-9_]+$/;
 const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
@@ -115,7 +117,12 @@ export function parseIncludeArgument(command: MetaCommand, where: Where): string
 }
 
 /** Refuses any meta-command (or argument) outside the allow-list, pointing at it. */
-export function checkAllowed(command: MetaCommand, where: Where, origin: CommandOrigin): void {
+export function checkAllowed(
+  command: MetaCommand,
+  where: Where,
+  origin: CommandOrigin,
+  runner: ReadonlySet<string>,
+): void {
   const name = command.name;
   const refuse = (problem: string, at?: SlashArgument, hint?: string): never => {
     const column =
@@ -162,7 +169,7 @@ export function checkAllowed(command: MetaCommand, where: Where, origin: Command
       return;
     }
     case 'set':
-      return checkSet(args, origin, refuse);
+      return checkSet(args, origin, runner, refuse);
     case 'echo':
       if (origin === 'plan' && args.every((a) => /^[A-Za-z0-9_.-]+$/.test(a.raw))) return;
       break;
@@ -186,6 +193,7 @@ export function checkAllowed(command: MetaCommand, where: Where, origin: Command
 function checkSet(
   args: SlashArgument[],
   origin: CommandOrigin,
+  runner: ReadonlySet<string>,
   refuse: (problem: string, at?: SlashArgument, hint?: string) => never,
 ): void {
   const [variable, ...values] = args;
@@ -205,7 +213,7 @@ function checkSet(
     if (values.length === 1 && fixed.split('|').includes(value)) return;
     return refuse(`${name} may only be set to ${fixed.split('|').join(' or ')}`, values[0]);
   }
-  if (RUNNER_VARIABLES.has(name))
+  if (runner.has(name))
     return refuse(
       `${name} is given by oneroof on psql's command line; a packet reads it`,
       variable,

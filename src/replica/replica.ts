@@ -4,7 +4,7 @@
  * remove containers that carry our label.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../cli/options.js';
 import { OneroofError } from '../errors.js';
@@ -12,7 +12,7 @@ import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from './docker.js';
 import { dockerExec, type ExecResult } from './exec.js';
 import { ensureImage, type ImageChoice } from './image.js';
-import { READER_FILE } from '../engine/reader.js';
+import { loadPacket } from '../contract/load.js';
 
 export const LABEL_MANAGED = 'dev.oneroof.managed';
 export const LABEL_TARGET = 'dev.oneroof.target';
@@ -28,8 +28,9 @@ export interface ReplicaOptions {
 
 export interface ResetOptions {
   /**
-   * An APR code to record as a ratified approval (sql/clone_revalidation/10_approve.sql, a
-   * rehearsal-only fake ratification), so that the gate is open. The caller validates it.
+   * An approval code to record as ratified (the packet's `replica.approve` file, a
+   * rehearsal-only fake ratification, given the code in its gate variable), so that the gate is
+   * open. The caller validates it.
    */
   approve?: string;
 }
@@ -39,10 +40,6 @@ export interface ResetResult {
   seedSeconds: number;
   approved: string | undefined;
 }
-
-/** The golden clone and the approval script, streamed to psql on stdin (no includes). */
-export const GOLDEN_CLONE_FILE = 'clone_revalidation/00_golden_clone.sql';
-export const APPROVE_FILE = 'clone_revalidation/10_approve.sql';
 
 export interface ReplicaInfo {
   target: string;
@@ -92,7 +89,7 @@ export class Replica {
     }
     const started = Date.now();
     await this.waitReady();
-    await this.ensureReader();
+    await this.ensureReader((await loadPacket(this.packetDir)).entries.reader);
     return {
       container: this.container,
       image,
@@ -112,8 +109,8 @@ export class Replica {
 
   /**
    * Back to production's baseline: the database is dropped and recreated, then seeded with the
-   * golden clone (state vector 0|0|210|0|0|0); with `approve`, a ratified approval for that APR
-   * code is recorded too, so a rehearsal is one command.
+   * golden clone (packet.yml `replica.golden_clone`: the state vector's `baseline`); with
+   * `approve`, a ratified approval for that code is recorded too, so a rehearsal is one command.
    */
   async reset(options: ResetOptions = {}): Promise<ResetResult> {
     const started = Date.now();
@@ -135,33 +132,35 @@ export class Replica {
         `could not reset database ${this.target.database} in ${this.container}: ${result.stderr.trim()}`,
       );
     }
-    await this.runPacketFile(GOLDEN_CLONE_FILE, [], '00_golden_clone');
-    await this.ensureReader();
+    const packet = await loadPacket(this.packetDir);
+    await this.runPacketFile(packet.replica.golden_clone, []);
+    await this.ensureReader(packet.entries.reader);
     const seedSeconds = (Date.now() - started) / 1000;
     if (options.approve !== undefined)
-      await this.runPacketFile(
-        APPROVE_FILE,
-        ['-v', `ratified_apr=${options.approve}`],
-        '10_approve',
-      );
+      await this.runPacketFile(packet.replica.approve, [
+        '-v',
+        `${packet.gate.variable}=${options.approve}`,
+      ]);
     return { seedSeconds, approved: options.approve };
   }
 
   /** The target's read role (read_user), as `oneroof reader setup` makes it on a real target. */
-  private async ensureReader(): Promise<void> {
-    await this.runPacketFile(
-      READER_FILE,
-      ['-v', `reader=${this.target.reader.user}`],
-      '00_reader_role',
-    );
+  private async ensureReader(file: string): Promise<void> {
+    await this.runPacketFile(file, ['-v', `reader=${this.target.reader.user}`]);
+  }
+
+  private get packetDir(): string {
+    return this.options.packetDir ?? join(PACKAGE_ROOT, 'sql');
   }
 
   /**
    * A self-contained packet file on psql's stdin. Success is exit 0 and the file's own last
-   * line, ONEROOF END <script> (psql exits 0 on a stream cut short, too).
+   * line, ONEROOF END <script>, the file's name without .sql (psql exits 0 on a stream cut
+   * short, too).
    */
-  private async runPacketFile(file: string, args: string[], script: string): Promise<void> {
-    const path = join(this.options.packetDir ?? join(PACKAGE_ROOT, 'sql'), file);
+  private async runPacketFile(file: string, args: string[]): Promise<void> {
+    const script = basename(file, '.sql');
+    const path = join(this.packetDir, file);
     let sql: Buffer;
     try {
       sql = await readFile(path);

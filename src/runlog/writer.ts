@@ -17,6 +17,7 @@
  * Secrets never reach here: records are built from chosen fields only, and `redact` removes
  * the usual secret-named fields as a second line of defence.
  */
+import type { PacketSummary } from '../contract/summary.js';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
@@ -47,6 +48,8 @@ export interface RunLogOptions {
   argv?: readonly string[];
   /** Called once, at the first write error after opening (the run must stop: see release.ts). */
   onFailure?: (error: Error) => void;
+  /** The packet's names, for replay without the packet (src/contract/summary.ts). */
+  packet?: PacketSummary;
 }
 
 export interface RunLogPaths {
@@ -183,6 +186,7 @@ export class RunLog {
           pid: process.pid,
           argv: options.argv ?? [],
           output: paths.output,
+          ...(options.packet ? { packet: options.packet } : {}),
         },
         `${options.kind} on ${options.target}`,
       );

@@ -2,7 +2,7 @@
  * How a read-only step logs in (src/runner/run.ts prepareStep). Read-only is the server's job:
  *
  *   role     psql -U <read_user>: a NOSUPERUSER role holding only pg_read_all_data and
- *            pg_read_all_stats (sql/reader/00_reader_role.sql), so the server refuses every
+ *            pg_read_all_stats (the packet's reader file, `oneroof reader setup`), so the server refuses every
  *            write and every superuser-only function whatever the stream says;
  *   session  psql -U <user> (the apply role, a superuser) with default_transaction_read_only=on
  *            from the client only: a stream can turn it off. Explicit, weaker, warned.

@@ -8,6 +8,7 @@
  *   4. the bytes are staged on the far side and psql starts only on a whole, checked copy;
  *   5. success is exit 0 *and* our random sentinel echoed after the last statement.
  */
+import type { PacketSummary } from '../contract/summary.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -27,7 +28,7 @@ import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js
 
 export type SqlSource =
   /** A packet entry file; its \i / \ir includes are expanded locally. */
-  | { kind: 'packet'; root: string; entry: string }
+  | { kind: 'packet'; root: string; entry: string; packetVariables?: readonly string[] }
   /** SQL text the runner itself chose (probes); `label` names it in messages. */
   | { kind: 'text'; label: string; text: string }
   /** One file streamed as is (no includes expanded): large scripts stay out of memory. */
@@ -36,7 +37,13 @@ export type SqlSource =
    * A script oneroof generated (the lock, a probe, then a packet entry file), placed at
    * `<root>/<name>` for the bundler: its `\ir` includes are packet files, checked like any other.
    */
-  | { kind: 'plan'; root: string; name: string; text: string };
+  | {
+      kind: 'plan';
+      root: string;
+      name: string;
+      text: string;
+      packetVariables?: readonly string[];
+    };
 
 /** One exec of psql: what it reads and how it is started. */
 export interface StepRequest {
@@ -73,6 +80,8 @@ export interface SessionRequest {
   onConnected?: (peer: Peer) => void;
   /** The log could not be written after it was opened (disk full, I/O error): called once. */
   onLogFailure?: (error: Error) => void;
+  /** The packet's names, into the log's start record (replay names things as the packet does). */
+  packet?: PacketSummary;
 }
 
 export type RunRequest = SessionRequest & StepRequest;
@@ -117,6 +126,12 @@ interface PreparedStream {
   sentinel: string;
 }
 
+function variablesOf(source: { packetVariables?: readonly string[] }): {
+  packetVariables?: readonly string[];
+} {
+  return source.packetVariables ? { packetVariables: source.packetVariables } : {};
+}
+
 /** Builds the exact bytes psql will read: the source, then our sentinel line. */
 export async function prepareStream(source: SqlSource): Promise<PreparedStream> {
   const sentinel = randomBytes(16).toString('hex');
@@ -128,12 +143,13 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
     try {
       const bundle = await bundlePacket(
         source.kind === 'packet'
-          ? { root: source.root, entry: source.entry }
+          ? { root: source.root, entry: source.entry, ...variablesOf(source) }
           : {
               root: source.root,
               entry: source.name,
               reader: planReader(source),
               generatedEntry: true,
+              ...variablesOf(source),
             },
       );
       body = bundle.bytes;
@@ -278,6 +294,7 @@ export class RunSession {
       ...(request.now ? { now: request.now } : {}),
       ...(request.argv ? { argv: request.argv } : {}),
       ...(request.onLogFailure ? { onFailure: request.onLogFailure } : {}),
+      ...(request.packet ? { packet: request.packet } : {}),
     });
     const started = Date.now();
     let connection: Connection;

@@ -145,7 +145,7 @@ describe('the release on the testbed replica through ssh2, step by step', () => 
     expect(run.stdout).toContain(
       '  structure       11|31|1  (tables|views|functions in governance)\n',
     );
-    expect(run.stdout).toContain('  scanner         38 findings\n');
+    expect(run.stdout).toContain('  scanner findings 38\n');
     expect(run.stdout).toContain('  new findings    0\n');
     expect(run.stdout).toMatch(/^ {2}fingerprint {5}[0-9a-f]{64}$/m);
     expect(run.stdout).toMatch(/^verified on contabo-replica: \d+ checks passed$/m);
@@ -157,7 +157,10 @@ describe('the release on the testbed replica through ssh2, step by step', () => 
   it('verify --json: one document, the same probes', async () => {
     expect(await json(['verify', ...T], 0)).toMatchObject({
       outcome: 'verified',
-      probes: { structureCounts: '11|31|1', scannerCount: '38', findingsNew: [] },
+      probes: {
+        verify: { structure_counts: ['11|31|1'], scanner_count: ['38'], findings_new: [] },
+      },
+      packet: { name: 'one-roof-governance' },
     });
   });
 

@@ -240,8 +240,10 @@ describe('a oneroof log with the commands’ records', () => {
       },
     });
     expect(report.lock).toEqual({ acquired: true });
-    expect(report.state.entry).toMatchObject({ raw: '1|0|210|0|0|0', ospa: 1, gap: 210 });
-    expect(report.state.exit).toMatchObject({ ownership: 210, govEmit: 5 });
+    expect(report.state.entry).toEqual({ raw: '1|0|210|0|0|0', values: [1, 0, 210, 0, 0, 0] });
+    expect(report.state.exit?.values).toEqual([1, 210, 0, 0, 5, 0]);
+    // A log without the packet's names in its start record: the raw values, no legend.
+    expect(report.run.packet).toBeNull();
     expect(report.tiers.at(-1)).toEqual({ tier: 70, name: 'later', outcome: 'pending' });
     expect(report.tiers.find((t) => t.tier === 1)?.durationMs).toBe(1500);
     expect(report.notes).toContain(

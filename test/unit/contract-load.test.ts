@@ -1,4 +1,5 @@
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/cli/options.js';
@@ -23,7 +24,7 @@ async function packet(
   const text = edit(SHIPPED);
   if (options.manifest !== false) {
     await writeFile(join(dir, DESCRIPTOR_FILE), text);
-    await writeManifest(dir);
+    await writeManifest(dir, SHIPPED_PACKET.checksums);
   } else await writeFile(join(dir, DESCRIPTOR_FILE), text);
   return dir;
 }

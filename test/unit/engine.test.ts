@@ -4,6 +4,9 @@
  * pre-filled tier list, and how a run's end and psql's messages become one exit code — with a
  * scripted transport that answers like psql would (the real chain: test/integration/commands*).
  */
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
+
+const COLUMNS = SHIPPED_PACKET.state.columns;
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,7 +39,8 @@ import {
   sameState,
 } from '../../src/engine/probes.js';
 import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/engine/release.js';
-import { RELEASE_TIERS, StepTracker } from '../../src/engine/steps.js';
+import { StepTracker } from '../../src/engine/steps.js';
+import { releaseTiers } from '../../src/contract/summary.js';
 import { worstExit } from '../../src/commands/release.js';
 import { prepareStep } from '../../src/runner/run.js';
 import { markerFormats } from '../../src/packet/bundle.js';
@@ -102,13 +106,13 @@ describe('the run lock', () => {
 
 describe('the plans', () => {
   const plans = {
-    preflight: preflightPlan(),
-    apply: applyPlan(),
-    verify: verifyPlan(),
-    'rollback-full': rollbackPlan('full'),
-    'rollback-tier': rollbackPlan('tier'),
-    status: statusPlan(),
-    state: statePlan(),
+    preflight: preflightPlan(SHIPPED_PACKET),
+    apply: applyPlan(SHIPPED_PACKET),
+    verify: verifyPlan(SHIPPED_PACKET),
+    'rollback-full': rollbackPlan(SHIPPED_PACKET, 'full'),
+    'rollback-tier': rollbackPlan(SHIPPED_PACKET, 'tier'),
+    status: statusPlan(SHIPPED_PACKET),
+    state: statePlan(SHIPPED_PACKET),
   };
 
   it('include the packet entry each command runs', () => {
@@ -220,16 +224,19 @@ describe('the probes', () => {
       '10|structure|t|1|abc|APR-1|2026-01-01T00:00:00Z',
     ]))
       probes.take(e);
-    expect(parseStateVector(probes.lines('state_vector'))?.gap).toBe(0);
+    expect(parseStateVector(probes.lines('state_vector'), COLUMNS)?.values[2]).toBe(0);
     expect(probes.lines('tier_status')).toBeUndefined();
     expect(probes.lines('gate')).toBeUndefined();
   });
 
   it('parse with zod and refuse what does not fit', () => {
-    expect(parseStateVector(['0|0|210|0|0|0'])).toMatchObject({ ospa: 0, gap: 210 });
-    expect(parseStateVector(['0|0|210|0|0'])).toBeUndefined();
-    expect(parseStateVector(['0|0|210|0|0|0', '1|1|1|1|1|1'])).toBeUndefined();
-    expect(parseStateVector(['x|0|210|0|0|0'])).toBeUndefined();
+    expect(parseStateVector(['0|0|210|0|0|0'], COLUMNS)).toEqual({
+      text: '0|0|210|0|0|0',
+      values: [0, 0, 210, 0, 0, 0],
+    });
+    expect(parseStateVector(['0|0|210|0|0'], COLUMNS)).toBeUndefined();
+    expect(parseStateVector(['0|0|210|0|0|0', '1|1|1|1|1|1'], COLUMNS)).toBeUndefined();
+    expect(parseStateVector(['x|0|210|0|0|0'], COLUMNS)).toBeUndefined();
     expect(parseLedger(['10|structure|t|1|ab|APR-1|2026'])?.[0]).toMatchObject({
       tier: 10,
       applied: true,
@@ -238,17 +245,17 @@ describe('the probes', () => {
     expect(
       parseAlive(['42|oneroof apply a@b pid 1|active|t1|t2|ExclusiveLock'])?.[0],
     ).toMatchObject({ pid: 42, holdsRunLock: true });
-    const a = parseStateVector(['1|210|0|0|5|0'])!;
-    const b = parseStateVector(['1|210|0|0|5|3'])!;
-    expect(sameState(a, b)).toBe(true); // idle sessions come and go
-    expect(sameState(a, parseStateVector(['1|209|1|0|5|0'])!)).toBe(false);
+    const a = parseStateVector(['1|210|0|0|5|0'], COLUMNS)!;
+    const b = parseStateVector(['1|210|0|0|5|3'], COLUMNS)!;
+    expect(sameState(a, b, COLUMNS)).toBe(true); // the volatile column comes and goes
+    expect(sameState(a, parseStateVector(['1|209|1|0|5|0'], COLUMNS)!, COLUMNS)).toBe(false);
   });
 });
 
 describe('the tier list', () => {
   it('starts pending and follows the markers', () => {
     let now = 0;
-    const tracker = new StepTracker(RELEASE_TIERS, 'tier', () => now);
+    const tracker = new StepTracker(releaseTiers(SHIPPED_PACKET), 'tier', () => now);
     const tier = (n: number, phase: 'BEGIN' | 'SKIP' | 'COMMIT'): PsqlEvent => ({
       kind: 'tier',
       stream: 'stderr',
@@ -256,7 +263,7 @@ describe('the tier list', () => {
       severity: 'NOTICE',
       tier: n,
       phase,
-      name: RELEASE_TIERS.find((t) => t.tier === n)!.name,
+      name: SHIPPED_PACKET.tiers.find((t) => t.tier === n)!.name,
     });
     expect(tracker.steps.every((s) => s.status === 'pending')).toBe(true);
     tracker.take(tier(10, 'SKIP'));
@@ -630,7 +637,7 @@ describe("one exit code per run (the README's table)", () => {
     const unconfirmed = await release(
       'apply',
       { stdout: STATE('1|0|210|0|0|0'), stderr: tiers, end: ok },
-      { apr: 'A-1', dryRun: true },
+      { apr: 'APR-2026-0001', dryRun: true },
     );
     expect(unconfirmed.result.exitCode).toBe(1);
     const confirmed = await release(
@@ -640,7 +647,7 @@ describe("one exit code per run (the README's table)", () => {
         stderr: tiers + notice('ONEROOF DRY-RUN ROLLBACK'),
         end: ok,
       },
-      { apr: 'A-1', dryRun: true },
+      { apr: 'APR-2026-0001', dryRun: true },
     );
     expect(confirmed.result).toMatchObject({
       exitCode: 0,
@@ -653,11 +660,22 @@ describe("one exit code per run (the README's table)", () => {
   it.each<[string, ReleaseCommand, Partial<ReleaseOptions>, RegExp]>([
     ['apply without an APR', 'apply', {}, /needs --apr/],
     ['a bad APR code', 'apply', { apr: "x'; DROP" }, /--apr: expected/],
-    ['tier 10 alone', 'rollback', { rollback: 10 }, /--tier: expected one of 60, 50, 40, 30, 20/],
     ['no rollback scope', 'rollback', {}, /--full or --tier/],
     ['--dry-run on verify', 'verify', { dryRun: true }, /apply only/],
-    ['a negative wait', 'apply', { apr: 'A-1', waitSeconds: -1 }, /--wait/],
-    ['a packet that is not one', 'status', { packet: '/nonexistent-packet' }, /cannot be read/],
+    ['a negative wait', 'apply', { apr: 'APR-2026-0001', waitSeconds: -1 }, /--wait/],
+    [
+      'a packet that is not one',
+      'status',
+      { packet: '/nonexistent-packet' },
+      /nonexistent-packet\/packet\.yml: no packet descriptor/,
+    ],
+    [
+      'a code the packet’s gate does not accept',
+      'apply',
+      { apr: 'A-1' },
+      /--apr: expected a code matching "\^APR-\[0-9\]\{4\}-\[0-9\]\{4\}\$" \(the packet's gate, e\.g\. "APR-2026-0001"\)/,
+    ],
+    ['tier 10 alone', 'rollback', { rollback: 10 }, /--tier: expected one of 60, 50, 40, 30, 20/],
   ])('%s: refused before anything is contacted', async (_, command, extra, message) => {
     const transport = new PsqlLikeTransport(() => ({ stderr: '', end: { kind: 'exit', code: 0 } }));
     const logDir = await tempDir();

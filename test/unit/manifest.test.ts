@@ -1,9 +1,9 @@
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/cli/options.js';
 import {
-  CHECKSUMS_INCLUDE,
   MANIFEST_FILE,
   ManifestError,
   checkManifest,
@@ -21,6 +21,7 @@ const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const C = 'c'.repeat(64);
 const SQL = join(PACKAGE_ROOT, 'sql');
+const CHECKSUMS = SHIPPED_PACKET.checksums!;
 
 describe('formatManifest / parseManifest', () => {
   it('writes sha256sum lines sorted bytewise, and reads them back', () => {
@@ -88,13 +89,16 @@ describe('compareManifest', () => {
 
 describe('formatChecksumsInclude', () => {
   it('lists prod/ and prod_verify/ (not itself, not the rest) as one psql variable', () => {
-    const text = formatChecksumsInclude([
-      { path: 'prod_rollback/99_rollback_full.sql', sha256: A },
-      { path: 'prod_verify/state_vector.sql', sha256: B },
-      { path: CHECKSUMS_INCLUDE, sha256: C },
-      { path: 'prod/10_structure.sql', sha256: A },
-      { path: 'README.md', sha256: B },
-    ]);
+    const text = formatChecksumsInclude(
+      [
+        { path: 'prod_rollback/99_rollback_full.sql', sha256: A },
+        { path: 'prod_verify/state_vector.sql', sha256: B },
+        { path: CHECKSUMS.include, sha256: C },
+        { path: 'prod/10_structure.sql', sha256: A },
+        { path: 'README.md', sha256: B },
+      ],
+      CHECKSUMS,
+    );
     expect(text.split('\n').slice(-3)).toEqual([
       'SET client_min_messages = notice;',
       `\\set oneroof_checksums '{"prod/10_structure.sql":"${A}","prod_verify/state_vector.sql":"${B}"}'`,
@@ -103,7 +107,7 @@ describe('formatChecksumsInclude', () => {
   });
 
   it('refuses a path that could not stand inside a psql literal', () => {
-    expect(() => formatChecksumsInclude([{ path: "prod/it's.sql", sha256: A }])).toThrow(
+    expect(() => formatChecksumsInclude([{ path: "prod/it's.sql", sha256: A }], CHECKSUMS)).toThrow(
       ManifestError,
     );
   });
@@ -111,34 +115,34 @@ describe('formatChecksumsInclude', () => {
 
 describe('the packet on disk', () => {
   it('sql/manifest-sha256.txt and sql/prod/_checksums.sql match this checkout (run `npm run manifest -- write` after editing sql/)', async () => {
-    expect((await checkManifest(SQL)).map(describeDifference)).toEqual([]);
+    expect((await checkManifest(SQL, CHECKSUMS)).map(describeDifference)).toEqual([]);
   });
 
   it('write then check; then every kind of tampering is named', async () => {
     const dir = join(await tempDir(), 'sql');
     await cp(SQL, dir, { recursive: true });
     await rm(join(dir, MANIFEST_FILE));
-    await writeFile(join(dir, CHECKSUMS_INCLUDE), '-- stale\n');
-    const written = await writeManifest(dir);
+    await writeFile(join(dir, CHECKSUMS.include), '-- stale\n');
+    const written = await writeManifest(dir, CHECKSUMS);
     expect(written.manifestChanged).toBe(true);
     expect(written.checksumsChanged).toBe(true);
     expect(await readFile(join(dir, MANIFEST_FILE), 'utf8')).toBe(
       await readFile(join(SQL, MANIFEST_FILE), 'utf8'),
     );
-    expect(await checkManifest(dir)).toEqual([]);
-    expect((await writeManifest(dir)).manifestChanged).toBe(false);
+    expect(await checkManifest(dir, CHECKSUMS)).toEqual([]);
+    expect((await writeManifest(dir, CHECKSUMS)).manifestChanged).toBe(false);
 
     const tier = 'prod/30_sovereign_ownership.sql';
     const original = await readFile(join(dir, tier));
     await writeFile(join(dir, tier), Buffer.concat([original, Buffer.from('-- edited\n')]));
     await writeFile(join(dir, 'prod/extra.sql'), 'SELECT 1;\n');
     await rm(join(dir, 'prod_verify/gate.sql'));
-    const differences = await checkManifest(dir);
+    const differences = await checkManifest(dir, CHECKSUMS);
     expect(differences.map((d) => [d.kind, d.path])).toEqual([
       ['mismatch', tier],
       ['extra', 'prod/extra.sql'],
       ['missing', 'prod_verify/gate.sql'],
-      ['stale', CHECKSUMS_INCLUDE],
+      ['stale', CHECKSUMS.include],
     ]);
     expect(differences[0]).toEqual({
       path: tier,
@@ -150,7 +154,7 @@ describe('the packet on disk', () => {
 
   it('an unreadable manifest is an integrity error naming the file', async () => {
     const dir = await tempDir();
-    await expect(checkManifest(dir)).rejects.toThrow(
+    await expect(checkManifest(dir, CHECKSUMS)).rejects.toThrow(
       new RegExp(`${MANIFEST_FILE}: cannot be read \\(ENOENT\\)`),
     );
   });

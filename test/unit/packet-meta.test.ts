@@ -4,6 +4,8 @@
  * caret, before anything is contacted; the forms the shipped packet and oneroof's own plans use
  * pass. (test/integration/psql-lexer-differential.test.ts proves the split against real psql.)
  */
+import { packetVariables } from '../../src/contract/summary.js';
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BundleError, bundlePacket } from '../../src/packet/bundle.js';
@@ -26,6 +28,7 @@ async function refuse(text: string, generatedEntry = false): Promise<BundleError
     entry: 'prod/run.sql',
     reader: memoryReader(files),
     generatedEntry,
+    packetVariables: packetVariables(SHIPPED_PACKET),
   }).then(
     () => undefined,
     (e: unknown) => e,
@@ -230,13 +233,13 @@ describe('the packet allow-list', () => {
     ];
     for (const entry of entries) await bundlePacket({ root: SHIPPED, entry });
     const all = [
-      plans.preflightPlan(),
-      plans.applyPlan(),
-      plans.verifyPlan(),
-      plans.rollbackPlan('full'),
-      plans.rollbackPlan('tier'),
-      plans.statusPlan(),
-      plans.statePlan(),
+      plans.preflightPlan(SHIPPED_PACKET),
+      plans.applyPlan(SHIPPED_PACKET),
+      plans.verifyPlan(SHIPPED_PACKET),
+      plans.rollbackPlan(SHIPPED_PACKET, 'full'),
+      plans.rollbackPlan(SHIPPED_PACKET, 'tier'),
+      plans.statusPlan(SHIPPED_PACKET),
+      plans.statePlan(SHIPPED_PACKET),
     ];
     for (const plan of all) {
       const prepared = await prepareStream({ kind: 'plan', root: SHIPPED, ...plan });

@@ -4,6 +4,7 @@
  * resolves, which one wins), and the manifest's relation to its .sig (not listed; removed when
  * the manifest it signed is rewritten). ssh-keygen itself: test/integration/packet-signature.
  */
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,7 +141,7 @@ describe('the manifest and its signature', () => {
     const dir = await tempDir('oneroof-packet-');
     await mkdir(join(dir, 'prod'));
     await writeFile(join(dir, 'prod', '10_a.sql'), 'SELECT 1;\n');
-    await writeManifest(dir);
+    await writeManifest(dir, SHIPPED_PACKET.checksums);
     return dir;
   }
 
@@ -148,17 +149,17 @@ describe('the manifest and its signature', () => {
     const dir = await packet();
     await writeFile(join(dir, SIGNATURE_FILE), 'x');
     expect(await listPacketFiles(dir)).not.toContain(SIGNATURE_FILE);
-    expect((await writeManifest(dir)).manifestChanged).toBe(false);
+    expect((await writeManifest(dir, SHIPPED_PACKET.checksums)).manifestChanged).toBe(false);
     expect(await readFile(join(dir, MANIFEST_FILE), 'utf8')).not.toContain('.sig');
   });
 
   it('a rewritten manifest removes the signature of the old one; an unchanged one keeps it', async () => {
     const dir = await packet();
     await writeFile(join(dir, SIGNATURE_FILE), 'old signature');
-    expect((await writeManifest(dir)).signatureRemoved).toBe(false);
+    expect((await writeManifest(dir, SHIPPED_PACKET.checksums)).signatureRemoved).toBe(false);
     expect(await readFile(join(dir, SIGNATURE_FILE), 'utf8')).toBe('old signature');
     await writeFile(join(dir, 'prod', '10_a.sql'), 'SELECT 2;\n');
-    const written = await writeManifest(dir);
+    const written = await writeManifest(dir, SHIPPED_PACKET.checksums);
     expect(written).toMatchObject({ manifestChanged: true, signatureRemoved: true });
     await expect(readFile(join(dir, SIGNATURE_FILE))).rejects.toThrow(/ENOENT/);
   });

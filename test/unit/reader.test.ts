@@ -3,6 +3,7 @@
  * the lock SQL's timeouts, and telling a missing role from any other login failure. The real
  * thing (the server refusing) is test/integration/readonly.test.ts.
  */
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { bundlePacket, BundleError } from '../../src/packet/bundle.js';
 import { join } from 'node:path';
@@ -131,17 +132,17 @@ describe('the lock SQL and the read timeouts', () => {
 
 describe('the read role checks itself', () => {
   it.each([
-    ['preflight', preflightPlan()],
-    ['verify', verifyPlan()],
-    ['status', statusPlan()],
-    ['state', statePlan()],
+    ['preflight', preflightPlan(SHIPPED_PACKET)],
+    ['verify', verifyPlan(SHIPPED_PACKET)],
+    ['status', statusPlan(SHIPPED_PACKET)],
+    ['state', statePlan(SHIPPED_PACKET)],
   ])('%s: first thing in the session, under \\if :{?oneroof_read_role}', (_name, plan) => {
     const body = plan.text.split('\n').slice(1).join('\n');
     expect(body.startsWith('\\if :{?oneroof_read_role}\nDO $oneroof_reader$')).toBe(true);
     expect(body).toContain("RAISE EXCEPTION 'ONEROOF READER UNSAFE: %");
   });
   it('apply does not (it runs as the apply role)', () => {
-    expect(applyPlan().text).not.toContain('oneroof_read_role');
+    expect(applyPlan(SHIPPED_PACKET).text).not.toContain('oneroof_read_role');
   });
 });
 
