@@ -3,10 +3,9 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from '../cli/main.js';
 import { PACKAGE_ROOT } from '../cli/options.js';
-import { loadPacket } from '../contract/load.js';
+import { loadPacket, readDescriptor } from '../contract/load.js';
 import { packetDescriptorSchema } from '../contract/schema.js';
 import { OneroofError } from '../errors.js';
-import { READER_FILE } from '../engine/reader.js';
 import { scaffoldPacket } from '../packet/scaffold.js';
 import { shellQuote } from '../remote/quote.js';
 import { quoteInput } from '../safe-text.js';
@@ -32,12 +31,17 @@ export function registerInit(program: Command, context: ContextFactory): void {
           `${options.name === undefined ? `the name of ${dir}` : '--name'}: ${checked.error.issues[0]?.message ?? 'invalid'}, got ${quoteInput(name)}`,
           { hint: options.name === undefined ? 'pass --name NAME' : undefined },
         );
+      // The template's own descriptor says where its read-role file and checksums include go;
+      // the read role is the shipped packet's, one file for both.
+      const template = await readDescriptor(STARTER_TEMPLATE);
+      const shipped = await readDescriptor(join(PACKAGE_ROOT, 'sql'));
       const files = await scaffoldPacket({
         dir,
         name,
         template: STARTER_TEMPLATE,
-        readerFile: join(PACKAGE_ROOT, 'sql', READER_FILE),
-        readerPath: READER_FILE,
+        readerFile: join(PACKAGE_ROOT, 'sql', shipped.entries.reader),
+        readerPath: template.entries.reader,
+        ...(template.checksums === undefined ? {} : { checksums: template.checksums }),
         check: loadPacket,
       });
       // As typed, quoted for a POSIX shell: the next commands can be pasted.

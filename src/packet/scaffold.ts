@@ -9,9 +9,9 @@ import { lstat, mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { OneroofError } from '../errors.js';
 import {
-  CHECKSUMS_INCLUDE,
   MANIFEST_FILE,
   checkManifest,
+  type ChecksumsInclude,
   describeDifference,
   formatChecksumsInclude,
   formatManifest,
@@ -29,6 +29,8 @@ export interface ScaffoldOptions {
   readerFile: string;
   /** Where the read-role file goes in the new packet (packet.yml's entries.reader). */
   readerPath: string;
+  /** The checksums include packet.yml declares, generated here as `manifest write` would. */
+  checksums?: ChecksumsInclude;
   /** The last check, before anything is kept (the command loads the packet as a run would). */
   check?: (dir: string) => Promise<unknown>;
 }
@@ -74,9 +76,11 @@ export async function scaffoldPacket(options: ScaffoldOptions): Promise<string[]
       await create(relative, data);
     }
     await create(options.readerPath, await readFile(options.readerFile));
-    await create(CHECKSUMS_INCLUDE, formatChecksumsInclude(await hashPacket(dir)));
+    const { checksums } = options;
+    if (checksums !== undefined)
+      await create(checksums.include, formatChecksumsInclude(await hashPacket(dir), checksums));
     await create(MANIFEST_FILE, formatManifest(await hashPacket(dir)));
-    const differences = await checkManifest(dir);
+    const differences = await checkManifest(dir, checksums);
     if (differences.length > 0)
       throw new OneroofError(
         'runtime',

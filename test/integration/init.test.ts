@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { expectOneLog, oneroof, SSH_TARGET, type Run } from '../helpers/e2e.js';
+import { expectOneLog, oneroof, SSH_TARGET, tierLines, type Run } from '../helpers/e2e.js';
 import { PacketBench } from '../helpers/packet.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -89,7 +89,11 @@ describe('oneroof init: the README rehearsal on a replica, right after init', ()
   it('apply --yes: both tiers, exit 0', async () => {
     const run = await step('apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    for (const tier of TIERS) expect(run.stdout + run.stderr).toContain(tier);
+    // The scaffold's tiers, and no other (none of the shipped packet's left pending).
+    expect(tierLines(run.stdout)).toEqual([
+      'tier 10 loyalty_schema ok',
+      'tier 20 enrol_customers ok',
+    ]);
     expect(await probe('state_vector')).toBe(STATE.released);
     expect(await probe('members')).toBe('5|5');
   });
@@ -110,6 +114,7 @@ describe('oneroof init: the README rehearsal on a replica, right after init', ()
   it('rollback --tier 20: exit 0, tier 20 only', async () => {
     const run = await step('rollback 20', ['rollback', ...T, '--tier', '20', '--yes'], 'rollback');
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(tierLines(run.stdout)).toEqual(['tier 20 enrol_customers ok']);
     expect(await probe('state_vector')).toBe(STATE.tier20RolledBack);
     const status = (await probe('tier_status')).split('\n').map((l) => l.split('|').slice(0, 3));
     expect(status).toEqual([
@@ -121,12 +126,17 @@ describe('oneroof init: the README rehearsal on a replica, right after init', ()
   it('apply again: tier 10 skips, tier 20 is applied again, exit 0', async () => {
     const run = await step('re-apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(tierLines(run.stdout)).toEqual([
+      'tier 10 loyalty_schema skipped',
+      'tier 20 enrol_customers ok',
+    ]);
     expect(await probe('state_vector')).toBe(STATE.released);
   });
 
   it('rollback --full: exit 0, back to the baseline (state and fingerprint)', async () => {
     const run = await step('rollback full', ['rollback', ...T, '--full', '--yes'], 'rollback');
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(tierLines(run.stdout)).toEqual(['full rollback ok']);
     expect(await probe('state_vector')).toBe(STATE.approved);
     expect(await probe('fingerprint')).toBe(baseline);
   });
@@ -150,7 +160,7 @@ describe('oneroof init: the README rehearsal on a replica, right after init', ()
     ]);
     for (const { name, run, kind } of runs) {
       const { log } = await expectOneLog(run, kind);
-      const replay = await oneroof(testbed, ['--packet', dir, 'replay', log]);
+      const replay = await oneroof(testbed, ['replay', log]);
       const text = replay.stdout + replay.stderr;
       expect(replay.code, `${name}: ${text}`).toBe(0);
       expect(text, name).not.toMatch(SHIPPED_NAMES);

@@ -5,16 +5,15 @@
  * init never touches what exists. (test/integration/init.test.ts runs it on the testbed.)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { STARTER_TEMPLATE } from '../../src/commands/init.js';
 import { PACKAGE_ROOT } from '../../src/cli/options.js';
-import { loadPacket } from '../../src/contract/load.js';
+import { loadPacket, readDescriptor } from '../../src/contract/load.js';
 import type { PacketDescriptor } from '../../src/contract/schema.js';
-import { READER_FILE } from '../../src/engine/reader.js';
 import { bundlePacket, markerFormats } from '../../src/packet/bundle.js';
 import { checkManifest, listPacketFiles } from '../../src/packet/manifest.js';
 import { scaffoldPacket } from '../../src/packet/scaffold.js';
@@ -34,20 +33,35 @@ async function cli(argv: string[], cwd = process.cwd()) {
   return { code: await main(argv, io), stdout, stderr };
 }
 
+/** The template's own descriptor: where its read-role file and checksums include go. */
+const starter = await readDescriptor(STARTER_TEMPLATE);
+const READER_FILE = starter.entries.reader;
+const starterOptions = {
+  readerFile: join(PACKAGE_ROOT, 'sql', READER_FILE),
+  readerPath: READER_FILE,
+  checksums: starter.checksums!,
+};
+
 const scaffold = (dir: string, template = STARTER_TEMPLATE) =>
-  scaffoldPacket({
-    dir,
-    name: 'shop-loyalty',
-    template,
-    readerFile: join(PACKAGE_ROOT, 'sql', READER_FILE),
-    readerPath: READER_FILE,
-  });
+  scaffoldPacket({ dir, name: 'shop-loyalty', template, ...starterOptions });
 
 async function made(): Promise<{ dir: string; files: string[]; descriptor: PacketDescriptor }> {
   const dir = join(await tempDir('oneroof-init-'), 'pkt');
   const files = await scaffold(dir);
   // As every command loads it: the schema, every named file on disk, vouched for by the manifest.
   return { dir, files, descriptor: await loadPacket(dir) };
+}
+
+/** Every entry under dir (not following symlinks): its kind, size, mode and mtime. */
+async function snapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const path = join(dir, name);
+    const s = await lstat(path);
+    out.push(`${name} ${s.mode} ${s.size} ${s.mtimeMs}`);
+    if (s.isDirectory()) out.push(...(await snapshot(path)).map((l) => `${name}/${l}`));
+  }
+  return [`. ${(await lstat(dir)).mtimeMs}`, ...out];
 }
 
 /** What psql would show for a RAISE of that format, `%` filled in. */
@@ -89,7 +103,7 @@ describe('oneroof init: the scaffold passes the packet checks', () => {
 
   it('its manifest and checksums include match its files, as `oneroof manifest check` needs', async () => {
     const { dir } = await made();
-    expect(await checkManifest(dir)).toEqual([]);
+    expect(await checkManifest(dir, starter.checksums)).toEqual([]);
     const check = await cli(['manifest', 'check', '--packet', dir]);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
@@ -254,18 +268,14 @@ describe('oneroof init: the command', () => {
     async (_, setup, why) => {
       const parent = await tempDir('oneroof-init-');
       const dir = await setup(parent);
-      const before = execFileSync('ls', ['-laR', '--time-style=+%s.%N', parent], {
-        encoding: 'utf8',
-      });
+      const before = await snapshot(parent);
       const r = await cli(['init', dir, '--name', 'p']);
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(
         new RegExp(`^oneroof: error: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `),
       );
       expect(r.stderr).toMatch(why);
-      expect(
-        execFileSync('ls', ['-laR', '--time-style=+%s.%N', parent], { encoding: 'utf8' }),
-      ).toBe(before);
+      expect(await snapshot(parent)).toEqual(before);
     },
   );
 
@@ -296,8 +306,7 @@ describe('oneroof init: the command', () => {
         dir: join(parent, 'p'),
         name: 'p',
         template: STARTER_TEMPLATE,
-        readerFile: join(PACKAGE_ROOT, 'sql', READER_FILE),
-        readerPath: READER_FILE,
+        ...starterOptions,
         check: () => Promise.reject(new Error('the check said no')),
       }),
     ).rejects.toThrow('the check said no');
