@@ -1,5 +1,5 @@
 /** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from '../cli/main.js';
 import { PACKAGE_ROOT } from '../cli/options.js';
@@ -75,7 +75,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
       const packet = packetDir(options.packet, ctx);
       // Checked before anything is read or contacted: the code goes to psql as a variable, and
       // must look as the packet's gate says.
-      const { gate } = await loadPacket(packet);
+      const { gate, replica } = await loadPacket(packet);
       if (options.approve !== undefined) validateApr(options.approve, '--approve', gate);
       // The golden clone and the approval are packet files: the packet is checked (its manifest,
       // and its signature when packet_signers is set) before the replica is touched.
@@ -93,7 +93,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
       );
       if (result.approved !== undefined)
         ctx.ui.info(
-          `replica ${r.container}: ratified approval ${result.approved} recorded (${gate.variable}, rehearsal only)`,
+          `replica ${r.container}: ratified approval ${result.approved} recorded (${basename(replica.approve)}, rehearsal only)`,
         );
     });
 

@@ -79,8 +79,8 @@ async function readDescriptorBytes(
 }
 
 /** Every file the descriptor names, with its key (`tiers.1.rollback`). */
-export function descriptorFiles(d: PacketDescriptor): { key: string; file: string }[] {
-  const files = [
+function descriptorFiles(d: PacketDescriptor): { key: string; file: string }[] {
+  return [
     ...Object.entries(d.entries).map(([k, file]) => ({ key: `entries.${k}`, file })),
     ...d.tiers.flatMap((t, i) => [
       { key: `tiers.${i}.file`, file: t.file },
@@ -94,7 +94,6 @@ export function descriptorFiles(d: PacketDescriptor): { key: string; file: strin
     { key: 'replica.golden_clone', file: d.replica.golden_clone },
     { key: 'replica.approve', file: d.replica.approve },
   ];
-  return files;
 }
 
 const loaded = new Map<string, PacketDescriptor>();

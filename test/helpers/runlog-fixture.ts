@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PacketSummary } from '../../src/contract/summary.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import { RunLog, type RunLogSeal } from '../../src/runlog/writer.js';
 
@@ -22,6 +23,8 @@ export interface FixtureRun {
   chunk?: number;
   /** Leave the log open (a crash): no end record. */
   crash?: boolean;
+  /** The packet's names in the start record, as a release command writes them. */
+  packet?: PacketSummary;
 }
 
 export function writeFixtureRun(options: FixtureRun): {
@@ -36,6 +39,7 @@ export function writeFixtureRun(options: FixtureRun): {
     kind: 'rollout',
     target: 'replica',
     argv: ['apply', '--target', 'replica', '--apr', 'APR-2026-0142'],
+    ...(options.packet ? { packet: options.packet } : {}),
   });
   log.record('connected', {
     peer: {

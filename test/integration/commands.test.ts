@@ -373,7 +373,7 @@ describe('exit 2: usage, before anything is contacted', () => {
     [
       'rollback --tier 10',
       ['rollback', ...T, '--tier', '10', '--yes'],
-      /^oneroof: error: --tier: expected one of 60, 50, 40, 30, 20, got 10\n {2}tier 10 \(the structure\) goes only with --full$/m,
+      /^oneroof: error: --tier: expected one of 60, 50, 40, 30, 20, got 10\n {2}tier 10 \(structure\) has no per-tier rollback: it goes only with --full$/m,
     ],
   ];
   // Nothing here touches the testbed: run them side by side.

@@ -19,7 +19,9 @@ import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { LineSplitter } from '../../src/psql/lines.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
+import { summarizePacket } from '../../src/contract/summary.js';
 import { writeFixtureRun } from '../helpers/runlog-fixture.js';
+import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 import { deleteLine } from '../helpers/tamper.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -431,5 +433,34 @@ describe('what replay shows', () => {
       .join('');
     expect(text).not.toMatch(/[^\r]\n/);
     expect(text.replace(/\r\n/g, '\n')).toBe(readFileSync(seal!.paths.output, 'utf8'));
+  });
+});
+
+describe('replay names what the packet names, from the log alone', () => {
+  it('the start record’s packet: the state legend in text and HTML, the APR from the gate variable', async () => {
+    const dir = await tempDir('oneroof-replay-packet-');
+    const packet = {
+      ...summarizePacket(SHIPPED_PACKET),
+      state: summarizePacket(SHIPPED_PACKET).state.map((c, i) =>
+        i === 0 ? { ...c, name: 'approvals' } : c,
+      ),
+    };
+    const { seal } = writeFixtureRun({
+      psqlCase: 'markers',
+      dir,
+      packet,
+      before: [
+        ['state', { at: 'entry', vector: '1|0|210|0|0|0' }],
+        ['state', { at: 'exit', vector: '1|210|0|0|5|0' }],
+      ],
+    });
+    const report = await replayLog({ path: seal!.paths.output });
+    expect(report.run.packet?.state[0]?.name).toBe('approvals');
+    expect(report.run.apr).toBe('APR-2026-0142');
+    const legend = 'approvals|ownership|gap|conflict|gov_emit|idle';
+    expect(renderText(report)).toContain(`1|0|210|0|0|0 → 1|210|0|0|5|0  ${legend}`);
+    const html = join(dir, 'report.html');
+    writeHtml({ file: html, report, chunks: outputChunks(report.source) });
+    expect(readFileSync(html, 'utf8')).toContain(`<span class="note">${legend}</span>`);
   });
 });
