@@ -4,7 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import {
+  Command,
+  CommanderError,
+  Option,
+  type CommandUnknownOpts,
+} from '@commander-js/extra-typings';
 import { EXIT, OneroofError, ReportedExit, describeCauses, type ExitCode } from '../errors.js';
 import { clipLines, terminalText } from '../safe-text.js';
 import { Ui, processIo, type Io } from '../commands/io.js';
@@ -17,6 +22,7 @@ import { registerReplay } from '../commands/replay.js';
 import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
 import { registerReader } from '../commands/reader.js';
+import { registerInit } from '../commands/init.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -44,6 +50,12 @@ export function buildProgram(io: Io): Command {
     .addOption(
       new Option('--transport <name>', 'ssh2 | openssh | local (default: from the inventory)'),
     )
+    .addOption(
+      new Option(
+        '--packet <dir>',
+        'the SQL packet, for every command that runs one (env ONEROOF_PACKET; default: the shipped one)',
+      ),
+    )
     .addOption(new Option('--quiet', 'only errors and results').conflicts('verbose'))
     .addOption(new Option('--verbose', 'more detail, and the cause of errors'))
     .showHelpAfterError('(see --help)')
@@ -60,6 +72,8 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
             3 NO-GO (gate closed) · 4 assertion failed · 5 integrity failure · 6 target locked`,
   );
 
+  program.hook('preAction', (_, action) => globalPacket(program.opts().packet, action));
+
   const context: ContextFactory = (command) => {
     const settings = resolveSettings(command.optsWithGlobals(), io);
     return { io, settings, ui: new Ui(io, { quiet: settings.quiet, verbose: settings.verbose }) };
@@ -70,7 +84,19 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerRelease(program, context);
   registerManifest(program, context);
   registerReader(program, context);
+  registerInit(program, context);
   return program;
+}
+
+/**
+ * `oneroof --packet DIR <command>`: the global --packet is the command's own --packet unless it
+ * was given there too; a command that runs no packet refuses it rather than ignore it.
+ */
+function globalPacket(packet: string | undefined, action: CommandUnknownOpts): void {
+  if (packet === undefined) return;
+  if (!action.options.some((o) => o.long === '--packet'))
+    throw new OneroofError('usage', `--packet: \`${action.name()}\` runs no packet`);
+  if (action.getOptionValue('packet') === undefined) action.setOptionValue('packet', packet);
 }
 
 /** Runs the CLI and returns its exit code. */
