@@ -228,7 +228,7 @@ async function whyInvalid(
     input: manifest,
     env,
   });
-  if (asLog.code === 0)
+  if (asLog.exitCode === 0)
     return `${file} was made for run logs (namespace ${RUNLOG_NAMESPACE}), not for a packet (${PACKET_NAMESPACE})`;
   const checked = await sshKeygen(
     ['-Y', 'check-novalidate', '-n', PACKET_NAMESPACE, '-s', sigCopy],
@@ -239,7 +239,7 @@ async function whyInvalid(
     return `${file}: signature does not match the manifest (re-sign with oneroof manifest sign)`;
   if (/namespace/.test(checked.stderr))
     return `${file} was made for another namespace, not ${PACKET_NAMESPACE}`;
-  return `${file} is not an ssh signature (${said || `ssh-keygen exited ${checked.code}`})`;
+  return `${file} is not an ssh signature (${said || `ssh-keygen exited ${checked.exitCode}`})`;
 }
 
 /** Exit 5 unless the signature is one the policy accepts; nothing when there is no policy. */
