@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
+import { buildPsqlInvocation, CommandLineError } from '../remote/psql-command.js';
 import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from '../docker/client.js';
 import { dockerExec, type ExecResult } from '../docker/exec.js';
@@ -126,7 +127,8 @@ export class Replica {
     }
     // Identifiers travel as psql variables and are quoted by psql (:"name"), never spliced.
     const result = await this.psql(
-      ['-d', 'postgres', '-v', `db=${this.target.database}`, '-v', `owner=${this.target.user}`],
+      'postgres',
+      { db: this.target.database, owner: this.target.user },
       'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\nCREATE DATABASE :"db" OWNER :"owner";\n',
     );
     if (result.exitCode !== 0) {
@@ -135,32 +137,28 @@ export class Replica {
         `could not reset database ${this.target.database} in ${this.container}: ${result.stderr.trim()}`,
       );
     }
-    await this.runPacketFile(GOLDEN_CLONE_FILE, [], '00_golden_clone');
+    await this.runPacketFile(GOLDEN_CLONE_FILE, {}, '00_golden_clone');
     await this.ensureReader();
     const seedSeconds = (Date.now() - started) / 1000;
     if (options.approve !== undefined)
-      await this.runPacketFile(
-        APPROVE_FILE,
-        ['-v', `ratified_apr=${options.approve}`],
-        '10_approve',
-      );
+      await this.runPacketFile(APPROVE_FILE, { ratified_apr: options.approve }, '10_approve');
     return { seedSeconds, approved: options.approve };
   }
 
   /** The target's read role (read_user), as `oneroof reader setup` makes it on a real target. */
   private async ensureReader(): Promise<void> {
-    await this.runPacketFile(
-      READER_FILE,
-      ['-v', `reader=${this.target.reader.user}`],
-      '00_reader_role',
-    );
+    await this.runPacketFile(READER_FILE, { reader: this.target.reader.user }, '00_reader_role');
   }
 
   /**
    * A self-contained packet file on psql's stdin. Success is exit 0 and the file's own last
    * line, ONEROOF END <script> (psql exits 0 on a stream cut short, too).
    */
-  private async runPacketFile(file: string, args: string[], script: string): Promise<void> {
+  private async runPacketFile(
+    file: string,
+    variables: Record<string, string>,
+    script: string,
+  ): Promise<void> {
     const path = join(this.options.packetDir ?? join(PACKAGE_ROOT, 'sql'), file);
     let sql: Buffer;
     try {
@@ -168,7 +166,7 @@ export class Replica {
     } catch (error) {
       throw new OneroofError('runtime', `cannot read the packet file ${path}`, { cause: error });
     }
-    const result = await this.psql(['-d', this.target.database, ...args], sql.toString('utf8'));
+    const result = await this.psql(this.target.database, variables, sql.toString('utf8'));
     if (result.exitCode !== 0 || !result.stderr.includes(`ONEROOF END ${script}`)) {
       throw new OneroofError(
         'runtime',
@@ -177,14 +175,36 @@ export class Replica {
     }
   }
 
-  /** psql inside the replica, SQL on stdin, ON_ERROR_STOP, no psqlrc: the production invocation. */
-  async psql(args: string[], sql: string): Promise<ExecResult> {
-    return dockerExec(
-      this.docker,
-      this.container,
-      ['psql', '-X', '-q', '-U', this.target.user, '-v', 'ON_ERROR_STOP=1', ...args],
-      { stdin: sql },
-    );
+  /**
+   * psql inside the replica, the SQL on stdin: the runner's invocation (src/remote/psql-command.ts:
+   * -X, ON_ERROR_STOP, `-f -`, checked names and values), quiet.
+   */
+  async psql(
+    database: string,
+    variables: Record<string, string>,
+    sql: string,
+  ): Promise<ExecResult> {
+    let argv: string[];
+    try {
+      argv = buildPsqlInvocation({
+        container: this.container,
+        database,
+        user: this.target.user,
+        variables,
+        flags: ['--quiet'],
+      });
+    } catch (error) {
+      if (error instanceof CommandLineError)
+        throw new OneroofError(
+          'config',
+          `cannot build the replica's psql command: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
+      throw error;
+    }
+    return dockerExec(this.docker, this.container, argv, { stdin: sql });
   }
 
   private async create(image: string): Promise<void> {
