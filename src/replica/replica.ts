@@ -11,6 +11,7 @@ import { OneroofError } from '../errors.js';
 import { buildPsqlInvocation, CommandLineError } from '../remote/psql-command.js';
 import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from '../docker/client.js';
+import { demuxedText } from '../docker/demux.js';
 import { dockerExec, type ExecResult } from '../docker/exec.js';
 import { ensureImage, type ImageChoice } from './image.js';
 import { READER_FILE } from '../engine/reader.js';
@@ -260,7 +261,7 @@ export class Replica {
     const buffer = await this.docker
       .getContainer(this.container)
       .logs({ stdout: true, stderr: true, tail: 20 });
-    return demuxFrames(buffer).toString('utf8');
+    return demuxedText(buffer);
   }
 
   private async inspect() {
@@ -319,16 +320,4 @@ export async function listReplicas(docker: DockerClient, target?: string): Promi
 function lastLines(text: string, count = 5): string {
   const lines = text.trim().split('\n');
   return lines.slice(-count).join('\n') || '(no output)';
-}
-
-/** Non-TTY container logs come in frames: 1 byte stream, 3 zero bytes, 4 bytes length, payload. */
-export function demuxFrames(buffer: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts);
 }
