@@ -21,7 +21,7 @@ export const MANIFEST_FILE = 'manifest-sha256.txt';
 export const SIGNATURE_FILE = `${MANIFEST_FILE}.sig`;
 export const CHECKSUMS_INCLUDE = 'prod/_checksums.sql';
 /** The folders whose files the checksums include lists (what the SQL records and compares). */
-export const CHECKSUMS_FOLDERS = ['prod/', 'prod_verify/'] as const;
+const CHECKSUMS_FOLDERS = ['prod/', 'prod_verify/'] as const;
 
 export interface ManifestEntry {
   /** Relative to sql/, with forward slashes. */
@@ -56,7 +56,7 @@ export function sha256Hex(data: string | Buffer): string {
 }
 
 /** Bytewise order (as `LC_ALL=C sort`); the paths are ASCII. */
-export function comparePaths(a: string, b: string): number {
+function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -109,7 +109,7 @@ export function compareManifest(
 }
 
 /** The entries the checksums include lists: sql/prod/ and sql/prod_verify/, itself excepted. */
-export function checksumsEntries(entries: readonly ManifestEntry[]): ManifestEntry[] {
+function checksumsEntries(entries: readonly ManifestEntry[]): ManifestEntry[] {
   return entries
     .filter(
       (e) =>

@@ -29,8 +29,8 @@ import { SIGNATURE_FILE } from './manifest.js';
 
 export const PACKET_NAMESPACE = 'oneroof-packet' as const;
 /** An SSHSIG is about 300 bytes (ed25519) to 2 KiB (rsa-8192): anything far larger is not one. */
-export const MAX_SIGNATURE_BYTES = 64 * 1024;
-export const MAX_SIGNERS_BYTES = 1024 * 1024;
+const MAX_SIGNATURE_BYTES = 64 * 1024;
+const MAX_SIGNERS_BYTES = 1024 * 1024;
 
 export interface PacketSignature {
   /**
@@ -131,7 +131,7 @@ function unreadable(path: string, error: unknown): string {
 }
 
 /** The principals of a packet_signers file; exit 2 naming the file and the key when unusable. */
-export async function readSigners(
+async function readSigners(
   policy: SignersPolicy,
 ): Promise<{ text: Buffer; principals: string[] }> {
   const fail = (why: string): never => {

@@ -11,7 +11,7 @@ import { OneroofError, reasonOf } from '../errors.js';
 import { runLocal, startLocal } from '../local/run.js';
 import { isNotFound, withTimeout, type DockerClient } from '../docker/client.js';
 
-export const BUILT_IMAGE_REPO = 'oneroof/replica-pg';
+const BUILT_IMAGE_REPO = 'oneroof/replica-pg';
 const RECIPE_LABEL = 'dev.oneroof.recipe';
 /** Debian suites that ship each PostgreSQL major in main. */
 const SUITE_FOR_MAJOR: Record<string, string> = {
@@ -65,7 +65,7 @@ export async function ensureImage(
 }
 
 /** `postgres:15`, `postgres:15.8-bookworm`, `registry/x/postgres:15` → "15"; otherwise 15, production's major. */
-export function postgresMajor(image: string): string {
+function postgresMajor(image: string): string {
   const tag = /:([0-9]+)(?:[.-][A-Za-z0-9_.-]*)?$/.exec(image.replace(/@sha256:[a-f0-9]+$/, ''));
   return tag?.[1] ?? '15';
 }
