@@ -131,9 +131,7 @@ function unreadable(path: string, error: unknown): string {
 }
 
 /** The principals of a packet_signers file; exit 2 naming the file and the key when unusable. */
-async function readSigners(
-  policy: SignersPolicy,
-): Promise<{ text: Buffer; principals: string[] }> {
+async function readSigners(policy: SignersPolicy): Promise<{ text: Buffer; principals: string[] }> {
   const fail = (why: string): never => {
     throw new OneroofError('config', `${policy.setBy}: ${policy.file}: ${why}`, {
       hint: 'packet_signers names an allowed-signers file (ssh-keygen(1), ALLOWED SIGNERS): "principal keytype base64-key" per line',
