@@ -98,7 +98,7 @@ BEGIN
     FROM unnest(v_file || coalesce(v_includes, '{}')) AS f
    WHERE v_checksums ->> f IS NULL;
   IF v_unknown IS NOT NULL THEN
-    RAISE EXCEPTION 'ONEROOF REFUSED: no checksum for % in sql/prod/_checksums.sql; regenerate it with node scripts/manifest.mjs write',
+    RAISE EXCEPTION 'ONEROOF REFUSED: no checksum for % in sql/prod/_checksums.sql; regenerate it with oneroof manifest write',
       v_unknown;
   END IF;
 END

@@ -31,7 +31,7 @@ export function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(io: Io): Command {
+function buildProgram(io: Io): Command {
   const program = new Command()
     .name('oneroof')
     .description(

@@ -37,7 +37,7 @@ export interface ClosableOutput {
  * rest of the output is dropped, no stack trace, and the command ends with its own exit code.
  * Anything waiting for 'drain' is released.
  */
-export function closable(stream: NodeJS.WriteStream): ClosableOutput {
+function closable(stream: NodeJS.WriteStream): ClosableOutput {
   let closed = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;

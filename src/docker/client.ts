@@ -7,7 +7,7 @@ import { OneroofError } from '../errors.js';
 
 export type DockerClient = Docker;
 
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
 

@@ -78,3 +78,24 @@ export class DockerStreamDemuxer extends Writable {
     callback();
   }
 }
+
+/**
+ * A whole multiplexed buffer (a container's logs) as text, stdout and stderr interleaved as they
+ * came; a last frame cut short keeps what arrived of it.
+ */
+export async function demuxedText(buffer: Buffer): Promise<string> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  const demuxer = new DockerStreamDemuxer(sink, sink);
+  await new Promise<void>((resolve) => {
+    demuxer.on('finish', resolve);
+    demuxer.on('error', () => resolve());
+    demuxer.end(buffer);
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -17,7 +17,7 @@
  * (lock_timeout, passed as the psql variable oneroof_lock_wait, never spliced into SQL).
  * A refusal is the ERROR `ONEROOF LOCKED: <holders>`, which the runner maps to exit 6.
  */
-import { hostname, userInfo } from 'node:os';
+import { whoAmI } from '../local/who.js';
 
 export interface LockKey {
   name: string;
@@ -130,23 +130,13 @@ export function lockWaitValue(seconds: number): string {
  */
 export function applicationName(
   command: string,
-  who: { user: string; host: string; pid: number } = whoAmI(),
+  who: { user: string; host: string; pid: number } = { ...whoAmI(), pid: process.pid },
 ): string {
   const clean = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '?');
   return `oneroof ${clean(command)} ${clean(who.user)}@${clean(who.host)} pid ${who.pid}`.slice(
     0,
     63,
   );
-}
-
-export function whoAmI(): { user: string; host: string; pid: number } {
-  let user = process.env.USER ?? '?';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep $USER
-  }
-  return { user, host: hostname(), pid: process.pid };
 }
 
 /** Prefix of every oneroof session's application_name: status lists them. */

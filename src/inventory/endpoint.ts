@@ -13,10 +13,29 @@ export interface ResolvedEndpoint extends ResolvedSsh {
   knownHostsFiles: string[];
 }
 
-export async function resolveEndpoint(
+/**
+ * One `ssh -G` per target per command: a command loads its inventory once, so the Target object
+ * (with the environment it is resolved in) is the key; the transport and the signing-key lookup
+ * share the answer.
+ */
+const cache = new WeakMap<
+  Target,
+  { env: NodeJS.ProcessEnv; endpoint: Promise<ResolvedEndpoint> }
+>();
+
+export function resolveEndpoint(
   target: Target,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ResolvedEndpoint> {
+  const known = cache.get(target);
+  if (known !== undefined && known.env === env) return known.endpoint;
+  const endpoint = resolveOnce(target, env);
+  cache.set(target, { env, endpoint });
+  void endpoint.catch(() => cache.delete(target)); // a failure is not remembered
+  return endpoint;
+}
+
+async function resolveOnce(target: Target, env: NodeJS.ProcessEnv): Promise<ResolvedEndpoint> {
   const ssh = target.ssh;
   if (!ssh)
     throw new OneroofError(

@@ -25,7 +25,7 @@ export interface SignersPolicy {
   setBy: string;
 }
 
-export const DEFAULT_REPLICA_IMAGE = 'postgres:15';
+const DEFAULT_REPLICA_IMAGE = 'postgres:15';
 
 export type SshEndpoint =
   | { kind: 'alias'; alias: string; configFile: string | undefined }
@@ -255,7 +255,7 @@ function toTarget(name: string, spec: TargetSpec, file: string, shown: string): 
 }
 
 /** `~/x` is the home folder's; a relative path is the inventory file's folder's. */
-export function expandPath(path: string, base: string): string {
+function expandPath(path: string, base: string): string {
   if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
   return isAbsolute(path) ? path : resolve(base, path);
 }

@@ -46,7 +46,7 @@ const sshEndpoint = z.strictObject({
   identity: path.optional(),
 });
 
-export const HOST_KEY_POLICIES = ['strict', 'accept-new'] as const;
+const HOST_KEY_POLICIES = ['strict', 'accept-new'] as const;
 
 const replicaSettings = z.strictObject({
   /** The image to run; used when present locally (or pullable, with pull: missing). */
@@ -61,7 +61,7 @@ const replicaSettings = z.strictObject({
   pull: z.enum(['never', 'missing'], { error: 'expected never or missing' }).optional(),
 });
 
-export const READ_ONLY_MODES = ['role', 'session'] as const;
+const READ_ONLY_MODES = ['role', 'session'] as const;
 export const DEFAULT_READ_USER = 'oneroof_reader';
 
 /** The read-only sessions' timeouts (postgresql.conf units ms, s, min, h), in milliseconds. */
@@ -87,7 +87,7 @@ const readTimeouts = z.strictObject({
   idle_in_transaction: duration.optional(),
 });
 
-export const targetSchema = z
+const targetSchema = z
   .strictObject({
     description: z
       .string({ error: 'expected a string' })

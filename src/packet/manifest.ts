@@ -58,7 +58,7 @@ export function sha256Hex(data: string | Buffer): string {
 }
 
 /** Bytewise order (as `LC_ALL=C sort`); the paths are ASCII. */
-export function comparePaths(a: string, b: string): number {
+function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -150,7 +150,7 @@ export function formatChecksumsInclude(
 export function describeDifference(d: Difference): string {
   const show = (digest: string | undefined) => digest ?? '(absent)';
   if (d.kind === 'stale') {
-    return `stale     ${d.path}: regenerated ${show(d.expected)}, file ${show(d.actual)} (run: node scripts/manifest.mjs write)`;
+    return `stale     ${d.path}: regenerated ${show(d.expected)}, file ${show(d.actual)} (run: oneroof manifest write)`;
   }
   return `${d.kind.padEnd(9)} ${d.path}: manifest ${show(d.expected)}, file ${show(d.actual)}`;
 }

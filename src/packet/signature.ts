@@ -31,7 +31,7 @@ import { isControl, readSigners, unreadable } from './allowed-signers.js';
 
 export const PACKET_NAMESPACE = 'oneroof-packet' as const;
 /** An SSHSIG is about 300 bytes (ed25519) to 2 KiB (rsa-8192): anything far larger is not one. */
-export const MAX_SIGNATURE_BYTES = 64 * 1024;
+const MAX_SIGNATURE_BYTES = 64 * 1024;
 
 export interface PacketSignature {
   /**
@@ -133,7 +133,7 @@ async function whyInvalid(
     input: manifest,
     env,
   });
-  if (asLog.code === 0)
+  if (asLog.exitCode === 0)
     return `${file} was made for run logs (namespace ${RUNLOG_NAMESPACE}), not for a packet (${PACKET_NAMESPACE})`;
   const checked = await sshKeygen(
     ['-Y', 'check-novalidate', '-n', PACKET_NAMESPACE, '-s', sigCopy],
@@ -144,7 +144,7 @@ async function whyInvalid(
     return `${file}: signature does not match the manifest (re-sign with oneroof manifest sign)`;
   if (/namespace/.test(checked.stderr))
     return `${file} was made for another namespace, not ${PACKET_NAMESPACE}`;
-  return `${file} is not an ssh signature (${said || `ssh-keygen exited ${checked.code}`})`;
+  return `${file} is not an ssh signature (${said || `ssh-keygen exited ${checked.exitCode}`})`;
 }
 
 /** Exit 5 unless the signature is one the policy accepts; nothing when there is no policy. */

@@ -221,7 +221,7 @@ export class SourceMap {
 }
 
 /** Accumulates lines in bundle order; consecutive lines of one source merge into one run. */
-export class SourceMapBuilder {
+class SourceMapBuilder {
   private readonly sources: Source[] = [];
   private readonly sourceIndex = new Map<string, number>();
   private readonly runs: Run[] = [];

@@ -73,13 +73,13 @@ export function buildPsqlInvocation(command: PsqlCommand): string[] {
 }
 
 /** Names docker exec may set with -e: a fixed list, so no caller can smuggle in LD_PRELOAD. */
-export const EXEC_ENV_NAMES = ['PGOPTIONS', 'PGAPPNAME'] as const;
+const EXEC_ENV_NAMES = ['PGOPTIONS', 'PGAPPNAME'] as const;
 
 /**
  * `docker exec -i [-e NAME=VALUE …] CONTAINER ARGV…` — stdin attached (-i), never a TTY (-t
  * would mangle bytes and merge stderr into stdout).
  */
-export function buildDockerExecArgv(
+function buildDockerExecArgv(
   container: string,
   argv: readonly string[],
   env: Readonly<Record<string, string>> = {},

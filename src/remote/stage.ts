@@ -15,7 +15,7 @@ export const STAGE_EXIT_INCOMPLETE = 124;
 /** Staging itself failed on the far side (no temp file, no sha256sum): nothing was run. */
 export const STAGE_EXIT_FAILED = 125;
 
-export const STAGE_SCRIPT = [
+const STAGE_SCRIPT = [
   'set -u',
   'n=$1 h=$2',
   'shift 2',

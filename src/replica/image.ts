@@ -4,16 +4,14 @@
  * the official postgres image: same PATH, PGDATA, entrypoint contract, stop signal.
  */
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { OneroofError, reasonOf } from '../errors.js';
+import { runLocal, startLocal } from '../local/run.js';
 import { isNotFound, withTimeout, type DockerClient } from '../docker/client.js';
 
-export const BUILT_IMAGE_REPO = 'oneroof/replica-pg';
+const BUILT_IMAGE_REPO = 'oneroof/replica-pg';
 const RECIPE_LABEL = 'dev.oneroof.recipe';
 /** Debian suites that ship each PostgreSQL major in main. */
 const SUITE_FOR_MAJOR: Record<string, string> = {
@@ -67,7 +65,7 @@ export async function ensureImage(
 }
 
 /** `postgres:15`, `postgres:15.8-bookworm`, `registry/x/postgres:15` → "15"; otherwise 15, production's major. */
-export function postgresMajor(image: string): string {
+function postgresMajor(image: string): string {
   const tag = /:([0-9]+)(?:[.-][A-Za-z0-9_.-]*)?$/.exec(image.replace(/@sha256:[a-f0-9]+$/, ''));
   return tag?.[1] ?? '15';
 }
@@ -187,13 +185,9 @@ async function importRootfs(
   recipe: string,
 ): Promise<void> {
   const [repo, version] = tag.split(':') as [string, string];
-  const tar = spawn('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const tar = startLocal('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], {
+    streamStdout: true,
   });
-  const tarErrors: Buffer[] = [];
-  tar.stderr.on('data', (chunk: Buffer) => tarErrors.push(chunk));
-  // Listen before the upload: importImage resolves only after tar has already closed.
-  const exited = once(tar, 'close');
   const changes = [
     `ENV PATH=/usr/lib/postgresql/${major}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     'ENV PGDATA=/var/lib/postgresql/data',
@@ -211,9 +205,9 @@ async function importRootfs(
       else resolve();
     });
   });
-  const [code] = (await exited) as [number | null];
-  if (code !== 0)
-    throw new Error(`tar exited ${String(code)}: ${Buffer.concat(tarErrors).toString().trim()}`);
+  const exited = await tar.done;
+  if (exited.exitCode !== 0)
+    throw new Error(`tar exited ${String(exited.exitCode)}: ${exited.stderr.trim()}`);
 }
 
 /** Runs a build step, its output kept in a log file and shown as progress lines. */
@@ -223,35 +217,31 @@ async function run(
   onProgress: ((line: string) => void) | undefined,
   logFile: string,
 ): Promise<void> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      log.push(line);
-      if (
-        /^I: (Retrieving|Validating|Extracting|Installing|Unpacking|Configuring|Base system)/.test(
-          line,
-        )
-      )
-        onProgress?.(line.slice(3));
-    });
-  }
-  const timer = setTimeout(() => child.kill('SIGTERM'), BUILD_TIMEOUT_MS);
+  const stop = new AbortController();
   // Interrupted (Ctrl-C, a killed test run): stop the child so the caller's finally removes the
   // half-built root file system, then let the signal's default exit code stand.
   const interrupted = (signal: NodeJS.Signals) => {
-    child.kill('SIGTERM');
+    stop.abort();
     process.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
-      (resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (c, s) => resolve([c, s]));
+    const { exitCode: code, signal } = await runLocal(command, args, {
+      timeoutMs: BUILD_TIMEOUT_MS,
+      signal: stop.signal,
+      maxBuffer: 0,
+      onLine: (line) => {
+        log.push(line);
+        if (
+          /^I: (Retrieving|Validating|Extracting|Installing|Unpacking|Configuring|Base system)/.test(
+            line,
+          )
+        )
+          onProgress?.(line.slice(3));
       },
-    );
+    });
     if (code !== 0) {
       await writeFile(logFile, log.join('\n')).catch(() => undefined);
       throw new OneroofError(
@@ -274,7 +264,6 @@ async function run(
     }
     throw error;
   } finally {
-    clearTimeout(timer);
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }

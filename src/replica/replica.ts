@@ -8,8 +8,10 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
+import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
 import type { Target } from '../inventory/load.js';
 import { isNotFound, type DockerClient } from '../docker/client.js';
+import { demuxedText } from '../docker/demux.js';
 import { dockerExec, type ExecResult } from '../docker/exec.js';
 import { ensureImage, type ImageChoice } from './image.js';
 import { loadPacket } from '../contract/load.js';
@@ -123,7 +125,8 @@ export class Replica {
     }
     // Identifiers travel as psql variables and are quoted by psql (:"name"), never spliced.
     const result = await this.psql(
-      ['-d', 'postgres', '-v', `db=${this.target.database}`, '-v', `owner=${this.target.user}`],
+      'postgres',
+      { db: this.target.database, owner: this.target.user },
       'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\nCREATE DATABASE :"db" OWNER :"owner";\n',
     );
     if (result.exitCode !== 0) {
@@ -133,20 +136,19 @@ export class Replica {
       );
     }
     const packet = await loadPacket(this.packetDir);
-    await this.runPacketFile(packet.replica.golden_clone, []);
+    await this.runPacketFile(packet.replica.golden_clone, {});
     await this.ensureReader(packet.entries.reader);
     const seedSeconds = (Date.now() - started) / 1000;
     if (options.approve !== undefined)
-      await this.runPacketFile(packet.replica.approve, [
-        '-v',
-        `${packet.gate.variable}=${options.approve}`,
-      ]);
+      await this.runPacketFile(packet.replica.approve, {
+        [packet.gate.variable]: options.approve,
+      });
     return { seedSeconds, approved: options.approve };
   }
 
   /** The target's read role (read_user), as `oneroof reader setup` makes it on a real target. */
   private async ensureReader(file: string): Promise<void> {
-    await this.runPacketFile(file, ['-v', `reader=${this.target.reader.user}`]);
+    await this.runPacketFile(file, { reader: this.target.reader.user });
   }
 
   private get packetDir(): string {
@@ -158,7 +160,7 @@ export class Replica {
    * line, ONEROOF END <script>, the file's name without .sql (psql exits 0 on a stream cut
    * short, too).
    */
-  private async runPacketFile(file: string, args: string[]): Promise<void> {
+  private async runPacketFile(file: string, variables: Record<string, string>): Promise<void> {
     const script = basename(file, '.sql');
     const path = join(this.packetDir, file);
     let sql: Buffer;
@@ -167,7 +169,7 @@ export class Replica {
     } catch (error) {
       throw new OneroofError('runtime', `cannot read the packet file ${path}`, { cause: error });
     }
-    const result = await this.psql(['-d', this.target.database, ...args], sql.toString('utf8'));
+    const result = await this.psql(this.target.database, variables, sql.toString('utf8'));
     if (result.exitCode !== 0 || !result.stderr.includes(`ONEROOF END ${script}`)) {
       throw new OneroofError(
         'runtime',
@@ -176,14 +178,37 @@ export class Replica {
     }
   }
 
-  /** psql inside the replica, SQL on stdin, ON_ERROR_STOP, no psqlrc: the production invocation. */
-  async psql(args: string[], sql: string): Promise<ExecResult> {
-    return dockerExec(
-      this.docker,
-      this.container,
-      ['psql', '-X', '-q', '-U', this.target.user, '-v', 'ON_ERROR_STOP=1', ...args],
-      { stdin: sql },
-    );
+  /**
+   * psql inside the replica, the SQL on stdin: the runner's invocation (src/remote/psql-command.ts:
+   * -X, ON_ERROR_STOP, `-f -`, checked names and values), quiet.
+   */
+  async psql(
+    database: string,
+    variables: Record<string, string>,
+    sql: string,
+    flags: readonly PsqlFlag[] = [],
+  ): Promise<ExecResult> {
+    let argv: string[];
+    try {
+      argv = buildPsqlInvocation({
+        container: this.container,
+        database,
+        user: this.target.user,
+        variables,
+        flags: ['--quiet', ...flags],
+      });
+    } catch (error) {
+      if (error instanceof CommandLineError)
+        throw new OneroofError(
+          'config',
+          `cannot build the replica's psql command: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
+      throw error;
+    }
+    return dockerExec(this.docker, this.container, argv, { stdin: sql });
   }
 
   private async create(image: string): Promise<void> {
@@ -239,7 +264,7 @@ export class Replica {
     const buffer = await this.docker
       .getContainer(this.container)
       .logs({ stdout: true, stderr: true, tail: 20 });
-    return demuxFrames(buffer).toString('utf8');
+    return demuxedText(buffer);
   }
 
   private async inspect() {
@@ -298,16 +323,4 @@ export async function listReplicas(docker: DockerClient, target?: string): Promi
 function lastLines(text: string, count = 5): string {
   const lines = text.trim().split('\n');
   return lines.slice(-count).join('\n') || '(no output)';
-}
-
-/** Non-TTY container logs come in frames: 1 byte stream, 3 zero bytes, 4 bytes length, payload. */
-export function demuxFrames(buffer: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts);
 }

@@ -30,7 +30,7 @@ import {
   realpathSync,
   writeSync,
 } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { whoAmI } from '../local/who.js';
 import { basename, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { GENESIS, RUNLOG_FORMAT, sealLine } from '../audit/chain.js';
@@ -335,16 +335,6 @@ class ChainedRecords {
 function writeAll(fd: number, chunk: Buffer): void {
   let written = 0;
   while (written < chunk.length) written += writeSync(fd, chunk, written);
-}
-
-function whoAmI(): { user: string; host: string } {
-  let user = process.env.USER ?? '?';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep $USER
-  }
-  return { user, host: hostname() };
 }
 
 /**

@@ -177,7 +177,7 @@ function globMatch(name: string, pattern: string): boolean {
 }
 
 /** Does this entry's host field match the looked-up name (`host` or `[host]:port`)? */
-export function entryMatchesName(entry: KnownHostEntry, name: string): boolean {
+function entryMatchesName(entry: KnownHostEntry, name: string): boolean {
   if (entry.hashed) {
     const mac = createHmac('sha1', entry.hashed.salt).update(name).digest();
     return timingSafeEqual(mac, entry.hashed.digest);

@@ -1,12 +1,9 @@
 // Resolve an ssh_config alias exactly as `ssh ALIAS` would. ssh2 does not read ssh_config, and
 // re-implementing it (Include, Match, defaults, token rules) would drift from OpenSSH, so we ask
 // OpenSSH itself: `ssh -G` prints the fully resolved configuration without connecting.
-import { execFile } from 'node:child_process';
 import { hostname as osHostname, userInfo } from 'node:os';
-import { promisify } from 'node:util';
 import { quoteInput } from '../safe-text.js';
-
-const execFileAsync = promisify(execFile);
+import { runLocal, type LocalResult } from '../local/run.js';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'ask' | 'accept-new' | 'off';
 
@@ -232,45 +229,34 @@ export async function resolveSshTarget(
 ): Promise<ResolvedSsh> {
   const args = buildSshGArgs(alias, opts); // validates before anything runs
   const ssh = opts.sshBinary ?? 'ssh';
-  let stdout: string;
+  let result: LocalResult;
   try {
-    ({ stdout } = await execFileAsync(ssh, args, {
-      encoding: 'utf8',
-      timeout: TIMEOUT_MS,
-      maxBuffer: 1 << 20,
-      env: opts.env ?? process.env,
-      windowsHide: true,
-    }));
+    result = await runLocal(ssh, args, { timeoutMs: TIMEOUT_MS, env: opts.env ?? process.env });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & {
-      stderr?: string;
-      killed?: boolean;
-      signal?: string | null;
-    };
-    if (err.code === 'ENOENT') {
-      throw new SshResolveError(
-        'ssh-missing',
-        `cannot run ${ssh}: not installed or not on PATH; OpenSSH's client (ssh) is needed to resolve ssh_config aliases`,
-        undefined,
-        { cause: e },
-      );
-    }
-    const stderr = (err.stderr ?? '').trim();
-    if (err.killed) {
-      throw new SshResolveError(
-        'timeout',
-        `${ssh} -G ${alias} did not finish within ${TIMEOUT_MS / 1000} s (a Match exec in ssh_config?)`,
-        stderr,
-        { cause: e },
-      );
-    }
+    const code = (e as NodeJS.ErrnoException).code;
     throw new SshResolveError(
-      'ssh-failed',
-      `${ssh} -G ${alias} failed${stderr ? `: ${stderr}` : ` (${err.message})`}`,
-      stderr,
+      code === 'ENOENT' ? 'ssh-missing' : 'ssh-failed',
+      code === 'ENOENT'
+        ? `cannot run ${ssh}: not installed or not on PATH; OpenSSH's client (ssh) is needed to resolve ssh_config aliases`
+        : `cannot run ${ssh}: ${(e as Error).message}`,
+      undefined,
       { cause: e },
     );
   }
+  const stderr = result.stderr.trim();
+  if (result.timedOut)
+    throw new SshResolveError(
+      'timeout',
+      `${ssh} -G ${alias} did not finish within ${TIMEOUT_MS / 1000} s (a Match exec in ssh_config?)`,
+      stderr,
+    );
+  if (result.exitCode !== 0)
+    throw new SshResolveError(
+      'ssh-failed',
+      `${ssh} -G ${alias} failed${stderr ? `: ${stderr}` : ` (${result.exitCode === null ? `signal ${String(result.signal)}` : `exit ${result.exitCode}`})`}`,
+      stderr,
+    );
+  const stdout = result.stdout;
   const { home, ctx } = localFacts();
   return parseSshG(stdout, home, ctx);
 }

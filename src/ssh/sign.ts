@@ -10,14 +10,14 @@
  * from ssh-agent when it holds it (give the private or the .pub path), else from the file
  * (ssh-keygen asks an encrypted key's passphrase on the terminal).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { link, lstat, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OneroofError } from '../errors.js';
+import { runLocal, type LocalResult } from '../local/run.js';
 
 /** What checking a run log's signature found (shown by replay, src/audit/report.ts). */
 export interface SignatureCheck {
@@ -34,47 +34,19 @@ export interface SignatureCheck {
 /** The SSHSIG namespace: a signature made for something else never verifies as a run log. */
 export const SIGNATURE_NAMESPACE = 'oneroof-runlog';
 
-export interface SshKeygenResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs ssh-keygen with stdin from a file, from bytes, or nothing; never through a shell. */
-export function sshKeygen(
+export async function sshKeygen(
   args: readonly string[],
   options: { stdinFile?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {},
-): Promise<SshKeygenResult> {
-  return new Promise((resolve, reject) => {
-    const fd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, 'r');
-    const child = spawn('ssh-keygen', args, {
-      stdio: [fd ?? (options.input === undefined ? 'ignore' : 'pipe'), 'pipe', 'pipe'],
-      env: options.env ?? process.env,
+): Promise<LocalResult> {
+  try {
+    return await runLocal('ssh-keygen', args, options);
+  } catch (error) {
+    throw new OneroofError('runtime', `cannot run ssh-keygen: ${(error as Error).message}`, {
+      hint: 'install OpenSSH (Debian: openssh-client)',
+      cause: error,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // ssh-keygen may stop reading (a bad key): its closed stdin is not our error.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input);
-    const done = () => {
-      if (fd !== undefined) closeSync(fd);
-    };
-    child.once('error', (error) => {
-      done();
-      reject(
-        new OneroofError('runtime', `cannot run ssh-keygen: ${error.message}`, {
-          hint: 'install OpenSSH (Debian: openssh-client)',
-          cause: error,
-        }),
-      );
-    });
-    child.once('close', (code) => {
-      done();
-      resolve({ code, stdout, stderr });
-    });
-  });
+  }
 }
 
 /**
@@ -149,10 +121,10 @@ export async function signFile(
     stdinFile: file,
     env: signingEnv(env, options.passphrase),
   });
-  if (signed.code !== 0 || !signed.stdout.startsWith('-----BEGIN SSH SIGNATURE-----'))
+  if (signed.exitCode !== 0 || !signed.stdout.startsWith('-----BEGIN SSH SIGNATURE-----'))
     throw new OneroofError(
       'runtime',
-      `could not sign ${file} with ${options.key}: ${lastLine(signed.stderr) || `ssh-keygen exited ${signed.code}`}`,
+      `could not sign ${file} with ${options.key}: ${lastLine(signed.stderr) || `ssh-keygen exited ${signed.exitCode}`}`,
       { hint: 'load the key into ssh-agent (ssh-add), or name an unencrypted key' },
     );
   const temporary = join(dirname(signature), `.${basename(signature)}.${randomHex()}.tmp`);
@@ -245,18 +217,19 @@ export async function verifySignature(
     env,
   });
   const key = keyOf(check.stdout);
-  if (check.code !== 0 || key === undefined)
+  if (check.exitCode !== 0 || key === undefined)
     return {
       status: 'invalid',
       ...base,
-      detail: lastLine(check.stderr) || lastLine(check.stdout) || `ssh-keygen exited ${check.code}`,
+      detail:
+        lastLine(check.stderr) || lastLine(check.stdout) || `ssh-keygen exited ${check.exitCode}`,
     };
   if (allowedSigners === undefined) return { status: 'valid', ...base, key };
   const found = await sshKeygen(['-Y', 'find-principals', '-s', signature, '-f', allowedSigners], {
     env,
   });
   const principals = found.stdout.split('\n').filter((p) => p.trim() !== '');
-  if (found.code !== 0 || principals.length === 0)
+  if (found.exitCode !== 0 || principals.length === 0)
     return {
       status: 'not-allowed',
       ...base,
@@ -269,7 +242,7 @@ export async function verifySignature(
       ['-Y', 'verify', '-f', allowedSigners, '-I', principal, '-n', namespace, '-s', signature],
       { ...data, env },
     );
-    if (verified.code === 0) return { status: 'valid', ...base, key, principal };
+    if (verified.exitCode === 0) return { status: 'valid', ...base, key, principal };
     refusal ||= verified.stderr;
   }
   return {

@@ -14,6 +14,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { OneroofError, reasonOf } from '../errors.js';
+import { runLocal } from '../local/run.js';
 import type { ResolvedEndpoint } from '../inventory/endpoint.js';
 import type { SshEndpoint } from '../inventory/load.js';
 import { fingerprintSha256, loadKnownHosts } from '../ssh/known-hosts.js';
@@ -132,30 +133,19 @@ export class OpensshTransport implements Transport {
   /** `ssh -v … -- HOST true`: the verdict on host key and login, and the key's fingerprint. */
   private async check(args: string[], destination: string): Promise<string | undefined> {
     const ssh = this.options.sshBinary ?? 'ssh';
-    const child = spawn(ssh, ['-v', ...args, '--', destination, 'true'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const outcome = await runLocal(ssh, ['-v', ...args, '--', destination, 'true'], {
       env: this.options.env ?? process.env,
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (size < 1 << 20) chunks.push(chunk);
-      size += chunk.length;
-    });
-    const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-      let spawnError: Error | undefined;
-      child.once('error', (error) => (spawnError = error));
-      child.once('close', (code) =>
-        resolve(spawnError === undefined ? { code } : { code, error: spawnError }),
-      );
-    });
+    }).then(
+      (result) => ({ code: result.exitCode, text: result.stderr }),
+      (error: Error) => ({ code: null, text: '', error }),
+    );
     const where = `${destination} (${this.options.endpoint.user}@${this.options.endpoint.hostname}:${this.options.endpoint.port})`;
-    if (outcome.error !== undefined)
+    if ('error' in outcome)
       throw new OneroofError('config', `cannot run ${ssh}: ${outcome.error.message}`, {
         cause: outcome.error,
         hint: 'install the OpenSSH client, or use --transport ssh2',
       });
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = outcome.text;
     if (outcome.code === 0) {
       const keys = [
         ...text.matchAll(/^debug1: Server host key: \S+ (SHA256:[A-Za-z0-9+/]+)\s*$/gm),

@@ -58,7 +58,7 @@ export function feedStdin(source: Readable | null, destination: Writable): void 
 }
 
 /** Resolves once the stream has ended or was destroyed (never rejects). */
-export function outputEnded(stream: Readable): Promise<void> {
+function outputEnded(stream: Readable): Promise<void> {
   return finished(stream, { writable: false }).catch(() => undefined);
 }
 

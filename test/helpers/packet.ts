@@ -60,7 +60,8 @@ export class PacketBench {
   /** Leaves the testbed's database as other test files expect it: empty. */
   async emptyDatabase(): Promise<void> {
     const result = await this.replica.psql(
-      ['-d', 'postgres', '-v', `db=${this.testbed.database}`, '-v', `owner=${this.testbed.user}`],
+      'postgres',
+      { db: this.testbed.database, owner: this.testbed.user },
       'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\nCREATE DATABASE :"db" OWNER :"owner";\n',
     );
     if (result.exitCode !== 0) throw new Error(`could not empty the database: ${result.stderr}`);

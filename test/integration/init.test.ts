@@ -41,7 +41,10 @@ afterAll(async () => {
 /** One of the scaffold's probes, psql -At in the container, as the apply role. */
 async function probe(name: string): Promise<string> {
   const sql = await readFile(join(dir, 'prod_verify', `${name}.sql`), 'utf8');
-  const result = await bench.replica.psql(['-d', testbed.database, '-At'], sql);
+  const result = await bench.replica.psql(testbed.database, {}, sql, [
+    '--no-align',
+    '--tuples-only',
+  ]);
   if (result.exitCode !== 0 || result.stderr !== '')
     throw new Error(`probe ${name}: exit ${result.exitCode}: ${result.stderr}`);
   return result.stdout.trim();

@@ -9,13 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  applicationName,
-  lockKeyValue,
-  PREFLIGHT_LOCK,
-  RUN_LOCK,
-  whoAmI,
-} from '../../src/engine/lock.js';
+import { applicationName, lockKeyValue, PREFLIGHT_LOCK, RUN_LOCK } from '../../src/engine/lock.js';
+import { whoAmI } from '../../src/local/who.js';
 import {
   APR,
   SSH_TARGET,

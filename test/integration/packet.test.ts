@@ -662,14 +662,14 @@ describe('oneroof replica reset [--approve CODE]', () => {
   });
 });
 
-describe('scripts/manifest.mjs', () => {
-  const script = join(PACKAGE_ROOT, 'scripts', 'manifest.mjs');
-  const node = (...args: string[]) =>
-    spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+describe('npm run manifest (the bin: oneroof manifest write|check)', () => {
+  const bin = join(PACKAGE_ROOT, 'bin', 'oneroof');
+  const manifest = (...args: string[]) =>
+    spawnSync(process.execPath, [bin, 'manifest', ...args], { encoding: 'utf8' });
 
   it('check: exit 0 on this checkout', () => {
-    const r = node('check');
-    expect(r.stderr).toMatch(/manifest-sha256\.txt matches the packet/);
+    const r = manifest('check');
+    expect(r.stdout).toMatch(/manifest-sha256\.txt matches the packet/);
     expect(r.status).toBe(0);
   });
 
@@ -678,19 +678,19 @@ describe('scripts/manifest.mjs', () => {
     await cp(join(PACKAGE_ROOT, 'sql'), dir, { recursive: true });
     const file = join(dir, 'prod', '99_run_all.sql');
     await writeFile(file, (await readFile(file, 'utf8')) + '-- tampered\n');
-    const r = node('check', '--sql', dir);
+    const r = manifest('check', '--packet', dir);
     expect(r.status).toBe(5);
     expect(r.stderr).toMatch(
-      /^manifest: mismatch {2}prod\/99_run_all\.sql: manifest [0-9a-f]{64}, file [0-9a-f]{64}$/m,
+      /^ {2}mismatch {2}prod\/99_run_all\.sql: manifest [0-9a-f]{64}, file [0-9a-f]{64}$/m,
     );
     expect(r.stderr).toMatch(
-      /^manifest: stale {5}prod\/_checksums\.sql: regenerated [0-9a-f]{64}, file [0-9a-f]{64}/m,
+      /^ {2}stale {5}prod\/_checksums\.sql: regenerated [0-9a-f]{64}, file [0-9a-f]{64} \(run: oneroof manifest write\)$/m,
     );
-    expect(node('write', '--sql', dir).status).toBe(0);
-    expect(node('check', '--sql', dir).status).toBe(0);
+    expect(manifest('write', '--packet', dir).status).toBe(0);
+    expect(manifest('check', '--packet', dir).status).toBe(0);
   });
 
   it('usage: exit 2', () => {
-    expect(node('verify').status).toBe(2);
+    expect(manifest('verify').status).toBe(2);
   });
 });

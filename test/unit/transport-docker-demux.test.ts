@@ -2,7 +2,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { DockerStreamDemuxer } from '../../src/docker/demux.js';
+import { DockerStreamDemuxer, demuxedText } from '../../src/docker/demux.js';
 
 function frame(kind: number, payload: Buffer | string): Buffer {
   const body = Buffer.from(payload);
@@ -73,5 +73,18 @@ describe('DockerStreamDemuxer', () => {
     await expect(
       pipeline(Readable.from([frame(7, 'x')]), new DockerStreamDemuxer(out.stream, err.stream)),
     ).rejects.toThrow(/unknown stream type 7/);
+  });
+});
+
+describe('demuxedText (a container log buffer)', () => {
+  it('interleaves stdout and stderr in the order the frames came', async () => {
+    const logs = Buffer.concat([frame(1, 'one\n'), frame(2, 'two\n'), frame(1, 'three\n')]);
+    expect(await demuxedText(logs)).toBe('one\ntwo\nthree\n');
+  });
+
+  it('keeps what arrived of a last frame cut short', async () => {
+    const whole = frame(2, 'FATAL: gone\n');
+    const logs = Buffer.concat([frame(1, 'ready\n'), whole.subarray(0, whole.length - 3)]);
+    expect(await demuxedText(logs)).toBe('ready\nFATAL: go');
   });
 });
