@@ -6,8 +6,8 @@
  * come from the caller (src/audit/files.ts reads them from disk).
  */
 import { createHash } from 'node:crypto';
-import { GENESIS, RUNLOG_FORMAT, chainDigest, splitChained } from './chain.js';
-import type { OutputRecord } from './records.js';
+import { GENESIS, RUNLOG_FORMAT, chainDigest, splitChained } from '../runlog/chain.js';
+import type { OutputRecord } from '../runlog/records.js';
 
 export interface RawLine {
   /** The line's bytes, without its LF. */

@@ -11,14 +11,14 @@
 import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { summarize } from '../psql/summary.js';
+import { summarize } from '../model/findings.js';
 import { prepareStep, RunSession, type RunResult, type SessionClose } from '../runner/run.js';
 import type { RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
 import { applicationName } from './lock.js';
 import type { PacketSignature } from '../packet/signature.js';
 import { checkPacket } from './packet-check.js';
-import { seal, type AuditSummary } from './release.js';
+import { confirmationOf, seal, type AuditSummary } from './release.js';
 
 /** The packet file that creates (or checks) the read role; -v reader=ROLE. */
 export const READER_FILE = 'reader/00_reader_role.sql';
@@ -121,7 +121,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
   try {
     if (options.confirm) {
       const confirmed = await options.confirm({ target: target.name, peer: session.peer, role });
-      session.record('confirmation', { confirmed });
+      session.record('confirmation', confirmationOf(confirmed, target.name));
       if (!confirmed)
         throw new OneroofError(
           'usage',
@@ -185,7 +185,7 @@ function judgeSetup(
       outcome: 'ready',
       message: `read role ${role} ready on ${target.name}${warnings.length ? ` — but ${warnings.length} warning(s): it may not be able to log in` : ''}`,
     };
-  if (summary.refused !== undefined)
+  if (summary.refused !== null)
     return {
       ...base,
       exitCode: EXIT.noGo,

@@ -8,6 +8,7 @@
  *   4. the bytes are staged on the far side and psql starts only on a whole, checked copy;
  *   5. success is exit 0 *and* our random sentinel echoed after the last statement.
  */
+import type { RunOutcome } from '../model/judge.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -20,7 +21,13 @@ import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
 import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
 import { buildStagedArgv, STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
-import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
+import {
+  RunLog,
+  type EndFields,
+  type RunKind,
+  type RunLogPaths,
+  type RunLogSeal,
+} from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../audit/anchor.js';
 import { readOnlyOptions, readOnlyUser, readOnlyVariables } from './read-only.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
@@ -76,18 +83,6 @@ export interface SessionRequest {
 }
 
 export type RunRequest = SessionRequest & StepRequest;
-
-/**
- * ok           exit 0 and the sentinel seen: every statement ran
- * sql-error    psql stopped on an error (exit 3, ON_ERROR_STOP): see the events
- * not-run      the bytes did not arrive whole, or staging failed: psql never started
- * psql-failed  psql could not start or lost its server (exit 1 or 2)
- * lost         the connection went away: the far side may still be running
- * incomplete   exit 0 without the sentinel (the script stopped itself early: \q)
- * failed       any other end (another exit code, a signal)
- */
-export type RunOutcome =
-  'ok' | 'sql-error' | 'not-run' | 'psql-failed' | 'lost' | 'incomplete' | 'failed';
 
 export interface RunResult {
   outcome: RunOutcome;
@@ -296,9 +291,7 @@ export class RunSession {
     return this.connection.peer;
   }
 
-  record(name: string, fields: Record<string, unknown> = {}, msg?: string): void {
-    this.log.record(name, fields, msg);
-  }
+  record: RunLog['record'] = (name, fields, msg) => this.log.record(name, fields, msg);
 
   /** Stages and runs one step; its output is parsed (and teed into the .log) as it arrives. */
   async run(step: PreparedStep): Promise<RunResult> {
@@ -384,10 +377,7 @@ export class RunSession {
    * closes the connection. An anchor that cannot be written is reported, never fatal: the log
    * is complete and the run's result stands. Idempotent.
    */
-  async close(
-    fields: Record<string, unknown> = {},
-    options: { anchor?: boolean } = {},
-  ): Promise<SessionClose> {
+  async close(fields: EndFields = {}, options: { anchor?: boolean } = {}): Promise<SessionClose> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       const seal = this.log.close({ durationMs: Date.now() - this.started, ...fields });

@@ -36,7 +36,8 @@ import {
   sameState,
 } from '../../src/engine/probes.js';
 import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/engine/release.js';
-import { RELEASE_TIERS, StepTracker } from '../../src/engine/steps.js';
+import { RELEASE_TIERS } from '../../src/engine/steps.js';
+import { TierTracker } from '../../src/model/tiers.js';
 import { worstExit } from '../../src/commands/release.js';
 import { prepareStep } from '../../src/runner/run.js';
 import { markerFormats } from '../../src/packet/bundle.js';
@@ -248,7 +249,7 @@ describe('the probes', () => {
 describe('the tier list', () => {
   it('starts pending and follows the markers', () => {
     let now = 0;
-    const tracker = new StepTracker(RELEASE_TIERS, 'tier', () => now);
+    const tracker = new TierTracker(RELEASE_TIERS, 'tier', () => now);
     const tier = (n: number, phase: 'BEGIN' | 'SKIP' | 'COMMIT'): PsqlEvent => ({
       kind: 'tier',
       stream: 'stderr',
