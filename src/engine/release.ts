@@ -17,7 +17,13 @@ import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { APR_CODE } from '../inventory/identifiers.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { prepareStep, RunSession, type PreparedStep, type SessionClose } from '../runner/run.js';
+import {
+  failedEnd,
+  prepareStep,
+  RunSession,
+  type PreparedStep,
+  type SessionClose,
+} from '../runner/run.js';
 import { summarize, type Finding, type GateCheck } from '../model/findings.js';
 import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
 import { TierTracker, type TierStep } from '../model/tiers.js';
@@ -394,6 +400,7 @@ export async function runRelease(
     session.record('read-only-weak', { warning: sessionModeWarning(options.target) });
   let result: ReleaseResult | undefined;
   let closed!: SessionClose;
+  let failure: unknown;
   try {
     // 3. The operator sees what was reached before anything runs.
     if (!READ_ONLY[command] && options.confirm === undefined)
@@ -584,8 +591,11 @@ export async function runRelease(
       }
     }
     noteLateCancel(result, options.interrupt);
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    closed = await closeRun(session, command, result);
+    closed = await closeRun(session, command, result, failure);
   }
   // Reached only when the try block did not throw: result is set.
   return { ...result, audit: await seal(closed, options) };
@@ -607,10 +617,11 @@ function closeRun(
   session: RunSession,
   command: ReleaseCommand,
   result: ReleaseResult | undefined,
+  failure?: unknown,
 ): Promise<SessionClose> {
   return session.close(
     result === undefined
-      ? { outcome: 'error' }
+      ? failedEnd(failure)
       : {
           outcome: result.outcome,
           exitCode: result.exitCode,

@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { OneroofError } from '../errors.js';
+import { EXIT, OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { bundlePacket, BundleError, fsPacketReader, type PacketReader } from '../packet/bundle.js';
 import type { SourceMap } from '../packet/source-map.js';
@@ -279,7 +279,7 @@ export class RunSession {
     try {
       connection = await request.transport.connect();
     } catch (error) {
-      log.close({ outcome: 'error', error: errorText(error) });
+      log.close(failedEnd(error));
       throw error;
     }
     log.record('connected', { peer: connection.peer });
@@ -415,9 +415,21 @@ export async function runSql(request: RunRequest): Promise<RunResult> {
     });
     return result;
   } catch (error) {
-    await session.close({ outcome: 'error', error: errorText(error) });
+    await session.close(failedEnd(error));
     throw error;
   }
+}
+
+/**
+ * The end record of a run that stopped on an error before it could judge itself: the error and
+ * the exit code oneroof leaves with for it (so replay says the exit code the run had).
+ */
+export function failedEnd(error: unknown): EndFields {
+  return {
+    outcome: 'error',
+    ...(error === undefined ? {} : { error: errorText(error) }),
+    exitCode: error instanceof OneroofError ? error.exitCode : EXIT.runtime,
+  };
 }
 
 function errorText(error: unknown): string {
