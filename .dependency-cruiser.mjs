@@ -44,35 +44,9 @@ const layerRules = LAYERS.map((names, index) => {
   };
 });
 
-// TEMPORARY, for edges through files that are being rebuilt as one record catalogue and one
-// run model (src/audit/records.ts, src/runlog/writer.ts, src/audit/reconstruct.ts,
-// src/engine/steps.ts). Each names exactly one edge; delete it when that edge is gone.
-const TEMPORARY = [
-  // The run log's writer chains records with the replay side's digest code: breaking it is
-  // moving src/audit/chain.ts down next to the writer (src/runlog/chain.ts).
-  { file: 'src/runlog/writer.ts', to: 'src/audit/chain.ts' },
-];
-
-const exact = (file) => `^${file.replaceAll('.', '\\.')}$`;
-const folderOf = (file) => file.split('/')[1];
-
 export default {
   forbidden: [
-    ...layerRules.map((rule) => ({
-      ...rule,
-      from: { ...rule.from, pathNot: TEMPORARY.map((t) => exact(t.file)) },
-    })),
-    // An excepted file keeps every other rule of its layer: the exception cannot grow.
-    ...TEMPORARY.map((t) => {
-      const rule = layerRules.find((r) => new RegExp(r.from.path).test(t.file));
-      return {
-        name: `${rule.name}-temporary`,
-        comment: `${rule.comment} (temporary exception: ${t.file} -> ${t.to} only)`,
-        severity: 'error',
-        from: { path: exact(t.file) },
-        to: { path: rule.to.path, pathNot: [`^src/${folderOf(t.file)}/`, exact(t.to)] },
-      };
-    }),
+    ...layerRules,
     {
       name: 'folder-has-a-layer',
       comment: 'a new folder under src/ gets its line in LAYERS first',
@@ -125,8 +99,7 @@ export default {
       comment: 'a module the program never loads is dead code (or a missing import)',
       severity: 'error',
       from: { path: '^src/cli/main\\.ts$' },
-      // TEMPORARY: the packet contract's schema is on main before anything reads it.
-      to: { path: '^src/', pathNot: '^src/contract/schema\\.ts$', reachable: false },
+      to: { path: '^src/', reachable: false },
     },
   ],
   options: {

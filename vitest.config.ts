@@ -14,6 +14,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/testbed/global-setup.ts'],
+          // After each test, every run log it made is replayed and compared with the live run.
+          setupFiles: ['test/testbed/replay-equals-live.ts'],
           // One replica and one sshd are shared: files run one after another.
           fileParallelism: false,
           testTimeout: 120_000,

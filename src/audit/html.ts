@@ -13,7 +13,7 @@ import { OneroofError } from '../errors.js';
 import { StreamText, type OutputChunk } from './chunks.js';
 import { describeProblem } from './replay.js';
 import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
-import { describePacketSigner, seconds } from './text.js';
+import { describeConfirmation, describeInterrupt, describePacketSigner, seconds } from './text.js';
 
 export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
 
@@ -154,6 +154,9 @@ function* runSection(report: ReplayReport): Generator<string> {
   if (run.dryRun !== null) yield row('dry run', run.dryRun ? 'yes' : 'no');
   if (run.manifest) yield row('packet manifest', `<code>${e(run.manifest)}</code>`);
   if (run.manifest) yield row('packet signed', e(describePacketSigner(run.packetSignature)));
+  if (run.confirmation)
+    yield row('confirmed', e(describeConfirmation(run.confirmation)), 'confirmation');
+  if (run.interrupt) yield row('interrupt', e(describeInterrupt(run.interrupt)), 'interrupt');
   if (run.stream)
     yield row(
       'stream',
@@ -200,7 +203,7 @@ function* gateSection(report: ReplayReport): Generator<string> {
 }
 
 const COLOURS: Record<string, string> = {
-  committed: '#2da44e',
+  ok: '#2da44e',
   skipped: '#8c959f',
   failed: '#cf222e',
   unknown: '#d4a72c',
@@ -249,10 +252,10 @@ function* timelineSection(report: ReplayReport): Generator<string> {
       bw = Math.max(3, barWidth / rows.length - 4);
     }
     const duration = t.durationMs !== undefined ? seconds(t.durationMs) : '';
-    yield `<g class="bar" data-${r.kind}="${e(String(t.tier))}" data-outcome="${t.outcome}">`;
+    yield `<g class="bar" data-${r.kind}="${e(String(t.tier))}" data-outcome="${t.status}">`;
     yield `<text x="4" y="${y + 16}">${e(r.label)}</text>`;
-    yield `<rect x="${bx.toFixed(1)}" y="${y + 3}" width="${bw.toFixed(1)}" height="18" rx="3" fill="${COLOURS[t.outcome] ?? '#000'}" stroke="#57606a"><title>${e(`${r.label}: ${t.outcome}${duration ? `, ${duration}` : ''}${t.at ? ` (${t.at})` : ''}`)}</title></rect>`;
-    yield `<text x="${(bx + bw + 6).toFixed(1)}" y="${y + 16}">${e(`${t.outcome}${duration ? ` ${duration}` : ''}`)}</text></g>`;
+    yield `<rect x="${bx.toFixed(1)}" y="${y + 3}" width="${bw.toFixed(1)}" height="18" rx="3" fill="${COLOURS[t.status] ?? '#000'}" stroke="#57606a"><title>${e(`${r.label}: ${t.status}${duration ? `, ${duration}` : ''}${t.at ? ` (${t.at})` : ''}`)}</title></rect>`;
+    yield `<text x="${(bx + bw + 6).toFixed(1)}" y="${y + 16}">${e(`${t.status}${duration ? ` ${duration}` : ''}`)}</text></g>`;
   }
   const axisY = rows.length * rowHeight + 22;
   yield timed
@@ -260,7 +263,7 @@ function* timelineSection(report: ReplayReport): Generator<string> {
     : `<text x="${left}" y="${axisY}" fill="#6e7781">order only: a hand-made log has no timing</text>`;
   yield `</svg>\n<table id="tiers"><tr><th>tier</th><th>name</th><th>outcome</th><th>duration</th><th>at</th></tr>`;
   for (const r of rows)
-    yield `<tr data-${r.kind}="${e(String(r.tier.tier))}"><td>${e(`${r.kind === 'rollback' ? 'rollback ' : ''}${r.tier.tier}`)}</td><td>${e(r.tier.name)}</td><td class="o-${r.tier.outcome}">${r.tier.outcome}</td><td>${r.tier.durationMs !== undefined ? e(seconds(r.tier.durationMs)) : ''}</td><td class="mono">${e(r.tier.at ?? '')}</td></tr>`;
+    yield `<tr data-${r.kind}="${e(String(r.tier.tier))}"><td>${e(`${r.kind === 'rollback' ? 'rollback ' : ''}${r.tier.tier}`)}</td><td>${e(r.tier.name)}</td><td class="o-${r.tier.status}">${r.tier.status}</td><td>${r.tier.durationMs !== undefined ? e(seconds(r.tier.durationMs)) : ''}</td><td class="mono">${e(r.tier.at ?? '')}</td></tr>`;
   yield `</table>\n`;
 }
 

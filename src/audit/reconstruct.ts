@@ -4,21 +4,17 @@
  * in memory bounded by the number of tiers and checks, not by the size of the log (lists of
  * findings keep their first MAX_FINDINGS; the counts are exact).
  */
-import { isErrorSeverity, psqlEventSchema, type PsqlEvent } from '../psql/events.js';
-import { markerOf } from '../psql/markers.js';
-import { describePosition } from '../psql/summary.js';
-import { describeIssues, isKnownRecord, parseRecord, type EndRecord } from './records.js';
-import type {
-  Finding,
-  ReplayReport,
-  StateVector,
-  StepReport,
-  TierOutcome,
-  TierReport,
-} from './report.js';
+import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
+import { psqlEventSchema, type PsqlEvent } from '../psql/events.js';
+import { describePosition } from '../psql/position.js';
+import { FindingsCollector, MAX_FINDINGS } from '../model/findings.js';
+import { judge, type JudgedCommand, type RunFacts, type RunOutcome } from '../model/judge.js';
+import { TierTracker, type TierKind, type TierStep } from '../model/tiers.js';
+import { describeIssues, isKnownRecord, parseRecord, type EndRecord } from '../runlog/records.js';
+import type { ReplayReport, StateVector, StepReport, TierReport } from './report.js';
 import type { VerifiedRecord } from './verify.js';
 
-export const MAX_FINDINGS = 200;
+export { MAX_FINDINGS };
 
 export type Reconstructed = Omit<ReplayReport, 'replay' | 'source' | 'integrity'>;
 
@@ -28,8 +24,14 @@ interface When {
   step?: string | undefined;
 }
 
-interface TierState extends TierReport {
-  startTime?: string;
+const JUDGED: readonly string[] = ['preflight', 'apply', 'verify', 'rollback', 'status'];
+
+/** Where and when a tier's markers were seen (the timeline), beside the state machine. */
+interface TierSeen {
+  at?: string;
+  note?: string;
+  start?: number;
+  end?: number;
 }
 
 export class Reconstruction {
@@ -52,29 +54,38 @@ export class Reconstruction {
     packet: null,
     stream: null,
     files: [],
+    confirmation: null,
+    interrupt: null,
   };
-  private readonly gate: Reconstructed['gate'] = { verdict: null, noGo: [], checks: [] };
-  private readonly checks = new Map<string, Reconstructed['gate']['checks'][number]>();
-  private lock: Reconstructed['lock'] = null;
+  private readonly findings = new FindingsCollector();
+  private readonly seen = new Map<string, TierSeen>();
+  private readonly trackers: Record<TierKind, TierTracker>;
   private readonly state: Reconstructed['state'] = { entry: null, exit: null };
+  private unchanged: boolean | undefined;
   private readonly steps: StepReport[] = [];
-  private readonly tiers = new Map<number, TierState>();
-  private readonly rollbacks = new Map<number | 'full', TierState>();
-  private readonly verified: Reconstructed['verified'] = [];
-  private readonly assertions: Finding[] = [];
-  private readonly errors: Finding[] = [];
-  private readonly counts = { assertions: 0, errors: 0, warnings: 0, events: 0, records: 0 };
+  private readonly counts = { records: 0 };
   private readonly output: Reconstructed['output'] = { bytes: 0, stdout: 0, stderr: 0, chunks: 0 };
-  private readonly endedScripts: string[] = [];
   private readonly notes: string[] = [];
   private readonly unknown = new Map<string, number>();
+  private readonly settled: number[] = [];
   private sentinelSeen = false;
+  private main: RunFacts['main'];
+  private mainStarted = false;
   private end: EndRecord | undefined;
+  private nowT: number | undefined;
   private lastT: number | undefined;
   private lastTime: string | undefined;
-  private lostLock: Finding | undefined;
 
-  constructor(private readonly kind: 'oneroof' | 'tee') {}
+  constructor(private readonly kind: 'oneroof' | 'tee') {
+    const tracker = (kind: TierKind) =>
+      new TierTracker(
+        [],
+        kind,
+        () => 0,
+        (step) => this.moved(kind, step),
+      );
+    this.trackers = { tier: tracker('tier'), rollback: tracker('rollback') };
+  }
 
   /** One verified record of a oneroof log. */
   record(verified: VerifiedRecord): void {
@@ -96,6 +107,7 @@ export class Reconstruction {
       this.note(`record #${verified.seq} (${name}) not understood: ${parsed.error}`);
       return;
     }
+    const at = when.time ?? null;
     switch (parsed.name) {
       case 'start': {
         const s = parsed.fields;
@@ -105,7 +117,7 @@ export class Reconstruction {
         this.run.by = s.by ?? null;
         this.run.argv = s.argv;
         if (s.packet) this.run.packet = s.packet;
-        this.run.startedAt = when.time ?? null;
+        this.run.startedAt = at;
         break;
       }
       case 'connected':
@@ -121,8 +133,27 @@ export class Reconstruction {
         if (r.target !== undefined && this.run.target === null) this.run.target = r.target;
         break;
       }
-      case 'step':
-        this.stepNamed(parsed.fields.step, when.t);
+      case 'reader-setup':
+        this.run.command = 'reader setup';
+        this.run.manifest = parsed.fields.manifest?.sha256 ?? null;
+        break;
+      case 'confirmation': {
+        const c = parsed.fields;
+        this.run.confirmation = {
+          confirmed: c.confirmed,
+          via: c.via ?? 'prompt',
+          by: c.by ?? null,
+          at,
+          ...(c.typed === undefined ? {} : { typed: c.typed }),
+        };
+        break;
+      }
+      case 'interrupt':
+        this.run.interrupt = {
+          at,
+          reason: parsed.fields.reason,
+          mainStarted: parsed.fields.mainStarted,
+        };
         break;
       case 'stream': {
         const s = parsed.fields;
@@ -131,6 +162,7 @@ export class Reconstruction {
         step.sha256 = s.sha256;
         step.length = s.length;
         if (s.readOnly !== undefined) step.readOnly = s.readOnly;
+        if (step.step === 'main') this.mainStarted = true;
         if (step.step === 'main' || this.run.stream === null) {
           this.run.stream = { source: s.source, sha256: s.sha256, length: s.length };
           this.run.files = s.files;
@@ -155,9 +187,13 @@ export class Reconstruction {
         if (e.end) step.end = e.end;
         if (e.durationMs !== undefined) step.durationMs = e.durationMs;
         if (e.sentinelSeen === true) this.sentinelSeen = true;
+        if (e.step === 'main' && e.end !== undefined && isRunOutcome(e.outcome))
+          this.main = { outcome: e.outcome, end: e.end };
         break;
       }
       case 'event': {
+        // An engine's log: the tiers and findings are the main session's (as the engine's).
+        if (this.run.command !== null && (when.step ?? 'main') !== 'main') break;
         const event = psqlEventSchema.safeParse(parsed.fields.event);
         if (event.success) this.event(event.data, when);
         else
@@ -171,15 +207,22 @@ export class Reconstruction {
         break;
       case 'state':
         this.state[parsed.fields.at] = parseStateVector(parsed.fields.vector);
+        if (parsed.fields.at === 'exit') this.unchanged = parsed.fields.unchanged;
         break;
-      case 'lock': {
-        const l = parsed.fields;
-        this.lock = l.holder === undefined ? { acquired: l.acquired } : l;
+      case 'tiers-settled':
+        this.settled.push(...parsed.fields.committed);
         break;
-      }
       case 'end':
         this.end = parsed.fields;
-        this.run.endedAt = when.time ?? null;
+        this.run.endedAt = at;
+        break;
+      case 'read-only-weak':
+      case 'interrupt-failed':
+      case 'reader-missing':
+      case 'state-failed':
+      case 'last-run':
+      case 'last-run-failed':
+        this.note(describeSide(parsed.name, parsed.fields, at));
         break;
     }
   }
@@ -197,106 +240,18 @@ export class Reconstruction {
 
   /** One psql event, from an event record or parsed from a hand-made log's text. */
   event(event: PsqlEvent, when: When = {}): void {
-    this.counts.events++;
-    const at = describePosition(event as { at?: { file: string; line: number } });
-    const where = {
-      ...(at === undefined ? {} : { at }),
-      ...(when.step === undefined ? {} : { step: when.step }),
-      ...(when.time === undefined ? {} : { time: when.time }),
-    };
-    switch (event.kind) {
-      case 'message':
-        if (isErrorSeverity(event.severity)) {
-          // An ERROR rolls the open tier back; a FATAL or PANIC (the server went away) may
-          // come after its COMMIT: the tier stays unknown, as the runner says (steps.ts).
-          if (event.severity === 'ERROR') this.failOpen(when);
-          // A packet marker (ASSERT, NO-GO, REFUSED, LOCKED) is reported as what it means.
-          if (markerOf(event) !== undefined) break;
-          this.counts.errors++;
-          this.keep(this.errors, {
-            kind: 'error',
-            severity: event.severity,
-            text: event.text,
-            ...(event.detail === undefined ? {} : { detail: event.detail }),
-            ...(event.hint === undefined ? {} : { hint: event.hint }),
-            ...where,
-          });
-        } else if (event.severity === 'WARNING') this.counts.warnings++;
-        break;
-      case 'psql-error':
-        if (event.level === 'error' || event.level === 'fatal') {
-          // psql's own error (a lost server, a meta-command) does not settle the open tier:
-          // as the runner's tracker (steps.ts), it stays unknown.
-          this.counts.errors++;
-          this.keep(this.errors, {
-            kind: 'error',
-            severity: `psql ${event.level}`,
-            text: event.text,
-            ...(event.detail === undefined ? {} : { detail: event.detail }),
-            ...(event.hint === undefined ? {} : { hint: event.hint }),
-            ...where,
-          });
-        }
-        break;
-      case 'preflight':
-        this.checks.set(event.check, {
-          status: event.status,
-          check: event.check,
-          observed: event.observed,
-          ...(event.expected === undefined ? {} : { expected: event.expected }),
-          ...(at === undefined ? {} : { at }),
-        });
-        break;
-      case 'verdict':
-        this.gate.verdict = event.verdict;
-        if (event.verdict === 'NO-GO')
-          for (const check of event.checks)
-            if (!this.gate.noGo.includes(check)) this.gate.noGo.push(check);
-        break;
-      case 'tier':
-        this.phase(this.tiers, event.tier, event.phase, event.name, event.note, at, when);
-        break;
-      case 'rollback':
-        this.phase(this.rollbacks, event.tier, event.phase, event.name, event.note, at, when);
-        break;
-      case 'verify':
-        if (this.verified.length < MAX_FINDINGS * 5)
-          this.verified.push({ check: event.check, observed: event.observed });
-        break;
-      case 'assertion':
-        this.counts.assertions++;
-        this.keep(this.assertions, {
-          kind: 'assertion',
-          text: `ASSERT ${event.scope}.${event.check}: ${event.text}`,
-          scope: event.scope,
-          check: event.check,
-          ...(event.expected === undefined ? {} : { expected: event.expected }),
-          ...(event.got === undefined ? {} : { got: event.got }),
-          ...where,
-        });
-        break;
-      case 'refused':
-        this.counts.errors++;
-        this.keep(this.errors, {
-          kind: 'refused',
-          text: `ONEROOF REFUSED: ${event.reason}`,
-          ...where,
-        });
-        break;
-      case 'locked':
-        // Another run holds the target's lock: nothing of this run's script ran.
-        this.lostLock = { kind: 'locked', text: `ONEROOF LOCKED: ${event.holder}`, ...where };
-        this.lock = { acquired: false, holder: event.holder };
-        break;
-      case 'end':
-        this.endedScripts.push(event.script);
-        break;
-      case 'sentinel':
-        this.sentinelSeen = true;
-        break;
-      case 'tag':
-      case 'output':
-        break;
+    this.nowT = when.t;
+    this.findings.take(event, when);
+    if (event.kind === 'sentinel') this.sentinelSeen = true;
+    for (const tracker of Object.values(this.trackers)) tracker.take(event);
+    if (event.kind === 'tier' || event.kind === 'rollback') {
+      const seen = this.tierSeen(
+        event.kind,
+        event.tier === 'full' ? FULL_ROLLBACK_TIER : event.tier,
+      );
+      const at = describePosition(event);
+      if (at !== undefined) seen.at = at;
+      if (event.note !== undefined) seen.note = event.note;
     }
   }
 
@@ -317,11 +272,19 @@ export class Reconstruction {
   }
 
   finish(): Reconstructed {
-    const tiers = this.tierList(this.tiers);
-    const rollbacks = this.tierList(this.rollbacks);
-    // A rollback's end record lists rollback tiers; every other command's, the release tiers.
-    this.mergeEndTiers(this.run.command === 'rollback' ? rollbacks : tiers);
-    this.gate.checks = [...this.checks.values()];
+    this.nowT = this.lastT;
+    for (const tracker of Object.values(this.trackers)) tracker.finish();
+    if (this.settled.length > 0) this.trackers.tier.settle(new Set(this.settled));
+    const f = this.findings.findings;
+    const judged = this.judge();
+    let tiers = this.table('tier', this.trackers.tier.steps);
+    let rollbacks = this.table('rollback', this.trackers.rollback.steps);
+    // The runner's own tier list, when it wrote one: its word stands (it is the live table).
+    if (this.end?.tiers !== undefined) {
+      const listed = this.runnerTable(this.run.command === 'rollback' ? rollbacks : tiers);
+      if (this.run.command === 'rollback') rollbacks = listed;
+      else tiers = listed;
+    }
     if (this.run.startedAt !== null && this.run.endedAt !== null)
       this.run.durationMs = Date.parse(this.run.endedAt) - Date.parse(this.run.startedAt);
     if (this.end?.durationMs !== undefined) this.run.durationMs = this.end.durationMs;
@@ -331,24 +294,126 @@ export class Reconstruction {
       );
     return {
       run: this.run,
-      gate: this.gate,
-      lock: this.lock,
+      gate: { verdict: f.verdict, noGo: f.noGo, checks: f.checks },
+      lock: f.lockedBy === null ? null : { acquired: false, holder: f.lockedBy },
       state: this.state,
       steps: this.steps,
       tiers,
       rollbacks,
-      verified: this.verified,
-      assertions: this.assertions,
-      errors: this.errors,
-      counts: this.counts,
+      verified: f.verified,
+      assertions: f.assertions,
+      errors: f.errors,
+      counts: {
+        assertions: f.counts.assertions,
+        errors: f.counts.errors,
+        warnings: f.counts.warnings,
+        events: f.counts.events,
+        records: this.counts.records,
+      },
       output: this.output,
-      outcome: this.kind === 'oneroof' ? this.recordedOutcome(tiers) : this.derivedOutcome(tiers),
+      outcome: this.outcome(judged),
       notes: this.notes,
     };
   }
 
-  private keep(list: Finding[], finding: Finding): void {
-    if (list.length < MAX_FINDINGS) list.push(finding);
+  /** What the events alone say, by the engine's own judge (src/model/judge.ts). */
+  private judge(): ReturnType<typeof judge> {
+    const command = this.run.command;
+    const f = this.findings.findings;
+    const tee = this.kind === 'tee';
+    const known = command !== null && JUDGED.includes(command);
+    const tracker =
+      command === 'rollback' || (tee && this.trackers.tier.steps.length === 0)
+        ? this.trackers.rollback
+        : this.trackers.tier;
+    let main = this.main;
+    // A hand-made log has no exit status: psql's text says how far it got.
+    if (tee)
+      main =
+        f.endedScripts.length > 0
+          ? { outcome: 'ok', end: { kind: 'exit', code: 0 } }
+          : f.counts.errors + f.counts.assertions > 0 || f.verdict === 'NO-GO' || f.lockedBy
+            ? { outcome: 'sql-error', end: { kind: 'exit', code: 3 } }
+            : undefined;
+    return judge({
+      command: known ? (command as JudgedCommand) : null,
+      target: this.run.target ?? 'the target',
+      main,
+      mainStarted: tee || this.mainStarted,
+      cancelled: this.run.interrupt !== null,
+      findings: f,
+      tracker,
+      dryRun: this.run.dryRun === true,
+      state: {
+        ...(this.state.entry ? { entry: this.state.entry.raw } : {}),
+        ...(this.state.exit ? { exit: this.state.exit.raw } : {}),
+        ...(this.unchanged === undefined ? {} : { unchanged: this.unchanged }),
+      },
+    });
+  }
+
+  private outcome(judged: ReturnType<typeof judge>): Reconstructed['outcome'] {
+    const end = this.end;
+    const lastStep = this.steps.at(-1);
+    const common = {
+      end: end?.end ?? lastStep?.end ?? null,
+      sentinelSeen: this.kind === 'tee' ? null : (end?.sentinelSeen ?? this.sentinelSeen),
+      endedScripts: this.findings.findings.endedScripts,
+      fromEvents: {
+        ...judged,
+        tiers: (this.run.command === 'rollback'
+          ? this.trackers.rollback
+          : this.trackers.tier
+        ).steps.map((t) => ({ tier: t.tier, name: t.name, status: t.status })),
+      },
+    };
+    if (this.kind === 'tee') {
+      const j = judged;
+      return {
+        ...common,
+        outcome: j.outcome,
+        exitCode: j.exitCode,
+        derived: true,
+        summary: `${j.message} (read from psql's text: a tee log holds no exit code)`,
+      };
+    }
+    if (end !== undefined) {
+      const outcome = end.outcome ?? judged?.outcome ?? 'unknown';
+      const exitCode = end.exitCode ?? judged?.exitCode ?? null;
+      if (judged && (judged.outcome !== outcome || judged.exitCode !== exitCode))
+        this.note(
+          `the run's end record says ${outcome} (exit ${exitCode ?? '?'}); its events alone say ${judged.outcome} (exit ${judged.exitCode ?? '?'})`,
+        );
+      return {
+        ...common,
+        outcome,
+        exitCode,
+        derived: end.exitCode === undefined,
+        // The run's own words when it wrote them: replay never tells another story than the run.
+        summary:
+          end.message ??
+          judged?.message ??
+          `${outcome}${end.error ? `: ${end.error}` : ''}${common.end ? ` (${describeEnd(common.end)})` : ''}`,
+      };
+    }
+    const open = this.trackers.tier.steps
+      .concat(this.trackers.rollback.steps)
+      .find((t) => t.status === 'unknown' || t.status === 'failed');
+    // No end record: the runner never exited normally, so there is no exit code to give. What
+    // its events say (the same judge as the live run's) is in fromEvents and the summary.
+    const said =
+      judged !== undefined && judged.exitCode !== null
+        ? `; its events alone say: ${judged.outcome} (exit ${judged.exitCode}): ${judged.message}`
+        : '';
+    return {
+      ...common,
+      outcome: 'incomplete',
+      exitCode: null,
+      derived: true,
+      summary: `the log ends without an end record: the runner stopped (killed, crashed, or the machine went down) ${
+        lastStep ? `during step ${lastStep.step}` : 'before it ran anything'
+      }${open ? `, with tier ${open.tier} ${open.name} begun and its end not in the log: unknown (the server committed it or rolled it back; \`oneroof replay --target T\` or \`oneroof status\` asks the target's ledger)` : ''}${this.lastTime ? `; the last record is from ${this.lastTime}` : ''}${said}`,
+    };
   }
 
   private stepNamed(name: string, t: number | undefined): StepReport {
@@ -360,213 +425,84 @@ export class Reconstruction {
     return step;
   }
 
-  private phase<K extends number | 'full'>(
-    map: Map<K, TierState>,
-    tier: K,
-    phase: 'BEGIN' | 'SKIP' | 'COMMIT',
-    name: string,
-    note: string | undefined,
-    at: string | undefined,
-    when: When,
-  ): void {
-    const outcome: TierOutcome =
-      phase === 'BEGIN' ? 'unknown' : phase === 'SKIP' ? 'skipped' : 'committed';
-    const state: TierState = map.get(tier) ?? { tier, name, outcome };
-    state.name = name;
-    state.outcome = outcome;
-    if (at !== undefined) state.at = at;
-    if (note !== undefined) state.note = note;
-    if (phase !== 'COMMIT' && when.t !== undefined) state.start = when.t;
-    if (phase !== 'COMMIT' && when.time !== undefined) state.startTime = when.time;
-    if (phase === 'BEGIN') delete state.end;
-    else if (when.t !== undefined) state.end = when.t;
-    map.set(tier, state);
+  private tierSeen(kind: TierKind, tier: number): TierSeen {
+    const key = `${kind} ${tier}`;
+    let seen = this.seen.get(key);
+    if (seen === undefined) this.seen.set(key, (seen = {}));
+    return seen;
   }
 
-  /** An error fails every tier still open: its transaction is rolled back (ON_ERROR_STOP). */
-  private failOpen(when: When): void {
-    for (const map of [this.tiers, this.rollbacks] as Map<unknown, TierState>[])
-      for (const tier of map.values())
-        if (tier.outcome === 'unknown') {
-          tier.outcome = 'failed';
-          if (when.t !== undefined) tier.end = when.t;
-        }
+  /** The timeline of a tier the state machine moved: when it began and ended. */
+  private moved(kind: TierKind, step: TierStep): void {
+    const seen = this.tierSeen(kind, step.tier);
+    const t = this.nowT;
+    if (step.status === 'pending') {
+      delete seen.start;
+      delete seen.end;
+    } else if (step.status === 'running') {
+      delete seen.end;
+      if (t !== undefined) seen.start = t;
+    } else if (t !== undefined) {
+      if (step.status === 'skipped') seen.start = t;
+      seen.end = t;
+    }
   }
 
-  private tierList<K extends number | 'full'>(map: Map<K, TierState>): TierReport[] {
-    return [...map.values()].map(({ startTime: _startTime, ...tier }) => {
-      const out: TierReport = { ...tier };
-      // A tier still open when the log ends ran until the last thing the log saw.
-      if (out.outcome === 'unknown' && out.start !== undefined && this.lastT !== undefined)
-        out.end = this.lastT;
+  private table(kind: TierKind, steps: readonly TierStep[]): TierReport[] {
+    return steps.map((step) => {
+      const seen = this.seen.get(`${kind} ${step.tier}`) ?? {};
+      const out: TierReport = { tier: step.tier, name: step.name, status: step.status, ...seen };
       if (out.start !== undefined && out.end !== undefined)
         out.durationMs = Math.round((out.end - out.start) * 1000);
       return out;
     });
   }
 
-  /** The runner's own tier list (end record), when it wrote one: it adds what never began. */
-  private mergeEndTiers(tiers: TierReport[]): void {
-    const listed = this.end?.tiers;
-    if (listed === undefined) return;
-    const outcomes: Record<string, TierOutcome> = {
-      ok: 'committed',
-      failed: 'failed',
-      skipped: 'skipped',
-      pending: 'pending',
-      running: 'unknown',
-      unknown: 'unknown',
-    };
-    for (const entry of listed) {
+  /** The end record's tier list, with the timeline of the events; a difference is noted. */
+  private runnerTable(fromEvents: TierReport[]): TierReport[] {
+    return this.end!.tiers!.map((entry) => {
       const status = (entry.status ?? entry.outcome)!;
-      const outcome = outcomes[status] ?? 'unknown';
-      const seen = tiers.find((t) => t.tier === entry.tier);
-      if (seen === undefined) {
-        tiers.push({
-          tier: entry.tier,
-          name: entry.name,
-          outcome,
-          ...(entry.durationMs == null ? {} : { durationMs: entry.durationMs }),
-        });
-        continue;
-      }
-      if (entry.durationMs != null) seen.durationMs = entry.durationMs;
-      // The runner's word stands: it settled what its markers left open (the ledger read after
-      // the run, src/engine/release.ts), or knew less than the markers (a tier begun, then lost).
-      if (seen.outcome === 'unknown' && outcome !== 'pending') seen.outcome = outcome;
-      else if (seen.outcome !== outcome && !(seen.outcome === 'unknown' && outcome === 'pending'))
+      const seen = fromEvents.find((t) => t.tier === entry.tier);
+      if (seen !== undefined && seen.status !== status)
         this.note(
-          `tier ${entry.tier}: psql's markers say ${seen.outcome}, the runner's end record says ${status}`,
+          `tier ${entry.tier}: psql's markers say ${seen.status}, the runner's end record says ${status}`,
         );
-    }
-    tiers.sort((a, b) => Number(a.tier) - Number(b.tier));
-  }
-
-  private openTier(tiers: TierReport[]): TierReport | undefined {
-    return tiers.find((t) => t.outcome === 'unknown' || t.outcome === 'failed');
-  }
-
-  private recordedOutcome(tiers: TierReport[]): Reconstructed['outcome'] {
-    const lastStep = this.steps.at(-1);
-    const end = this.end;
-    if (end === undefined) {
-      const open = this.openTier(tiers);
       return {
-        outcome: 'incomplete',
-        exitCode: null,
-        derived: true,
-        summary: `the log ends without an end record: the runner stopped (killed, crashed, or the machine went down) ${
-          lastStep ? `during step ${lastStep.step}` : 'before it ran anything'
-        }${open ? `, with tier ${open.tier} ${open.name} begun and its end not in the log: unknown (the server committed it or rolled it back; \`oneroof replay --target T\` or \`oneroof status\` asks the target's ledger)` : ''}${this.lastTime ? `; the last record is from ${this.lastTime}` : ''}`,
-        end: lastStep?.end ?? null,
-        sentinelSeen: this.sentinelSeen,
-        endedScripts: this.endedScripts,
+        ...(seen ?? {}),
+        tier: entry.tier,
+        name: entry.name,
+        status,
+        ...(entry.durationMs == null ? {} : { durationMs: entry.durationMs }),
       };
-    }
-    const outcome = end.outcome ?? 'unknown';
-    const exitCode = end.exitCode ?? this.impliedExit(outcome);
-    return {
-      outcome,
-      exitCode,
-      derived: end.exitCode === undefined,
-      // The run's own words when it wrote them: replay never tells another story than the run.
-      summary:
-        end.message ?? this.describe(outcome, tiers, end.end ?? lastStep?.end, end.error, exitCode),
-      end: end.end ?? lastStep?.end ?? null,
-      sentinelSeen: end.sentinelSeen ?? this.sentinelSeen,
-      endedScripts: this.endedScripts,
-    };
+    });
   }
+}
 
-  /** A hand-made log has no exit code: the outcome is what psql's text says. */
-  private derivedOutcome(tiers: TierReport[]): Reconstructed['outcome'] {
-    let outcome: string;
-    if (this.lostLock) outcome = 'locked';
-    else if (this.assertions.length > 0) outcome = 'assertion-failed';
-    else if (this.gate.verdict === 'NO-GO') outcome = 'no-go';
-    else if (this.errors.length > 0) outcome = 'sql-error';
-    else if (this.endedScripts.length > 0) outcome = 'ok';
-    else outcome = 'incomplete';
-    return {
-      outcome,
-      exitCode: this.impliedExit(outcome),
-      derived: true,
-      summary: `${this.describe(outcome, tiers, undefined, undefined)} (read from psql's text: a tee log holds no exit code)`,
-      end: null,
-      sentinelSeen: null,
-      endedScripts: this.endedScripts,
-    };
-  }
+function isRunOutcome(outcome: string): outcome is RunOutcome {
+  return ['ok', 'sql-error', 'not-run', 'psql-failed', 'lost', 'incomplete', 'failed'].includes(
+    outcome,
+  );
+}
 
-  private impliedExit(outcome: string): number | null {
-    if (outcome === 'ok') return 0;
-    if (outcome === 'no-go') return 3;
-    if (outcome === 'assertion-failed') return 4;
-    if (outcome === 'locked') return 6;
-    if (outcome === 'sql-error') {
-      if (this.lostLock) return 6;
-      if (this.gate.verdict === 'NO-GO' && this.assertions.length === 0) return 3;
-      return 4;
-    }
-    if (
-      [
-        'lost',
-        'psql-failed',
-        'not-run',
-        'failed',
-        'incomplete',
-        'error',
-        'interrupted',
-        'cancelled',
-        'log-failed',
-      ].includes(outcome)
-    )
-      return 1;
-    return null;
-  }
+function describeEnd(end: NonNullable<Reconstructed['outcome']['end']>): string {
+  if (end.kind === 'exit') return `exit ${end.code}`;
+  if (end.kind === 'signal') return `signal ${end.signal}`;
+  return `lost: ${end.reason}`;
+}
 
-  private describe(
-    outcome: string,
-    tiers: TierReport[],
-    end: { kind: string; code?: number; signal?: string; reason?: string } | undefined,
-    error: string | undefined,
-    exitCode: number | null = null,
-  ): string {
-    const assertion = this.assertions[0];
-    const open = this.openTier(tiers);
-    const committed = tiers.filter((t) => t.outcome === 'committed').map((t) => t.tier);
-    const kept = committed.length ? `; committed: ${committed.join(', ')}` : '';
-    if (this.lostLock) return `refused: another run holds the lock (${this.lostLock.text})`;
-    if (assertion)
-      return `an assertion failed: ${assertion.text}${assertion.at ? ` (${assertion.at})` : ''}${
-        open ? `; tier ${open.tier} ${open.name} was not committed` : ''
-      }${kept}`;
-    if (this.gate.verdict === 'NO-GO')
-      return `NO-GO: the gate is closed (${this.gate.noGo.join(', ')})${committed.length ? kept : '; nothing was mutated'}`;
-    // The commands name their outcomes (applied, GO, rolled-back, …): exit 0 is a success.
-    switch (exitCode === 0 ? 'ok' : outcome) {
-      case 'ok':
-        return `success${this.endedScripts.length ? `: psql reached ONEROOF END ${this.endedScripts.at(-1)}` : ''}${this.sentinelSeen ? ', and oneroof’s sentinel after the last statement' : ''}${kept}`;
-      case 'lost':
-        return `the connection was lost${end?.reason ? ` (${end.reason})` : ''}${
-          open ? ` while tier ${open.tier} ${open.name} was running` : ''
-        }: the far side may have gone on (a tier is one transaction: committed whole or not at all) — check the target (oneroof status)${kept}`;
-      case 'incomplete':
-        return `the output ends without ONEROOF END: cut short (connection lost?) or copied while still running${
-          open ? `; tier ${open.tier} ${open.name} began and never committed` : ''
-        }${kept}`;
-      case 'sql-error': {
-        const first = this.errors[0];
-        return `psql stopped on an error${first ? `: ${first.text.split('\n', 1)[0]}${first.at ? ` (${first.at})` : ''}` : ''}${
-          open ? `; tier ${open.tier} ${open.name} was not committed` : ''
-        }${kept}`;
-      }
-      case 'error':
-        return `the run failed before it finished${error ? `: ${error}` : ''}`;
-      default:
-        return `${outcome}${end ? ` (${end.kind}${end.code !== undefined ? ` ${end.code}` : ''}${end.signal ? ` ${end.signal}` : ''})` : ''}${kept}`;
-    }
-  }
+/** A side record (a probe that failed, a weaker read-only mode, …) as one note. */
+function describeSide(name: string, fields: Record<string, unknown>, at: string | null): string {
+  const text =
+    typeof fields.message === 'string'
+      ? fields.message
+      : typeof fields.error === 'string'
+        ? fields.error
+        : typeof fields.warning === 'string'
+          ? fields.warning
+          : typeof fields.role === 'string'
+            ? `role ${fields.role} missing`
+            : '';
+  return `${name}${at ? ` at ${at}` : ''}: ${text}`;
 }
 
 /** The figures of a recorded state vector; their names are the packet's (run.packet.state). */

@@ -17,7 +17,7 @@ import {
 } from './files.js';
 import { Reconstruction } from './reconstruct.js';
 import { TeeLines } from './tee-repair.js';
-import { describeIssues, outputRecordSchema } from './records.js';
+import { describeIssues, outputRecordSchema } from '../runlog/records.js';
 import type { AnchorCheck, Integrity, ReplayReport } from './report.js';
 import type { SignatureCheck } from '../ssh/sign.js';
 import { verifyRunLogSignature } from '../ssh/sign.js';

@@ -6,7 +6,10 @@
 import type { PacketSummary } from '../contract/summary.js';
 import type { Problem } from './verify.js';
 import type { SignatureCheck } from '../ssh/sign.js';
-import type { ExecEndInfo, PacketSignatureInfo, PeerInfo } from './records.js';
+import type { Finding } from '../model/findings.js';
+import type { Judgement } from '../model/judge.js';
+import type { TierStep } from '../model/tiers.js';
+import type { ExecEndInfo, PacketSignatureInfo, PeerInfo } from '../runlog/records.js';
 
 export type IntegrityVerdict =
   /** Chain intact, signature valid and its signer in the allowed-signers file. */
@@ -41,35 +44,16 @@ export interface Integrity {
   firstBad: Problem | null;
 }
 
-export interface Finding {
-  kind: 'assertion' | 'error' | 'refused' | 'locked';
-  text: string;
-  scope?: string;
-  check?: string;
-  expected?: string;
-  got?: string;
-  severity?: string;
-  detail?: string;
-  hint?: string;
-  /** `file:line` in the packet (or psql's own location in a hand-made log). */
-  at?: string;
-  step?: string;
-  time?: string;
-}
+export type { Finding };
 
-/** unknown: begun, and the log never saw its end (the server committed it or rolled it back). */
-export type TierOutcome = 'committed' | 'skipped' | 'failed' | 'unknown' | 'pending';
-
-export interface TierReport {
-  tier: number | 'full';
-  name: string;
-  outcome: TierOutcome;
+/** A tier as replay shows it: the one state machine's step (src/model/tiers.ts), and when. */
+export interface TierReport extends TierStep {
+  /** Where its last marker was raised (`file:line`). */
   at?: string;
   note?: string;
   /** Seconds since the log opened. */
   start?: number;
   end?: number;
-  durationMs?: number;
 }
 
 /** The state vector as recorded; `values` when it is integers joined by | (columns: run.packet). */
@@ -132,6 +116,23 @@ export interface ReplayReport {
     packet: PacketSummary | null;
     stream: { source: string; sha256: string; length: number } | null;
     files: { path: string; sha256: string }[];
+    /** The operator's answer before a mutating run: who, when, what they typed. */
+    confirmation: {
+      confirmed: boolean;
+      /** prompt: asked on the terminal; not-asked: --yes. */
+      via: 'prompt' | 'not-asked';
+      by: { user: string; host: string } | null;
+      at: string | null;
+      /** The target's name, when that is what they typed (nothing else is ever kept). */
+      typed?: string;
+    } | null;
+    /** Ctrl-C (or a failing log, which stops the run as Ctrl-C does): when. */
+    interrupt: {
+      at: string | null;
+      reason: 'interrupt' | 'log-failure';
+      /** false: before the main session started, so nothing ran. */
+      mainStarted: boolean;
+    } | null;
   };
   gate: {
     verdict: 'GO' | 'NO-GO' | null;
@@ -170,6 +171,8 @@ export interface ReplayReport {
     end: ExecEndInfo | null;
     sentinelSeen: boolean | null;
     endedScripts: string[];
+    /** What the run's events alone say, by the engine's own judge (src/model/judge.ts). */
+    fromEvents: Judgement & { tiers: TierStep[] };
   };
   notes: string[];
 }

@@ -2,7 +2,7 @@
 import { stateLegend } from '../contract/summary.js';
 import { basename } from 'node:path';
 import { describeSignature } from '../packet/signature.js';
-import type { PacketSignatureInfo } from './records.js';
+import type { PacketSignatureInfo } from '../runlog/records.js';
 import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
 
 export interface Paint {
@@ -54,6 +54,8 @@ export function renderText(report: ReplayReport, paint: Paint = plain): string {
       ...(run.manifest ? [`packet ${describePacketSigner(run.packetSignature)}`] : []),
     ].join('\n'),
   );
+  if (run.confirmation) row('confirmed', describeConfirmation(run.confirmation));
+  if (run.interrupt) row('interrupt', describeInterrupt(run.interrupt));
   const gate = report.gate;
   const apr = run.apr ? `APR ${run.apr}` : 'no APR code';
   const failing = gate.checks.filter((c) => c.status === 'FAIL');
@@ -107,7 +109,7 @@ export function renderText(report: ReplayReport, paint: Paint = plain): string {
 
 function tierLine(t: TierReport, paint: Paint): string {
   const duration = t.durationMs !== undefined ? seconds(t.durationMs) : '';
-  return `${String(t.tier).padStart(4)} ${t.name.padEnd(24)} ${t.outcome.padEnd(11)} ${duration.padStart(8)}${t.at ? paint.dim(`  ${t.at}`) : ''}${t.note ? paint.dim(`  (${t.note})`) : ''}`;
+  return `${String(t.tier).padStart(4)} ${t.name.padEnd(24)} ${t.status.padEnd(11)} ${duration.padStart(8)}${t.at ? paint.dim(`  ${t.at}`) : ''}${t.note ? paint.dim(`  (${t.note})`) : ''}`;
 }
 
 function finding(f: Finding, paint: Paint): string {
@@ -135,6 +137,28 @@ function truncate(text: string, max: number): string {
 }
 
 /** Who signed the packet that ran, as the run recorded it (not re-checked now). */
+type Run = ReplayReport['run'];
+
+/** Who confirmed a mutating run, how and when (what they typed only when it was the target). */
+export function describeConfirmation(c: NonNullable<Run['confirmation']>): string {
+  const who = c.by ? ` by ${c.by.user}@${c.by.host}` : '';
+  const when = c.at ? ` at ${c.at}` : '';
+  if (c.via === 'not-asked') return `not asked (--yes)${who}${when}`;
+  if (!c.confirmed)
+    return `refused at the prompt${who}${when}: the answer was not the target's name (not recorded); nothing was run`;
+  return `at the prompt${who}${when}, typing ${c.typed === undefined ? "the target's name" : `"${c.typed}"`}`;
+}
+
+/** When Ctrl-C was pressed (or the log failed), and what it stopped. */
+export function describeInterrupt(i: NonNullable<Run['interrupt']>): string {
+  const what = i.reason === 'interrupt' ? 'Ctrl-C' : 'the log could not be written';
+  return `${what}${i.at ? ` at ${i.at}` : ''}: ${
+    i.mainStarted
+      ? "the server was asked to cancel the main session's running statement"
+      : 'before the main session started: nothing ran'
+  }`;
+}
+
 export function describePacketSigner(signature: PacketSignatureInfo | null): string {
   return signature === null
     ? 'signature not recorded (a log from before oneroof recorded it)'

@@ -6,7 +6,7 @@
  * (altered, deleted, swapped, inserted, appended, truncated). Pure: the lines and the bytes
  * come from the caller (src/audit/files.ts reads them from disk).
  */
-import { GENESIS, RUNLOG_FORMAT, chainDigest, splitChained } from './chain.js';
+import { GENESIS, RUNLOG_FORMAT, chainDigest, splitChained } from '../runlog/chain.js';
 
 export interface RawLine {
   /** The line's bytes, without its LF. */

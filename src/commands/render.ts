@@ -7,7 +7,7 @@ import { isAbsolute, relative } from 'node:path';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { stateLegend } from '../contract/summary.js';
 import type { ReleaseResult } from '../engine/release.js';
-import type { TierStep } from '../engine/steps.js';
+import type { TierStep } from '../model/tiers.js';
 import type { Peer } from '../transport/types.js';
 
 export interface RenderOptions {

@@ -161,7 +161,7 @@ async function onTarget(ctx: Context, reached: Reached, report: ReplayReport): P
       message: `could not read the ledger of ${name}: ${status.message}`,
     };
   const applied = ledger.filter((r) => r.applied).map((r) => r.tier);
-  const open = report.tiers.some((t) => t.outcome === 'unknown');
+  const open = report.tiers.some((t) => t.status === 'unknown');
   const fate = fateOnTarget(report, report.source.records!, ledger, status.probes.alive ?? []);
   return {
     target: name,

@@ -101,7 +101,7 @@ export function fateOnTarget(
     (t): t is typeof t & { tier: number } => typeof t.tier === 'number',
   );
   const seen = new Set(
-    tiers.filter((t) => t.outcome === 'committed' || t.outcome === 'skipped').map((t) => t.tier),
+    tiers.filter((t) => t.status === 'ok' || t.status === 'skipped').map((t) => t.tier),
   );
   // An apply's tiers: what the ledger has that the log never saw committed went on without
   // the client; what the log saw begin and the ledger lacks was rolled back by the server.
@@ -111,7 +111,7 @@ export function fateOnTarget(
     : [];
   const rolledBack = isApply
     ? tiers
-        .filter((t) => (t.outcome === 'unknown' || t.outcome === 'failed') && !applied.has(t.tier))
+        .filter((t) => (t.status === 'unknown' || t.status === 'failed') && !applied.has(t.tier))
         .map((t) => t.tier)
     : [];
   const running = alive.some(

@@ -12,7 +12,7 @@
 import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { summarize } from '../psql/summary.js';
+import { summarize } from '../model/findings.js';
 import { prepareStep, RunSession, type RunResult, type SessionClose } from '../runner/run.js';
 import type { RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
@@ -22,6 +22,7 @@ import { checkPacket } from './packet-check.js';
 import { loadPacket } from '../contract/load.js';
 import { packetVariables } from '../contract/summary.js';
 import { seal, type AuditSummary } from './seal.js';
+import { confirmationOf } from './confirmation.js';
 
 const READER_MARK = 'ONEROOF READER ';
 const READER_END = 'ONEROOF END 00_reader_role';
@@ -134,7 +135,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
   try {
     if (options.confirm) {
       const confirmed = await options.confirm({ target: target.name, peer: session.peer, role });
-      session.record('confirmation', { confirmed });
+      session.record('confirmation', confirmationOf(confirmed, target.name));
       if (!confirmed)
         throw new OneroofError(
           'usage',
@@ -198,7 +199,7 @@ function judgeSetup(
       outcome: 'ready',
       message: `read role ${role} ready on ${target.name}${warnings.length ? ` — but ${warnings.length} warning(s): it may not be able to log in` : ''}`,
     };
-  if (summary.refused !== undefined)
+  if (summary.refused !== null)
     return {
       ...base,
       exitCode: EXIT.noGo,

@@ -17,16 +17,19 @@ import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { APR_CODE } from '../inventory/identifiers.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { describePosition, summarize, type PsqlSummary } from '../psql/summary.js';
 import {
+  failedEnd,
   prepareStep,
   RunSession,
   type PreparedStep,
   type SessionClose,
-  type RunOutcome,
-  type RunResult,
 } from '../runner/run.js';
+import { summarize, type Finding, type GateCheck } from '../model/findings.js';
+import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
+import { TierTracker, type TierStep } from '../model/tiers.js';
 import type { RunKind, RunLogPaths } from '../runlog/writer.js';
+import { whoAmI } from '../local/who.js';
+import { confirmationOf } from './confirmation.js';
 import type { Peer, Transport } from '../transport/types.js';
 import type { PacketSignature } from '../packet/signature.js';
 import { seal, type AuditSummary } from './seal.js';
@@ -57,7 +60,6 @@ import {
   type LedgerRow,
   type StateVector,
 } from './probes.js';
-import { StepTracker, type TierStep } from './steps.js';
 import { loadPacket } from '../contract/load.js';
 import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
 import {
@@ -118,14 +120,6 @@ export interface Confirmation {
   rollback?: 'full' | number;
 }
 
-export interface Finding {
-  text: string;
-  /** file:line in the packet, when known. */
-  at?: string;
-  detail?: string;
-  hint?: string;
-}
-
 export interface ReleaseResult {
   command: ReleaseCommand;
   target: string;
@@ -145,17 +139,12 @@ export interface ReleaseResult {
   packetSignature?: PacketSignature;
   runOutcome?: RunOutcome;
   state: { entry?: StateVector; exit?: StateVector; unchanged?: boolean };
-  preflight: {
-    status: 'PASS' | 'FAIL' | 'INFO';
-    check: string;
-    observed: string;
-    expected?: string;
-  }[];
+  preflight: GateCheck[];
   verdict?: 'GO' | 'NO-GO';
   noGo: string[];
   tiers: TierStep[];
   verified: { check: string; observed: string }[];
-  assertions: (Finding & { scope: string; check: string; expected?: string; got?: string })[];
+  assertions: Finding[];
   errors: Finding[];
   refused?: string;
   lockHolder?: string;
@@ -191,9 +180,6 @@ const READ_ONLY: Record<ReleaseCommand, boolean> = {
   rollback: false,
   status: true,
 };
-
-/** The packet's last word in a dry run, right before its ROLLBACK (sql/README.md). */
-export const DRY_RUN_ROLLBACK = 'ONEROOF DRY-RUN ROLLBACK';
 
 /**
  * Cancels the run's session until it is gone (psql stops at the first cancelled statement,
@@ -329,9 +315,9 @@ export async function runRelease(
   const probes = new ProbeCollector();
   const tracker =
     command === 'apply'
-      ? new StepTracker(releaseTiers(descriptor), 'tier', Date.now, options.onTier)
+      ? new TierTracker(releaseTiers(descriptor), 'tier', Date.now, options.onTier)
       : command === 'rollback'
-        ? new StepTracker(
+        ? new TierTracker(
             options.rollback === 'full'
               ? [{ tier: FULL_ROLLBACK_TIER, name: 'full' }]
               : [{ tier: Number(options.rollback), name: `tier ${options.rollback}` }],
@@ -450,9 +436,12 @@ export async function runRelease(
     session.record('read-only-weak', { warning: sessionModeWarning(options.target) });
   let result: ReleaseResult | undefined;
   let closed!: SessionClose;
+  let failure: unknown;
   try {
     // 3. The operator sees what was reached before anything runs.
-    if (options.confirm && !READ_ONLY[command]) {
+    if (!READ_ONLY[command] && options.confirm === undefined)
+      session.record('confirmation', { confirmed: true, via: 'not-asked', by: whoAmI() });
+    else if (options.confirm && !READ_ONLY[command]) {
       const confirmed = await options.confirm({
         command,
         target: options.target.name,
@@ -461,7 +450,7 @@ export async function runRelease(
         ...(options.apr === undefined ? {} : { apr: options.apr }),
         ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
       });
-      session.record('confirmation', { confirmed });
+      session.record('confirmation', confirmationOf(confirmed, options.target.name));
       if (!confirmed)
         throw new OneroofError(
           'usage',
@@ -494,13 +483,27 @@ export async function runRelease(
     else options.interrupt?.addEventListener('abort', cancel, { once: true });
     if (cancelled) {
       options.interrupt?.removeEventListener('abort', cancel);
-      result = notStarted(command, logFailure, session.log.paths.records, {
-        ...base,
-        state: {},
-        tiers: tracker?.steps ?? [],
-        probes: {},
-        durationMs: Date.now() - started,
-      });
+      result = judged(
+        {
+          command,
+          target: options.target.name,
+          main: undefined,
+          mainStarted: false,
+          cancelled,
+          logFailure: logFailureOf(logFailure, session),
+          findings: summarize([]),
+          tracker,
+          dryRun: options.dryRun === true,
+        },
+        undefined,
+        {
+          ...base,
+          state: {},
+          tiers: tracker?.steps ?? [],
+          probes: {},
+          durationMs: Date.now() - started,
+        },
+      );
       return { ...result, audit: await seal(await closeRun(session, command, result), options) };
     }
     mainStarted = true;
@@ -524,7 +527,12 @@ export async function runRelease(
     // The main session's own last probe, under its lock; when an error stopped it before
     // that, a read-only session of its own.
     let exit = parseStateVector(probes.lines('state_vector_exit'), columns);
-    if (exit) session.record('state', { at: 'exit', vector: exit.text });
+    if (exit)
+      session.record('state', {
+        at: 'exit',
+        vector: exit.text,
+        ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
+      });
     else if (exitStep && run.outcome !== 'lost') {
       try {
         let probe = await session.run(exitStep);
@@ -549,21 +557,58 @@ export async function runRelease(
       } catch (error) {
         session.record('state-failed', { error: (error as Error).message });
       }
-      if (exit) session.record('state', { at: 'exit', vector: exit.text });
+      if (exit)
+        session.record('state', {
+          at: 'exit',
+          vector: exit.text,
+          ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
+        });
     }
 
     // 6. Judge.
-    result = judge(command, run, summarize(run.events), cancelled, logFailure, {
-      ...base,
-      state: {
-        ...(entry ? { entry } : {}),
-        ...(exit ? { exit } : {}),
-        ...(entry && exit ? { unchanged: sameState(entry, exit, columns) } : {}),
+    const state = {
+      ...(entry ? { entry } : {}),
+      ...(exit ? { exit } : {}),
+      ...(entry && exit ? { unchanged: sameState(entry, exit, columns) } : {}),
+    };
+    const found = collectProbes(probes, descriptor);
+    const ledger = found.ledger;
+    result = judged(
+      {
+        command,
+        target: options.target.name,
+        main: { outcome: run.outcome, end: run.end },
+        mainStarted: true,
+        cancelled,
+        logFailure: logFailureOf(logFailure, session),
+        findings: summarize(run.events),
+        tracker,
+        dryRun: options.dryRun === true,
+        state: {
+          ...(entry ? { entry: entry.text } : {}),
+          ...(exit ? { exit: exit.text } : {}),
+          ...(state.unchanged === undefined ? {} : { unchanged: state.unchanged }),
+        },
+        ...(ledger
+          ? {
+              status: {
+                applied: ledger.filter((r) => r.applied).length,
+                tiers: ledger.length,
+                alive: found.alive?.length ?? 0,
+              },
+            }
+          : {}),
+        log: session.log.paths.output,
       },
-      tiers: tracker?.steps ?? [],
-      probes: collectProbes(probes, descriptor),
-      durationMs: Date.now() - started,
-    });
+      run.outcome,
+      {
+        ...base,
+        state,
+        tiers: tracker?.steps ?? [],
+        probes: found,
+        durationMs: Date.now() - started,
+      },
+    );
     if (command === 'status' && result.exitCode === EXIT.ok) {
       // A run whose client went away: did it go on, or roll back? (its log here vs the server)
       try {
@@ -582,8 +627,11 @@ export async function runRelease(
       }
     }
     noteLateCancel(result, options.interrupt);
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    closed = await closeRun(session, command, result);
+    closed = await closeRun(session, command, result, failure);
   }
   // Reached only when the try block did not throw: result is set.
   return { ...result, audit: await seal(closed, options) };
@@ -605,10 +653,11 @@ function closeRun(
   session: RunSession,
   command: ReleaseCommand,
   result: ReleaseResult | undefined,
+  failure?: unknown,
 ): Promise<SessionClose> {
   return session.close(
     result === undefined
-      ? { outcome: 'error' }
+      ? failedEnd(failure)
       : {
           outcome: result.outcome,
           exitCode: result.exitCode,
@@ -624,31 +673,6 @@ function closeRun(
     // runs write nothing there at all.
     { anchor: !READ_ONLY[command] },
   );
-}
-
-/** Stopped before the main session started: by Ctrl-C, or because the log failed. */
-function notStarted(
-  command: ReleaseCommand,
-  logFailure: string | undefined,
-  records: string,
-  partial: Partial,
-): ReleaseResult {
-  const findings = { preflight: [], noGo: [], verified: [], assertions: [], errors: [] };
-  if (logFailure !== undefined)
-    return {
-      ...partial,
-      ...findings,
-      exitCode: EXIT.runtime,
-      outcome: 'log-failed',
-      message: `${command} on ${partial.target}: the log could not be written (${records}: ${logFailure}); nothing was run`,
-    };
-  return {
-    ...partial,
-    ...findings,
-    exitCode: EXIT.runtime,
-    outcome: 'cancelled',
-    message: `${command} on ${partial.target} cancelled before any tier: nothing was run`,
-  };
 }
 
 function collectProbes(probes: ProbeCollector, d: PacketDescriptor): ReleaseResult['probes'] {
@@ -670,6 +694,39 @@ function collectProbes(probes: ProbeCollector, d: PacketDescriptor): ReleaseResu
   return out;
 }
 
+function logFailureOf(
+  error: string | undefined,
+  session: RunSession,
+): { records: string; error: string } | undefined {
+  return error === undefined ? undefined : { records: session.log.paths.records, error };
+}
+
+/** The model's judgement (src/model/judge.ts) and findings, as the engine's result. */
+function judged(
+  facts: RunFacts,
+  runOutcome: RunOutcome | undefined,
+  partial: Partial,
+): ReleaseResult {
+  const verdict = judge(facts);
+  const f = facts.findings;
+  return {
+    ...partial,
+    preflight: f.checks,
+    ...(f.verdict === null ? {} : { verdict: f.verdict }),
+    noGo: f.noGo,
+    verified: f.verified,
+    assertions: f.assertions,
+    errors: f.errors,
+    ...(f.refused === null ? {} : { refused: f.refused }),
+    ...(f.lockedBy === null ? {} : { lockHolder: f.lockedBy }),
+    ...(runOutcome === undefined ? {} : { runOutcome }),
+    // The live run always knows how it ended: only replay of a cut log may not.
+    exitCode: verdict.exitCode ?? EXIT.runtime,
+    outcome: verdict.outcome,
+    message: verdict.message,
+  };
+}
+
 type Partial = Omit<
   ReleaseResult,
   | 'exitCode'
@@ -683,262 +740,3 @@ type Partial = Omit<
   | 'assertions'
   | 'errors'
 >;
-
-/** One exit code from the run's end and what psql said (the README's exit-code table). */
-function judge(
-  command: ReleaseCommand,
-  run: RunResult,
-  summary: PsqlSummary,
-  cancelled: boolean,
-  logFailure: string | undefined,
-  partial: Partial,
-): ReleaseResult {
-  const findings = {
-    preflight: summary.preflight.map((p) => ({
-      status: p.status,
-      check: p.check,
-      observed: p.observed,
-      ...(p.expected === undefined ? {} : { expected: p.expected }),
-    })),
-    ...(summary.verdict ? { verdict: summary.verdict } : {}),
-    noGo: summary.noGo,
-    verified: summary.verified.map((v) => ({ check: v.check, observed: v.observed })),
-    assertions: summary.assertions.map((a) => ({
-      scope: a.scope,
-      check: a.check,
-      text: `ASSERT ${a.scope}.${a.check}: ${a.text}`,
-      ...(a.expected === undefined ? {} : { expected: a.expected }),
-      ...(a.got === undefined ? {} : { got: a.got }),
-      ...where(a),
-    })),
-    errors: summary.errors.map((e) => ({
-      text: e.text,
-      ...where(e),
-      ...('detail' in e && e.detail !== undefined ? { detail: e.detail } : {}),
-      ...('hint' in e && e.hint !== undefined ? { hint: e.hint } : {}),
-    })),
-    ...(summary.refused === undefined ? {} : { refused: summary.refused }),
-    ...(summary.locked === undefined ? {} : { lockHolder: summary.locked }),
-    runOutcome: run.outcome,
-  };
-  const done = (exitCode: ExitCode, outcome: string, message: string): ReleaseResult => ({
-    ...partial,
-    ...findings,
-    exitCode,
-    outcome,
-    message,
-  });
-  const target = partial.target;
-
-  const facts = tierFacts(command, target, partial.tiers, partial.log?.output);
-  if (logFailure !== undefined)
-    return done(
-      EXIT.runtime,
-      'log-failed',
-      `${command} on ${target}: the log could not be written (${partial.log?.records ?? 'log'}: ${logFailure}), so the run was cancelled; the log is incomplete${facts}`,
-    );
-  if (cancelled && run.outcome !== 'ok') {
-    if (partial.tiers.every((t) => t.status === 'pending'))
-      return done(
-        EXIT.runtime,
-        'cancelled',
-        `${command} on ${target} cancelled before any tier: nothing was run`,
-      );
-    const late =
-      partial.tiers.length > 0 &&
-      partial.tiers.every((t) => t.status === 'ok' || t.status === 'skipped');
-    return done(
-      EXIT.runtime,
-      'interrupted',
-      late
-        ? `${command} on ${target} interrupted after the last tier: the cancel came too late, every tier had committed; what came after (verify) was cancelled${facts}`
-        : `${command} on ${target} interrupted: the server cancelled the running statement${facts}`,
-    );
-  }
-  if (summary.locked !== undefined)
-    return done(EXIT.locked, 'locked', `${target} is locked: ${summary.locked}; nothing was run`);
-  if (run.outcome === 'sql-error') {
-    if (summary.verdict === 'NO-GO')
-      return done(
-        EXIT.noGo,
-        'NO-GO',
-        `NO-GO on ${target}: ${summary.noGo.join(', ')}; nothing was mutated`,
-      );
-    // A guard refused before anything of this run committed: like a NO-GO, nothing changed.
-    if (
-      summary.refused !== undefined &&
-      summary.assertions.length === 0 &&
-      !partial.tiers.some((t) => t.status === 'ok')
-    ) {
-      // The guard stopped the tier before any of it ran: it is still pending, not failed.
-      for (const t of partial.tiers)
-        if (t.status === 'failed') {
-          t.status = 'pending';
-          delete t.durationMs;
-        }
-      return done(
-        EXIT.noGo,
-        'refused',
-        `refused on ${target}: ${summary.refused}; nothing was mutated`,
-      );
-    }
-    if (summary.assertions.length > 0 || partial.tiers.some((t) => t.status === 'failed')) {
-      const first = findings.assertions[0] ?? findings.errors[0];
-      const failed = partial.tiers.find((t) => t.status === 'failed');
-      return done(
-        EXIT.assertion,
-        'assertion-failed',
-        `${first?.text ?? 'an error'}${first?.at ? ` (${first.at})` : ''}${
-          failed ? `; tier ${failed.tier} ${failed.name} was not committed` : ''
-        }`,
-      );
-    }
-    const first = findings.errors[0];
-    return done(
-      EXIT.runtime,
-      'sql-error',
-      `${command} on ${target} stopped on an error: ${first?.text ?? 'unknown'}${first?.at ? ` (${first.at})` : ''}`,
-    );
-  }
-  if (run.outcome !== 'ok')
-    return done(EXIT.runtime, run.outcome, `${describeRunFailure(command, target, run)}${facts}`);
-  // The run ended well before the cancel could stop it: say so, never a silent success.
-  const tooLate = cancelled
-    ? ' — the cancel came too late: every tier had committed before it reached the server'
-    : '';
-
-  switch (command) {
-    case 'preflight':
-      if (partial.state.unchanged === false)
-        return done(
-          EXIT.noGo,
-          'NO-GO',
-          `state vector changed during the preflight (${partial.state.entry?.text} → ${partial.state.exit?.text}): another session wrote; run it again`,
-        );
-      return done(EXIT.ok, 'GO', `GO on ${target}`);
-    case 'apply': {
-      const ran = partial.tiers.filter((t) => t.status === 'ok').length;
-      if (
-        partial.dryRun &&
-        !run.events.some((e) => e.kind === 'message' && e.text === DRY_RUN_ROLLBACK)
-      )
-        return done(
-          EXIT.runtime,
-          'dry-run-unconfirmed',
-          `dry run on ${target}: the packet did not report its final rollback (${DRY_RUN_ROLLBACK}); check the log and the state`,
-        );
-      if (partial.dryRun)
-        return done(
-          EXIT.ok,
-          'rehearsed',
-          `dry run on ${target}: ${ran} tier(s) ran and were rolled back${
-            partial.state.unchanged === false
-              ? ' — but the state vector changed'
-              : '; state unchanged'
-          }`,
-        );
-      if (ran === 0)
-        return done(
-          EXIT.ok,
-          'no-op',
-          `nothing to apply on ${target}: every tier is already applied; verify passed`,
-        );
-      return done(
-        EXIT.ok,
-        'applied',
-        `applied on ${target}: ${ran} tier(s) committed; verify passed${tooLate}`,
-      );
-    }
-    case 'verify':
-      return done(
-        EXIT.ok,
-        'verified',
-        `verified on ${target}: ${summary.verified.length} checks passed`,
-      );
-    case 'rollback': {
-      const skipped = partial.tiers.some((t) => t.status === 'skipped');
-      return done(
-        EXIT.ok,
-        skipped ? 'no-op' : 'rolled-back',
-        `${skipped ? `nothing to roll back on ${target}` : `rolled back on ${target}`}${tooLate}`,
-      );
-    }
-    case 'status': {
-      const ledger = partial.probes.ledger ?? [];
-      const applied = ledger.filter((r) => r.applied).length;
-      const alive = partial.probes.alive ?? [];
-      return done(
-        EXIT.ok,
-        'status',
-        `status of ${target}: ${applied} of ${ledger.length} tiers applied; ${
-          alive.length === 0
-            ? 'no run alive on the server'
-            : `${alive.length} session(s) still alive on the server`
-        }`,
-      );
-    }
-  }
-}
-
-/**
- * What the client knows of the tiers: committed (it saw the COMMIT), rolled back (an error
- * ended it), unknown (it began, and its end never reached the client) — and how to learn the
- * rest. Empty when there are no tiers.
- */
-function tierFacts(
-  command: ReleaseCommand,
-  target: string,
-  tiers: readonly TierStep[],
-  log: string | undefined,
-): string {
-  if (tiers.length === 0) return '';
-  const list = (status: TierStep['status']) =>
-    tiers.filter((t) => t.status === status).map((t) => t.tier);
-  const committed = list('ok');
-  const failed = list('failed');
-  const unknown = list('unknown');
-  const parts = [
-    committed.length ? `committed: ${committed.join(', ')}` : 'no tier committed',
-    ...(failed.length ? [`rolled back: ${failed.join(', ')}`] : []),
-  ];
-  if (unknown.length)
-    parts.push(
-      `unknown: ${unknown.join(', ')} (begun, its end not seen: the server committed it or rolled it back — ask it: \`oneroof status --target ${target}\`${
-        log === undefined ? '' : ` or \`oneroof replay --target ${target} ${log}\``
-      })`,
-    );
-  return command === 'apply' || command === 'rollback' ? `; ${parts.join('; ')}` : '';
-}
-
-function describeRunFailure(command: ReleaseCommand, target: string, run: RunResult): string {
-  switch (run.outcome) {
-    case 'lost':
-      return `${command} on ${target}: the connection was lost (${run.end.kind === 'lost' ? run.end.reason : ''}); the far side may still be running — see \`oneroof status --target ${target}\``;
-    case 'not-run':
-      return `${command} on ${target}: the script did not arrive whole or could not be staged; psql never started, nothing was run`;
-    case 'psql-failed':
-      return `${command} on ${target}: psql could not start or lost its server (exit ${run.end.kind === 'exit' ? run.end.code : '?'})${lastWords(run)}`;
-    case 'incomplete':
-      return `${command} on ${target}: psql stopped before the end of the script`;
-    case 'ok':
-    case 'sql-error':
-    case 'failed':
-      return `${command} on ${target}: ended with ${JSON.stringify(run.end)}`;
-  }
-}
-
-/** What the far side last said on stderr (docker's "No such container", psql's own error). */
-function lastWords(run: RunResult): string {
-  for (let i = run.events.length - 1; i >= 0; i--) {
-    const event = run.events[i]!;
-    if (event.stream !== 'stderr') continue;
-    const text = 'text' in event ? event.text : event.raw.join(' ');
-    if (text.trim() !== '') return `: ${text.trim().slice(0, 300)}`;
-  }
-  return '';
-}
-
-function where(event: Parameters<typeof describePosition>[0]): { at?: string } {
-  const at = describePosition(event);
-  return at === undefined ? {} : { at };
-}

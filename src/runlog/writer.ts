@@ -33,8 +33,9 @@ import {
 import { whoAmI } from '../local/who.js';
 import { basename, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { GENESIS, RUNLOG_FORMAT, sealLine } from '../audit/chain.js';
+import { GENESIS, RUNLOG_FORMAT, sealLine } from './chain.js';
 import { OneroofError } from '../errors.js';
+import type { KnownRecordName, RecordFields } from './records.js';
 
 export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'reader' | 'run';
 
@@ -55,6 +56,9 @@ export interface RunLogOptions {
   /** The packet's names, for replay without the packet (src/contract/summary.ts). */
   packet?: PacketSummary;
 }
+
+/** What the caller says of the run in its end record (the writer adds the .log's length). */
+export type EndFields = Omit<RecordFields<'end'>, 'bytes' | 'log'>;
 
 export interface RunLogPaths {
   output: string;
@@ -181,16 +185,16 @@ export class RunLog {
       const log = new RunLog(paths, outputFd, recordsFd, now, options.target, options);
       // The start record must be on disk before anything connects; only then may a later
       // failure be reported to the run (which cancels what it started).
-      log.logger.info(
+      log.write(
+        'start',
         {
-          record: 'start',
           format: RUNLOG_FORMAT,
           run: log.run,
           kind: options.kind,
           target: options.target,
           by: whoAmI(),
           pid: process.pid,
-          argv: options.argv ?? [],
+          argv: [...(options.argv ?? [])],
           output: paths.output,
           ...(options.packet ? { packet: options.packet } : {}),
         },
@@ -219,8 +223,7 @@ export class RunLog {
       this.fail(error as Error);
       return;
     }
-    this.logger.info({
-      record: 'output',
+    this.write('output', {
       stream,
       offset: this.offset,
       length: chunk.length,
@@ -229,10 +232,22 @@ export class RunLog {
     this.offset += chunk.length;
   }
 
-  /** A runner record: `record` names its kind; fields are chosen by the caller, never raw env. */
-  record(record: string, fields: Record<string, unknown> = {}, msg?: string): void {
+  /**
+   * A runner record of one kind of the catalogue (src/runlog/records.ts), its fields typed by
+   * the kind's schema; chosen by the caller, never raw env.
+   */
+  record<K extends Exclude<KnownRecordName, 'start' | 'output' | 'end'>>(
+    record: K,
+    fields: RecordFields<K>,
+    msg?: string,
+  ): void {
     if (this.closed) return;
-    this.logger.info({ record, ...fields }, msg);
+    this.write(record, fields, msg);
+  }
+
+  private write<K extends KnownRecordName>(record: K, fields: RecordFields<K>, msg?: string): void {
+    const line: object = { record, ...fields };
+    this.logger.info(line, msg);
   }
 
   private fail(error: Error): void {
@@ -264,10 +279,10 @@ export class RunLog {
    * Writes the end record (with the .log's length), flushes and closes both files, and returns
    * the seal. Idempotent: a second call returns the same seal.
    */
-  close(fields: Record<string, unknown> = {}): RunLogSeal {
+  close(fields: EndFields = {}): RunLogSeal {
     if (this.sealed) return this.sealed;
     const log = { bytes: this.offset };
-    this.logger.info({ record: 'end', bytes: this.offset, log, ...fields });
+    this.write('end', { bytes: this.offset, log, ...fields });
     this.closed = true;
     for (const fd of [this.outputFd, this.records.fd]) {
       try {

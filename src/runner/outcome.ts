@@ -1,6 +1,7 @@
 /** What one psql step's end means: its exit code (or signal, or lost connection) and the sentinel. */
 import { STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import type { ExecEnd } from '../transport/types.js';
+import type { RunOutcome } from '../model/judge.js';
 
 /**
  * ok           exit 0 and the sentinel seen: every statement ran
@@ -10,9 +11,8 @@ import type { ExecEnd } from '../transport/types.js';
  * lost         the connection went away: the far side may still be running
  * incomplete   exit 0 without the sentinel (the script stopped itself early: \q)
  * failed       any other end (another exit code, a signal)
+ * (the type is the run model's, src/model/judge.ts, which judges it)
  */
-export type RunOutcome =
-  'ok' | 'sql-error' | 'not-run' | 'psql-failed' | 'lost' | 'incomplete' | 'failed';
 
 export function classify(end: ExecEnd, sentinelSeen: boolean): RunOutcome {
   if (end.kind === 'lost') return 'lost';

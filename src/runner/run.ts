@@ -10,19 +10,26 @@
  *      (./outcome.ts).
  */
 import type { PacketSummary } from '../contract/summary.js';
+import type { RunOutcome } from '../model/judge.js';
+import { EXIT, OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { RunLog, type RunKind, type RunLogPaths, type RunLogSeal } from '../runlog/writer.js';
+import {
+  RunLog,
+  type EndFields,
+  type RunKind,
+  type RunLogPaths,
+  type RunLogSeal,
+} from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../runlog/anchor.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
-import { classify, type RunOutcome } from './outcome.js';
+import { classify } from './outcome.js';
 import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
 import type { SqlSource } from './stream.js';
 
 // The engine (src/engine/) reaches the runner through this module.
 export { prepareStep, type PreparedStep, type StepRequest } from './step.js';
-export type { RunOutcome } from './outcome.js';
 
 export interface SessionRequest {
   kind: RunKind;
@@ -102,7 +109,7 @@ export class RunSession {
     try {
       connection = await request.transport.connect();
     } catch (error) {
-      log.close({ outcome: 'error', error: errorText(error) });
+      log.close(failedEnd(error));
       throw error;
     }
     log.record('connected', { peer: connection.peer });
@@ -114,9 +121,7 @@ export class RunSession {
     return this.connection.peer;
   }
 
-  record(name: string, fields: Record<string, unknown> = {}, msg?: string): void {
-    this.log.record(name, fields, msg);
-  }
+  record: RunLog['record'] = (name, fields, msg) => this.log.record(name, fields, msg);
 
   /** Stages and runs one step; its output is parsed (and teed into the .log) as it arrives. */
   async run(step: PreparedStep): Promise<RunResult> {
@@ -202,10 +207,7 @@ export class RunSession {
    * closes the connection. An anchor that cannot be written is reported, never fatal: the log
    * is complete and the run's result stands. Idempotent.
    */
-  async close(
-    fields: Record<string, unknown> = {},
-    options: { anchor?: boolean } = {},
-  ): Promise<SessionClose> {
+  async close(fields: EndFields = {}, options: { anchor?: boolean } = {}): Promise<SessionClose> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       const seal = this.log.close({ durationMs: Date.now() - this.started, ...fields });
@@ -243,9 +245,21 @@ export async function runSql(request: RunRequest): Promise<RunResult> {
     });
     return result;
   } catch (error) {
-    await session.close({ outcome: 'error', error: errorText(error) });
+    await session.close(failedEnd(error));
     throw error;
   }
+}
+
+/**
+ * The end record of a run that stopped on an error before it could judge itself: the error and
+ * the exit code oneroof leaves with for it (so replay says the exit code the run had).
+ */
+export function failedEnd(error: unknown): EndFields {
+  return {
+    outcome: 'error',
+    ...(error === undefined ? {} : { error: errorText(error) }),
+    exitCode: error instanceof OneroofError ? error.exitCode : EXIT.runtime,
+  };
 }
 
 function errorText(error: unknown): string {

@@ -12,7 +12,7 @@ import { signRunLog, type SignResult } from '../../src/ssh/sign.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import type { Target } from '../../src/inventory/load.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
-import { summarize } from '../../src/psql/summary.js';
+import { trackTiers } from '../../src/model/tiers.js';
 import { RunSession, prepareStep, type RunResult } from '../../src/runner/run.js';
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import type { Transport } from '../../src/transport/types.js';
@@ -89,16 +89,11 @@ export async function auditedRun(options: AuditedRunOptions): Promise<AuditedRun
       const exitState = await stateProbe(session, options.target);
       if (exitState) session.record('state', { at: 'exit', vector: exitState });
     }
-    const summary = summarize(result.events);
     seal = session.log.close({
       outcome: result.outcome,
       end: result.end,
       sentinelSeen: result.sentinelSeen,
-      tiers: [...summary.tiers].map(([tier, s]) => ({
-        tier,
-        name: s.name,
-        outcome: s.outcome === 'committed' ? 'ok' : s.outcome === 'begun' ? 'unknown' : s.outcome,
-      })),
+      tiers: trackTiers(result.events, 'tier'),
     });
     if (result.outcome !== 'lost')
       anchor = await anchorRunLog(session.connection, options.target, seal);

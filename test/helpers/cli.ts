@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { registerRun } from './live-runs.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/oneroof', import.meta.url));
 
@@ -26,6 +27,9 @@ export function runCli(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      registerRun(args, code, stdout);
+      resolve({ code, stdout, stderr });
+    });
   });
 }

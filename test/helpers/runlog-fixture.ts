@@ -70,7 +70,7 @@ export function writeFixtureRun(options: FixtureRun): {
       hostKeyFingerprint: 'SHA256:abc',
     },
   });
-  for (const [name, fields] of options.before ?? []) log.record(name, fields);
+  for (const [name, fields] of options.before ?? []) log.logger.info({ record: name, ...fields });
   log.record('stream', {
     step: 'main',
     source: 'prod/99_run_all.sql',
@@ -106,7 +106,7 @@ export function writeFixtureRun(options: FixtureRun): {
     end: { kind: 'exit', code: exit },
     durationMs: 12,
   });
-  for (const [name, fields] of options.after ?? []) log.record(name, fields);
+  for (const [name, fields] of options.after ?? []) log.logger.info({ record: name, ...fields });
   if (options.crash) return { seal: undefined, log };
   const seal = log.close({
     outcome,

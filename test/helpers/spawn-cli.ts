@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, type CliResult } from './cli.js';
+import { registerRun } from './live-runs.js';
 
 export interface RunningCli {
   child: ChildProcess;
@@ -40,6 +41,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
   const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      registerRun(args, code, stdout);
       for (const w of watchers.splice(0))
         w.reject(
           new Error(

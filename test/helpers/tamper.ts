@@ -3,7 +3,7 @@
  * a copy in place: the tests prove replay finds every one of them and says where.
  */
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { GENESIS, sealLine, splitChained } from '../../src/audit/chain.js';
+import { GENESIS, sealLine, splitChained } from '../../src/runlog/chain.js';
 
 /** The file's lines without their LFs (a final LF gives no empty last line). */
 export function fileLines(path: string): Buffer[] {

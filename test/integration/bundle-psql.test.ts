@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { createPsqlParser } from '../../src/psql/parse.js';
-import { summarize } from '../../src/psql/summary.js';
+import { summarize } from '../../src/model/findings.js';
 import { connectDocker } from '../../src/docker/client.js';
 import { dockerExec } from '../../src/docker/exec.js';
 import { buildPsqlInvocation } from '../../src/remote/psql-command.js';
@@ -74,7 +74,7 @@ describe('bundle → psql → events', () => {
       severity: 'NOTICE',
       at: { file: 'prod/99_run_all.sql', line: 11 },
     });
-    expect(summarize(events)).toMatchObject({ sentinel, errors: [] });
+    expect(summarize(events)).toMatchObject({ sentinels: [sentinel], errors: [] });
     for (const here of [
       'prod/00_preflight.sql line 3',
       'common/nested.sql line 1',

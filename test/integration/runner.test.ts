@@ -10,7 +10,8 @@ import { loadInventory, type Inventory } from '../../src/inventory/load.js';
 import { connectDocker, type DockerClient } from '../../src/docker/client.js';
 import { buildPsqlInvocation, CommandLineError } from '../../src/remote/psql-command.js';
 import { runSql, type RunResult } from '../../src/runner/run.js';
-import { summarize } from '../../src/psql/summary.js';
+import { summarize } from '../../src/model/findings.js';
+import { trackTiers } from '../../src/model/tiers.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
 import { createTransport } from '../../src/transport/index.js';
 import type { TransportKind } from '../../src/transport/types.js';
@@ -93,9 +94,9 @@ describe('runSql through every transport', () => {
     expect(result.sentinelSeen).toBe(true);
     expect(result.peer.transport).toBe(kind);
     const summary = summarize(result.events);
-    expect([...summary.tiers.entries()].map(([t, s]) => [t, s.outcome])).toEqual([
-      [10, 'committed'],
-      [20, 'committed'],
+    expect(trackTiers(result.events, 'tier').map((s) => [s.tier, s.status])).toEqual([
+      [10, 'ok'],
+      [20, 'ok'],
     ]);
     expect(summary.endedScripts).toContain('run_all');
     expect(
@@ -126,9 +127,9 @@ describe('runSql through every transport', () => {
       got: '2',
       at: { file: 'lib/tier_20.sql', line: 13 },
     });
-    const summary = summarize(result.events);
-    expect(summary.tiers.get(10)?.outcome).toBe('committed');
-    expect(summary.tiers.get(20)?.outcome).not.toBe('committed');
+    const tiers = trackTiers(result.events, 'tier');
+    expect(tiers.find((s) => s.tier === 10)?.status).toBe('ok');
+    expect(tiers.find((s) => s.tier === 20)?.status).toBe('failed');
     expect(await psql("SELECT string_agg(tier::text, ',') FROM runner_fixture.applied")).toBe('10');
   });
 

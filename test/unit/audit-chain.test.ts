@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS, chainDigest, sealLine, splitChained } from '../../src/audit/chain.js';
+import { GENESIS, chainDigest, sealLine, splitChained } from '../../src/runlog/chain.js';
 import { readLines } from '../../src/audit/files.js';
 import { replayLog } from '../../src/audit/replay.js';
 import { verifyChain, type ChainResult, type VerifiedRecord } from '../../src/audit/verify.js';

@@ -39,7 +39,7 @@ import {
   sameState,
 } from '../../src/engine/probes.js';
 import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/engine/release.js';
-import { StepTracker } from '../../src/engine/steps.js';
+import { TierTracker } from '../../src/model/tiers.js';
 import { releaseTiers } from '../../src/contract/summary.js';
 import { worstExit } from '../../src/commands/run/fleet.js';
 import { prepareStep } from '../../src/runner/run.js';
@@ -255,7 +255,7 @@ describe('the probes', () => {
 describe('the tier list', () => {
   it('starts pending and follows the markers', () => {
     let now = 0;
-    const tracker = new StepTracker(releaseTiers(SHIPPED_PACKET), 'tier', () => now);
+    const tracker = new TierTracker(releaseTiers(SHIPPED_PACKET), 'tier', () => now);
     const tier = (n: number, phase: 'BEGIN' | 'SKIP' | 'COMMIT'): PsqlEvent => ({
       kind: 'tier',
       stream: 'stderr',

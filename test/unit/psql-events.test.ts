@@ -10,7 +10,8 @@ import { bundlePacket, type PacketReader } from '../../src/packet/bundle.js';
 import { psqlEventSchema, type PsqlEvent } from '../../src/psql/events.js';
 import { cutNote, MAX_LINE_BYTES } from '../../src/psql/lines.js';
 import { createPsqlParser, parsePsqlOutput } from '../../src/psql/parse.js';
-import { summarize } from '../../src/psql/summary.js';
+import { summarize } from '../../src/model/findings.js';
+import { trackTiers } from '../../src/model/tiers.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/psql/', import.meta.url));
 const CASES = readdirSync(DIR)
@@ -452,49 +453,50 @@ describe('summarize', () => {
   it('a whole run: GO, tiers committed and skipped, verified, ended, the sentinel', () => {
     const s = summarize(parse('packet-run'));
     expect(s.verdict).toBe('GO');
-    expect(s.preflight.map((p) => `${p.status} ${p.check}`)).toEqual([
+    expect(s.checks.map((p) => `${p.status} ${p.check}`)).toEqual([
       'INFO server_version',
       'PASS database',
       'PASS gate.ospa',
     ]);
-    expect([...s.tiers]).toEqual([
-      [1, { name: 'structure', outcome: 'committed' }],
-      [2, { name: 'responsibility_axis', outcome: 'skipped' }],
+    expect(trackTiers(parse('packet-run'), 'tier')).toEqual([
+      { tier: 1, name: 'structure', status: 'ok' },
+      { tier: 2, name: 'responsibility_axis', status: 'skipped' },
     ]);
     expect(s.verified.map((v) => v.check)).toEqual(['ledger.rows']);
     expect(s).toMatchObject({
-      ended: true,
       endedScripts: ['99_run_all.sql'],
-      sentinel: '00112233445566778899aabbccddeeff',
+      sentinels: ['00112233445566778899aabbccddeeff'],
       errors: [],
       assertions: [],
     });
-    expect(s.lastTag).toMatchObject({ command: 'DO' });
   });
 
   it('a failed tier, NO-GO, REFUSED, a psql error', () => {
     const failed = summarize(parse('assert-tier'));
-    expect([...failed.tiers]).toEqual([
-      [3, { name: 'sovereign_ownership_seed', outcome: 'failed' }],
+    expect(trackTiers(parse('assert-tier'), 'tier')).toEqual([
+      { tier: 3, name: 'sovereign_ownership_seed', status: 'failed' },
     ]);
     expect(failed.assertions.map((a) => `${a.scope}.${a.check}`)).toEqual(['tier03.gap_zero']);
-    expect(failed.errors).toHaveLength(1);
-    expect(failed).toMatchObject({ ended: false });
-    expect(failed.sentinel).toBeUndefined();
+    // The ASSERT's ERROR is the assertion, not a second finding.
+    expect(failed.errors).toHaveLength(0);
+    expect(failed).toMatchObject({ endedScripts: [], sentinels: [] });
 
     const noGo = summarize(parse('no-go'));
     expect(noGo).toMatchObject({ verdict: 'NO-GO', noGo: ['gate.ospa', 'gate.apr'] });
-    expect(noGo.preflight.filter((p) => p.status === 'FAIL').map((p) => p.check)).toEqual([
+    expect(noGo.checks.filter((p) => p.status === 'FAIL').map((p) => p.check)).toEqual([
       'gate.ospa',
       'gate.apr',
     ]);
     expect(summarize(parse('refused')).refused).toMatch(/^tier 03 cannot be rolled back/);
-    expect(summarize(parse('include-missing')).errors.map((e) => e.kind)).toEqual(['psql-error']);
-    expect(summarize(parse('markers')).rollbacks.get('full')).toEqual({
+    expect(summarize(parse('include-missing')).errors.map((e) => e.severity)).toEqual([
+      'psql error',
+    ]);
+    expect(trackTiers(parse('markers'), 'rollback')).toContainEqual({
+      tier: 99,
       name: 'full_rollback',
-      outcome: 'committed',
+      status: 'ok',
     });
-    expect(summarize(parse('tags')).warnings).toHaveLength(1);
+    expect(summarize(parse('tags')).counts.warnings).toBe(1);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
- * The records of a run log as replay reads them (a boundary: zod). Every line has `seq`, `t`,
- * `time`, `record` and `chain` (src/audit/chain.ts); the rest depends on `record`. Readers
- * tolerate unknown fields and unknown record names — those are still chained and counted —
- * so a newer writer's logs replay with an older reader, minus what it does not know.
+ * The one catalogue of a run log's records: one zod schema per record kind, the shape the
+ * writer writes (RunLog.record is typed by it) and the shape replay reads (a boundary: zod).
+ * Every line has `seq`, `t`, `time`, `record` and `chain` (src/runlog/chain.ts); the rest
+ * depends on `record`. Readers tolerate unknown fields and unknown record names — those are
+ * still chained and counted — so a newer writer's logs replay with an older reader, minus what
+ * it does not know. A kind is here only if oneroof writes it (test/unit/record-catalogue.test.ts).
  */
 import { z } from 'zod';
 import { RUNLOG_FORMAT } from './chain.js';
@@ -17,16 +19,20 @@ export const envelopeSchema = z.object({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/** Who ran oneroof: the local user and machine. */
+export const whoSchema = z.object({ user: z.string(), host: z.string() });
+
 export const startRecordSchema = z.object({
   format: z.literal(RUNLOG_FORMAT),
   run: z.string(),
   kind: z.string(),
   target: z.string(),
-  by: z.object({ user: z.string(), host: z.string() }).optional(),
+  by: whoSchema.optional(),
   pid: z.number().optional(),
   argv: z.array(z.string()).default([]),
   /** The packet's names (src/contract/summary.ts); older logs have none: raw values shown. */
   packet: packetSummarySchema.optional().catch(undefined),
+  output: z.string().optional(),
 });
 
 export const peerSchema = z.object({
@@ -59,6 +65,8 @@ export const streamRecordSchema = z.object({
   files: z.array(z.object({ path: z.string(), sha256: z.string() })).default([]),
   variables: z.record(z.string(), z.string()).default({}),
   readOnly: z.boolean().optional(),
+  /** The bundle's line map (src/packet/source-map.ts), as it serialises itself. */
+  map: z.unknown().optional(),
 });
 
 export const execRecordSchema = z.object({ step: z.string().optional(), commandLine: z.string() });
@@ -71,8 +79,6 @@ export const execEndSchema = z.union([
   z.object({ kind: z.literal('lost'), reason: z.string() }),
 ]);
 export type ExecEndInfo = z.infer<typeof execEndSchema>;
-
-export const stepRecordSchema = z.object({ step: z.string() });
 
 export const stepEndRecordSchema = z.object({
   step: z.string(),
@@ -95,41 +101,113 @@ export const packetSignatureSchema = z.object({
 });
 export type PacketSignatureInfo = z.infer<typeof packetSignatureSchema>;
 
+const manifestSchema = z
+  .object({
+    sha256: z.string(),
+    root: z.string().optional(),
+    // Older logs have none; a shape this reader does not know is dropped, not fatal.
+    signature: packetSignatureSchema.optional().catch(undefined),
+  })
+  .nullable()
+  .optional();
+
 export const releaseRecordSchema = z.object({
   command: z.string(),
   apr: z.string().nullable().optional(),
   dryRun: z.boolean().optional(),
-  manifest: z
-    .object({
-      sha256: z.string(),
-      // Older logs have none; a shape this reader does not know is dropped, not fatal.
-      signature: packetSignatureSchema.optional().catch(undefined),
-    })
+  manifest: manifestSchema,
+  target: z.string().optional(),
+  rollback: z
+    .union([z.literal('full'), z.number().int()])
     .nullable()
     .optional(),
-  target: z.string().optional(),
+  readOnly: z.boolean().optional(),
+  readOnlyMode: z.enum(['role', 'session']).optional(),
+  readUser: z.string().optional(),
+  applicationName: z.string().optional(),
+});
+
+/** `oneroof reader setup`: what it is about to create. */
+export const readerSetupRecordSchema = z.object({
+  target: z.string(),
+  role: z.string(),
+  file: z.string(),
+  manifest: manifestSchema,
+});
+
+/**
+ * The operator's answer to the confirmation prompt (`prompt`), or none asked (`not-asked`:
+ * `--yes`). `typed` is what they typed only when it was the target's name (the expected
+ * answer, never a secret); any other answer is recorded as not confirmed, never as text (it
+ * could be a password typed into the wrong place).
+ */
+export const confirmationRecordSchema = z.object({
+  confirmed: z.boolean(),
+  via: z.enum(['prompt', 'not-asked']).optional(),
+  by: whoSchema.optional(),
+  typed: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+    .optional(),
+});
+
+/** Ctrl-C (or a log that failed, which stops the run as Ctrl-C does). */
+export const interruptRecordSchema = z.object({
+  applicationName: z.string().optional(),
+  reason: z.enum(['interrupt', 'log-failure']),
+  mainStarted: z.boolean(),
+});
+
+/** A probe or a cancel that failed: what went wrong (never fatal to the run). */
+export const failureRecordSchema = z.object({ error: z.string(), step: z.string().optional() });
+
+/** A read-only command ran with the weaker read-only session, not the read role. */
+export const readOnlyWeakRecordSchema = z.object({ warning: z.string() });
+
+/** The read role is missing on the target (`oneroof reader setup` creates it). */
+export const readerMissingRecordSchema = z.object({
+  role: z.string(),
+  step: z.string().optional(),
+});
+
+/** Tiers the target's ledger showed committed that the markers left open (src/model/tiers.ts). */
+export const tiersSettledRecordSchema = z.object({ committed: z.array(z.number().int()) });
+
+/** status: the last apply/rollback here that did not end normally, and its fate. */
+export const lastRunRecordSchema = z.object({
+  log: z.string(),
+  command: z.string(),
+  startedAt: z.string().nullable(),
+  by: z.string().nullable(),
+  ended: z.string(),
+  server: z.enum(['running', 'finished']),
+  committedAfter: z.array(z.number().int()),
+  rolledBack: z.array(z.number().int()),
+  message: z.string(),
 });
 
 /** The state vector as the probe printed it: integers joined by |, one per column (packet.yml). */
 export const stateRecordSchema = z.object({
   at: z.enum(['entry', 'exit']),
   vector: z.string(),
+  /** At exit: the figures equal those at entry (the engine's comparison, idle aside). */
+  unchanged: z.boolean().optional(),
 });
 
-export const lockRecordSchema = z.object({
-  acquired: z.boolean(),
-  holder: z.string().optional(),
-});
-
-/** A step of the runner's pre-filled tier list (its `status`; `outcome` in older records). */
+/**
+ * What a tier can be (src/model/tiers.ts moves it): pending, running, ok (its COMMIT marker),
+ * failed (an error rolled it back), skipped (already applied), unknown (begun, end not seen).
+ * In the end record's tier list as `status` (`outcome` in older records).
+ */
 export const tierStatusSchema = z.enum([
+  'pending',
+  'running',
   'ok',
   'failed',
   'skipped',
-  'pending',
-  'running',
   'unknown',
 ]);
+export type TierStatus = z.infer<typeof tierStatusSchema>;
 
 /**
  * The end record. Its parts are read one by one (`catch`): a part this reader does not know the
@@ -146,6 +224,13 @@ export const endRecordSchema = z.object({
   error: z.string().optional().catch(undefined),
   /** The run's own one-line summary (release commands): replay says exactly that. */
   message: z.string().max(4000).optional().catch(undefined),
+  runOutcome: z.string().nullable().optional().catch(undefined),
+  /** reader setup: what it did on the target. */
+  actions: z.array(z.string()).optional().catch(undefined),
+  state: z
+    .object({ entry: z.string().nullable(), exit: z.string().nullable() })
+    .optional()
+    .catch(undefined),
   tiers: z
     .array(
       z
@@ -163,23 +248,34 @@ export const endRecordSchema = z.object({
 });
 export type EndRecord = z.infer<typeof endRecordSchema>;
 
-/** The schema of each record name replay understands; others are counted and skipped. */
+/** Every record kind oneroof writes, and its schema; a log's others are counted and skipped. */
 export const RECORD_SCHEMAS = {
   start: startRecordSchema,
   connected: connectedRecordSchema,
-  output: outputRecordSchema,
+  release: releaseRecordSchema,
+  'reader-setup': readerSetupRecordSchema,
+  'read-only-weak': readOnlyWeakRecordSchema,
+  confirmation: confirmationRecordSchema,
+  interrupt: interruptRecordSchema,
+  'interrupt-failed': failureRecordSchema,
   stream: streamRecordSchema,
   exec: execRecordSchema,
+  output: outputRecordSchema,
   event: eventRecordSchema,
-  step: stepRecordSchema,
   'step-end': stepEndRecordSchema,
-  release: releaseRecordSchema,
+  'reader-missing': readerMissingRecordSchema,
   state: stateRecordSchema,
-  lock: lockRecordSchema,
+  'state-failed': failureRecordSchema,
+  'tiers-settled': tiersSettledRecordSchema,
+  'last-run': lastRunRecordSchema,
+  'last-run-failed': failureRecordSchema,
   end: endRecordSchema,
 } as const;
 
 export type KnownRecordName = keyof typeof RECORD_SCHEMAS;
+
+/** What a writer passes for a record kind (before defaults). */
+export type RecordFields<K extends KnownRecordName> = z.input<(typeof RECORD_SCHEMAS)[K]>;
 
 export type KnownRecord = {
   [K in KnownRecordName]: { name: K; fields: z.infer<(typeof RECORD_SCHEMAS)[K]> };
