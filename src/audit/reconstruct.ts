@@ -131,6 +131,12 @@ export class Reconstruction {
         if (r.manifest !== undefined) this.run.manifest = r.manifest?.sha256 ?? null;
         if (r.manifest?.signature) this.run.packetSignature = r.manifest.signature;
         if (r.target !== undefined && this.run.target === null) this.run.target = r.target;
+        // As the live run does: every tier of the packet listed pending before anything runs,
+        // so a log that ends early still shows the tiers it never reached.
+        if (r.command === 'apply' && this.run.packet)
+          for (const t of this.run.packet.tiers)
+            if (!this.trackers.tier.steps.some((s) => s.tier === t.tier))
+              this.trackers.tier.steps.push({ tier: t.tier, name: t.name, status: 'pending' });
         break;
       }
       case 'reader-setup':

@@ -220,8 +220,9 @@ export function clientResult(stdout: string): ClientResult | undefined {
   return result;
 }
 
+/** Replay says the live run's words; a tier still running when the log ended is unknown. */
 const REPLAY_OUTCOME: Record<ClientTier['status'], string> = {
-  ok: 'committed',
+  ok: 'ok',
   failed: 'failed',
   skipped: 'skipped',
   pending: 'pending',
@@ -234,7 +235,7 @@ export interface Truth {
   state: string;
   replay?: {
     outcome: { outcome: string; exitCode: number | null; summary: string };
-    tiers: { tier: number; outcome: string }[];
+    tiers: { tier: number; status: string }[];
   };
 }
 
@@ -291,7 +292,7 @@ export async function expectTruth(
     // A tier the log left unknown: `replay --target` asks the target's ledger (read-only).
     if (
       options.inventory !== undefined &&
-      report.tiers.some((t) => t.outcome === 'unknown') &&
+      report.tiers.some((t) => t.status === 'unknown') &&
       ['lost', 'incomplete'].includes(report.outcome.outcome)
     ) {
       const asked = await runCli([
@@ -314,14 +315,14 @@ export async function expectTruth(
     if (result !== undefined && options.logIncomplete && report.outcome.exitCode === null) {
       // The log failed: its records are a prefix without an end; it claims no exit code.
       for (const tier of report.tiers)
-        if (tier.outcome === 'committed') expect(ledger.get(tier.tier)).toBe(true);
+        if (tier.status === 'ok') expect(ledger.get(tier.tier)).toBe(true);
     } else if (result !== undefined) {
       expect(report.outcome.outcome, replayed.stdout).toBe(result.outcome);
       expect(report.outcome.exitCode).toBe(result.exitCode);
       expect(replayed.code, 'replay exits with the run').toBe(0);
       for (const tier of result.tiers) {
         const seen = report.tiers.find((t) => t.tier === tier.tier);
-        expect(seen?.outcome ?? 'pending', `replay of tier ${tier.tier}`).toBe(
+        expect(seen?.status ?? 'pending', `replay of tier ${tier.tier}`).toBe(
           REPLAY_OUTCOME[tier.status],
         );
       }
@@ -330,8 +331,8 @@ export async function expectTruth(
       // while sealing), exit 0 means every tier applied.
       if (report.outcome.exitCode === 0) expect(applied).toEqual(ORDER);
       for (const tier of report.tiers) {
-        if (tier.outcome === 'committed') expect(ledger.get(tier.tier)).toBe(true);
-        if (tier.outcome === 'failed') expect(ledger.get(tier.tier)).toBe(false);
+        if (tier.status === 'ok') expect(ledger.get(tier.tier)).toBe(true);
+        if (tier.status === 'failed') expect(ledger.get(tier.tier)).toBe(false);
       }
     }
   }
