@@ -3,18 +3,14 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import { findSigningKey, signFile } from '../ssh/sign.js';
 import type { ContextFactory } from './context.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { OneroofError } from '../errors.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { readDescriptor } from '../contract/load.js';
 import { MANIFEST_FILE, SIGNATURE_FILE, writeManifest } from '../packet/manifest.js';
 import { PACKET_NAMESPACE, describeSignature } from '../packet/signature.js';
 
-const packetOption = () =>
-  new Option(
-    '--packet <dir>',
-    'the SQL packet (env ONEROOF_PACKET; default: the one shipped with oneroof)',
-  );
+const packetOption = () => new Option('--packet <dir>', PACKET_OPTION_HELP);
 
 export function registerManifest(program: Command, context: ContextFactory): void {
   const manifest = program
@@ -34,7 +30,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
     .option('--json', 'one JSON document on stdout')
     .action(async (options, command) => {
       const { io, ui } = context(command);
-      const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+      const root = packetRoot(options.packet, io.env);
       const signers = options.packetSigners;
       const identity = await checkPacket(root, {
         env: io.env,
@@ -64,7 +60,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
     .addOption(packetOption())
     .action(async (options, command) => {
       const { io, ui } = context(command);
-      const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+      const root = packetRoot(options.packet, io.env);
       const { checksums } = await readDescriptor(root);
       const result = await writeManifest(root, checksums);
       const include = checksums
@@ -91,7 +87,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
     .option('--json', 'one JSON document on stdout')
     .action(async (options, command) => {
       const { io, ui } = context(command);
-      const root = options.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+      const root = packetRoot(options.packet, io.env);
       const key = options.key === undefined ? findSigningKey(io.env) : resolve(io.cwd, options.key);
       if (key === undefined)
         throw new OneroofError('usage', 'no ssh key to sign with', {

@@ -3,10 +3,9 @@
  * and status log in as (src/engine/reader.ts, the packet's `entries.reader` file). A mutating run
  * like apply: logged, anchored and signed, confirmed on a terminal or with --yes.
  */
-import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { OneroofError, ReportedExit, EXIT } from '../errors.js';
 import { loadInventory, selectTargets } from '../inventory/load.js';
 import { runReaderSetup } from '../engine/reader.js';
@@ -27,10 +26,7 @@ export function registerReader(program: Command, context: ContextFactory): void 
     .requiredOption('--target <name>', 'a target of the inventory')
     .option('--yes', 'do not ask for confirmation (scripts)')
     .option('--json', 'one JSON document on stdout')
-    .option(
-      '--packet <dir>',
-      'the SQL packet (env ONEROOF_PACKET; default: the one shipped with oneroof)',
-    )
+    .option('--packet <dir>', PACKET_OPTION_HELP)
     .action(async (options, command) => {
       await setup(context(command), options);
     });
@@ -52,7 +48,7 @@ async function setup(
       'usage',
       `reader setup on ${target.name} needs a confirmation: run it on a terminal, or pass --yes`,
     );
-  const packet = flags.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+  const packet = packetRoot(flags.packet, io.env);
   const { transport, signingKey, signingPassphrase } = await reach(
     ctx,
     target,

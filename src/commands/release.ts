@@ -5,10 +5,9 @@
  * What a run needs around the engine lives in ./run/: one target (target.ts), the group's
  * pool (fleet.ts), the confirmation prompt (confirm.ts) and Ctrl-C (interrupt.ts).
  */
-import { join } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { EXIT, OneroofError, ReportedExit } from '../errors.js';
 import { loadInventory, selectTargets } from '../inventory/load.js';
 import { validateApr, type ReleaseCommand, type ReleaseResult } from '../engine/release.js';
@@ -44,12 +43,7 @@ function addCommon<C extends Command>(command: C, fleet: boolean) {
       fleet ? 'a target or a group of the inventory' : 'a target of the inventory',
     )
     .option('--json', 'one JSON document on stdout')
-    .addOption(
-      new Option(
-        '--packet <dir>',
-        'the SQL packet (env ONEROOF_PACKET; default: the one shipped with oneroof)',
-      ),
-    );
+    .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP));
   return withOptions;
 }
 
@@ -177,7 +171,7 @@ async function runChecked(
       `--target ${flags.target} is a group; ${command} runs on one target at a time`,
       { hint: 'name one member; preflight, verify and status take a group' },
     );
-  const packet = flags.packet ?? io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
+  const packet = packetRoot(flags.packet, io.env);
   const mutating = command === 'apply' || command === 'rollback';
   const interactive = io.stdin?.isTTY === true && io.stderr.isTTY === true;
   // Refused before anything is contacted: nobody is there to say yes.

@@ -4,7 +4,7 @@
  * Integrity first (exit 5 naming the first bad record), then the run reconstructed: who, where,
  * when, the gate, the tiers, the findings, the state before and after, the outcome.
  */
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
 import { readAnchors, type AnchorLookup } from '../runlog/anchor.js';
@@ -16,7 +16,7 @@ import { describeProblem, replayLog } from '../audit/replay.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { renderText } from '../audit/text.js';
 import { OneroofError } from '../errors.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { packetRoot } from './packet-root.js';
 import { runRelease, type ReleaseResult } from '../engine/release.js';
 import { fateOnTarget } from '../engine/last-run.js';
 import { loadInventory, type Target } from '../inventory/load.js';
@@ -146,7 +146,7 @@ async function onTarget(ctx: Context, reached: Reached, report: ReplayReport): P
       target: reached.target,
       transport: reached.transport,
       logDir: ctx.settings.logDir,
-      packet: ctx.io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql'),
+      packet: packetRoot(undefined, ctx.io.env),
       env: ctx.io.env,
     });
   } catch (error) {

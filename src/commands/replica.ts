@@ -1,8 +1,8 @@
 /** `oneroof replica up | down | reset | ps [--target T]`: local replicas of production (dockerode). */
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { loadPacket } from '../contract/load.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
@@ -27,7 +27,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .addOption(packetOption())
     .action(async (options, command) => {
       const ctx = context(command);
-      const packet = packetDir(options.packet, ctx);
+      const packet = packetRoot(options.packet, ctx.io.env);
       // The read role is made by the packet's reader file: the packet is read first.
       await loadPacket(packet);
       const r = await openReplica(ctx, options.target, undefined, packet);
@@ -72,7 +72,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .addOption(packetOption())
     .action(async (options, command) => {
       const ctx = context(command);
-      const packet = packetDir(options.packet, ctx);
+      const packet = packetRoot(options.packet, ctx.io.env);
       // Checked before anything is read or contacted: the code goes to psql as a variable, and
       // must look as the packet's gate says.
       const { gate, replica } = await loadPacket(packet);
@@ -116,16 +116,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     });
 }
 
-const packetOption = () =>
-  new Option(
-    '--packet <dir>',
-    'the SQL packet (env ONEROOF_PACKET; default: the one shipped with oneroof)',
-  );
-
-/** The packet this command was given: --packet, else ONEROOF_PACKET, else the shipped one. */
-function packetDir(flag: string | undefined, ctx: Context): string {
-  return flag ?? ctx.io.env.ONEROOF_PACKET ?? join(PACKAGE_ROOT, 'sql');
-}
+const packetOption = () => new Option('--packet <dir>', PACKET_OPTION_HELP);
 
 async function openReplica(
   ctx: Context,
