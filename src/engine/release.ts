@@ -13,10 +13,8 @@
  * server keeps from writing (src/runner/read-only.ts, src/engine/reader.ts); a missing role
  * stops them before anything ran, naming `oneroof reader setup`.
  */
-import { EXIT, OneroofError, type ExitCode } from '../errors.js';
+import { EXIT, OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
-import { APR_CODE } from '../inventory/identifiers.js';
-import type { PsqlEvent } from '../psql/events.js';
 import {
   failedEnd,
   prepareStep,
@@ -24,19 +22,18 @@ import {
   type PreparedStep,
   type SessionClose,
 } from '../runner/run.js';
-import { summarize, type Finding, type GateCheck } from '../model/findings.js';
+import { summarize } from '../model/findings.js';
 import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
-import { TierTracker, type TierStep } from '../model/tiers.js';
-import type { RunKind, RunLogPaths } from '../runlog/writer.js';
+import { TierTracker } from '../model/tiers.js';
+import type { RunKind } from '../runlog/writer.js';
 import { whoAmI } from '../local/who.js';
 import { confirmationOf } from './confirmation.js';
-import type { Peer, Transport } from '../transport/types.js';
-import type { PacketSignature } from '../packet/signature.js';
-import { seal, type AuditSummary } from './seal.js';
-import { lastUnfinishedRun, type LastRun } from './last-run.js';
-import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
+import { seal } from './seal.js';
+import { lastUnfinishedRun } from './last-run.js';
+import { applicationName } from './lock.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
+import { READ_ONLY, validate } from './release-options.js';
 import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
 import {
   applyPlan,
@@ -55,115 +52,13 @@ import {
   ProbeCollector,
   sameState,
   singleLine,
-  type AliveSession,
-  type Approval,
-  type LedgerRow,
-  type StateVector,
 } from './probes.js';
 import { loadPacket } from '../contract/load.js';
 import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
-import {
-  packetVariables,
-  releaseTiers,
-  rollbackTiers,
-  summarizePacket,
-  type PacketSummary,
-} from '../contract/summary.js';
-import { quoteInput } from '../safe-text.js';
+import { packetVariables, releaseTiers, summarizePacket } from '../contract/summary.js';
 
-export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
-
-export interface ReleaseOptions {
-  target: Target;
-  transport: Transport;
-  logDir: string;
-  /** The packet folder (holds packet.yml, manifest-sha256.txt and the files they name). */
-  packet: string;
-  argv?: readonly string[];
-  /** The ratified APR code (apply: required; preflight: optional). */
-  apr?: string;
-  dryRun?: boolean;
-  /** Rollback: 'full' or one tier that has a per-tier rollback (packet.yml). */
-  rollback?: 'full' | number;
-  /** Seconds to wait for the run lock (default: refuse at once). */
-  waitSeconds?: number;
-  now?: () => Date;
-  /** Injected monotonic clock and run id (tests: deterministic fixture runs), for the run log. */
-  elapsed?: () => number;
-  runId?: string;
-  /** Mutating runs: asked after connecting and before anything runs; false stops the run. */
-  confirm?: (about: Confirmation) => Promise<boolean>;
-  onConnected?: (peer: Peer) => void;
-  /** A tier moved (running, ok, failed, skipped): live progress. */
-  onTier?: (step: TierStep) => void;
-  onEvent?: (event: PsqlEvent) => void;
-  /**
-   * The operator interrupted (Ctrl-C): the server is asked to cancel the session's running
-   * statement, as psql does on Ctrl-C. The open tier rolls back; earlier tiers stay committed.
-   * (Dropping the connection would not stop anything: the staged script runs on.)
-   */
-  interrupt?: AbortSignal;
-  /** The ssh key that signs the log (src/ssh/sign.ts findSigningKey); none: unsigned. */
-  signingKey?: string;
-  /** The signing key's passphrase when the operator typed it in this run: asked once. */
-  signingPassphrase?: () => string | undefined;
-  /** For ssh-keygen (SSH_AUTH_SOCK). */
-  env?: NodeJS.ProcessEnv;
-}
-
-export interface Confirmation {
-  command: ReleaseCommand;
-  target: string;
-  peer: Peer;
-  apr?: string;
-  dryRun: boolean;
-  rollback?: 'full' | number;
-}
-
-export interface ReleaseResult {
-  command: ReleaseCommand;
-  target: string;
-  exitCode: ExitCode;
-  /** One word for scripts: GO, NO-GO, applied, no-op, rehearsed, verified, rolled-back, locked, … */
-  outcome: string;
-  /** One line for a human. */
-  message: string;
-  peer?: Peer;
-  log?: RunLogPaths;
-  apr?: string;
-  dryRun: boolean;
-  manifestSha256: string;
-  /** The packet's names (packet.yml): its tiers, state columns and verify probes. */
-  packet?: PacketSummary;
-  /** Who signed the packet's manifest, checked against packet_signers when set. */
-  packetSignature?: PacketSignature;
-  runOutcome?: RunOutcome;
-  state: { entry?: StateVector; exit?: StateVector; unchanged?: boolean };
-  preflight: GateCheck[];
-  verdict?: 'GO' | 'NO-GO';
-  noGo: string[];
-  tiers: TierStep[];
-  verified: { check: string; observed: string }[];
-  assertions: Finding[];
-  errors: Finding[];
-  refused?: string;
-  lockHolder?: string;
-  probes: {
-    /** The packet's verify probes that finished, by name: the lines each printed. */
-    verify?: Record<string, string[]>;
-    fingerprint?: string;
-    ledger?: LedgerRow[];
-    approvals?: Approval[];
-    alive?: AliveSession[];
-  };
-  durationMs: number;
-  /** status: the last apply/rollback logged here that did not end normally, and its fate. */
-  lastRun?: LastRun;
-  /** Set once the log is sealed: its head, anchor and signature. */
-  audit?: AuditSummary;
-  /** Read-only commands: how the server is kept from writing (the role, or the weaker session). */
-  readOnly?: { mode: 'role' | 'session'; user: string };
-}
+export type { Confirmation, ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
+import type { ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
 
 const LOG_KIND: Record<ReleaseCommand, RunKind> = {
   preflight: 'preflight',
@@ -171,14 +66,6 @@ const LOG_KIND: Record<ReleaseCommand, RunKind> = {
   verify: 'verify',
   rollback: 'rollback',
   status: 'status',
-};
-
-const READ_ONLY: Record<ReleaseCommand, boolean> = {
-  preflight: true,
-  apply: false,
-  verify: true,
-  rollback: false,
-  status: true,
 };
 
 /**
@@ -213,72 +100,6 @@ const CANCEL_STATEMENT_TIMEOUT = '-c statement_timeout=15s';
 
 /** For the sessions that only look (the state at exit) or cancel: never wait long. */
 const PROBE_STATEMENT_TIMEOUT = '-c statement_timeout=10s';
-
-/** --wait: whole seconds, 1 to 24 hours. */
-export const MAX_WAIT_SECONDS = 86_400;
-
-/** An approval code: oneroof's plain-token rule, then the packet's gate pattern when known. */
-export function validateApr(code: string, flag = '--apr', gate?: PacketDescriptor['gate']): string {
-  if (!APR_CODE.pattern.test(code))
-    throw new OneroofError(
-      'usage',
-      `${flag}: expected ${APR_CODE.expected}, got ${quoteInput(code)}`,
-    );
-  if (gate !== undefined && !new RegExp(gate.pattern, 'u').test(code))
-    throw new OneroofError(
-      'usage',
-      `${flag}: expected a code matching ${quoteInput(gate.pattern)} (the packet's gate, e.g. ${quoteInput(gate.example)}), got ${quoteInput(code)}`,
-    );
-  return code;
-}
-
-function validate(
-  command: ReleaseCommand,
-  options: ReleaseOptions,
-  d: PacketDescriptor,
-): Record<string, string> {
-  const variables: Record<string, string> = {};
-  if (command === 'apply' && options.apr === undefined)
-    throw new OneroofError(
-      'usage',
-      'apply needs --apr CODE: the ratified approval that opens the gate',
-    );
-  if (options.apr !== undefined)
-    variables[d.gate.variable] = validateApr(options.apr, '--apr', d.gate);
-  if (options.dryRun) {
-    if (command !== 'apply') throw new OneroofError('usage', '--dry-run is for apply only');
-    variables[d.variables.dry_run] = 'on';
-  }
-  if (command === 'rollback') {
-    const scope = options.rollback;
-    if (scope === undefined) throw new OneroofError('usage', 'rollback needs --full or --tier N');
-    if (scope !== 'full') {
-      const allowed = rollbackTiers(d);
-      const tier = d.tiers.find((t) => t.tier === scope);
-      if (!allowed.includes(scope))
-        throw new OneroofError(
-          'usage',
-          `--tier: expected one of ${allowed.join(', ')}, got ${quoteInput(scope)}`,
-          tier
-            ? {
-                hint: `tier ${tier.tier} (${tier.name}) has no per-tier rollback: it goes only with --full`,
-              }
-            : {},
-        );
-      variables[d.variables.tier] = String(scope);
-    }
-  }
-  if (options.waitSeconds !== undefined) {
-    const s = options.waitSeconds;
-    if (!Number.isInteger(s) || s < 0 || s > MAX_WAIT_SECONDS)
-      throw new OneroofError(
-        'usage',
-        `--wait: expected whole seconds from 0 to ${MAX_WAIT_SECONDS}, got ${quoteInput(s)}`,
-      );
-    if (s > 0) variables[LOCK_WAIT_VARIABLE] = lockWaitValue(s);
-  }
-  return variables;
-}
 
 function planFor(command: ReleaseCommand, options: ReleaseOptions, d: PacketDescriptor): Plan {
   switch (command) {
