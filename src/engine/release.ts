@@ -15,15 +15,8 @@
  */
 import { EXIT, OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
-import {
-  failedEnd,
-  prepareStep,
-  RunSession,
-  type PreparedStep,
-  type SessionClose,
-} from '../runner/run.js';
+import { prepareStep, RunSession, type PreparedStep, type SessionClose } from '../runner/run.js';
 import { summarize } from '../model/findings.js';
-import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
 import { TierTracker } from '../model/tiers.js';
 import type { RunKind } from '../runlog/writer.js';
 import { whoAmI } from '../local/who.js';
@@ -34,6 +27,7 @@ import { applicationName } from './lock.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
 import { READ_ONLY, validate } from './release-options.js';
+import { closeRun, collectProbes, judged, logFailureOf, noteLateCancel } from './release-result.js';
 import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
 import {
   applyPlan,
@@ -44,15 +38,7 @@ import {
   verifyPlan,
   type Plan,
 } from './plans.js';
-import {
-  parseAlive,
-  parseApprovals,
-  parseLedger,
-  parseStateVector,
-  ProbeCollector,
-  sameState,
-  singleLine,
-} from './probes.js';
+import { parseLedger, parseStateVector, ProbeCollector, sameState } from './probes.js';
 import { loadPacket } from '../contract/load.js';
 import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
 import { packetVariables, releaseTiers, summarizePacket } from '../contract/summary.js';
@@ -457,107 +443,3 @@ export async function runRelease(
   // Reached only when the try block did not throw: result is set.
   return { ...result, audit: await seal(closed, options) };
 }
-
-/**
- * A Ctrl-C that came after the run's session had ended cancelled nothing: a success says so
- * (never "asking the server to cancel…" and then a silent success). The CLI calls it again
- * for a Ctrl-C during the log's sealing.
- */
-export function noteLateCancel(result: ReleaseResult, signal: AbortSignal | undefined): void {
-  if (signal?.aborted !== true || result.exitCode !== EXIT.ok || /too late/.test(result.message))
-    return;
-  result.message += ' — the cancel came too late: the run had already ended';
-}
-
-/** The end record (what the run says of itself), then the anchor for mutating runs. */
-function closeRun(
-  session: RunSession,
-  command: ReleaseCommand,
-  result: ReleaseResult | undefined,
-  failure?: unknown,
-): Promise<SessionClose> {
-  return session.close(
-    result === undefined
-      ? failedEnd(failure)
-      : {
-          outcome: result.outcome,
-          exitCode: result.exitCode,
-          message: result.message,
-          runOutcome: result.runOutcome ?? null,
-          tiers: result.tiers,
-          state: {
-            entry: result.state.entry?.text ?? null,
-            exit: result.state.exit?.text ?? null,
-          },
-        },
-    // Mutating runs leave their log's head on the target (src/runlog/anchor.ts); read-only
-    // runs write nothing there at all.
-    { anchor: !READ_ONLY[command] },
-  );
-}
-
-function collectProbes(probes: ProbeCollector, d: PacketDescriptor): ReleaseResult['probes'] {
-  const out: ReleaseResult['probes'] = {};
-  for (const p of d.probes.verify) {
-    const lines = probes.lines(p.name);
-    // A one-line probe that printed anything else did not answer: left out, never half shown.
-    if (lines !== undefined && (p.lines === 'many' || lines.length === 1))
-      (out.verify ??= {})[p.name] = lines;
-  }
-  const fingerprint = singleLine(probes.lines('fingerprint'));
-  if (fingerprint !== undefined) out.fingerprint = fingerprint;
-  const ledger = parseLedger(probes.lines('tier_status'));
-  if (ledger !== undefined) out.ledger = ledger;
-  const approvals = parseApprovals(probes.lines('gate'));
-  if (approvals !== undefined) out.approvals = approvals;
-  const alive = parseAlive(probes.lines('alive'));
-  if (alive !== undefined) out.alive = alive;
-  return out;
-}
-
-function logFailureOf(
-  error: string | undefined,
-  session: RunSession,
-): { records: string; error: string } | undefined {
-  return error === undefined ? undefined : { records: session.log.paths.records, error };
-}
-
-/** The model's judgement (src/model/judge.ts) and findings, as the engine's result. */
-function judged(
-  facts: RunFacts,
-  runOutcome: RunOutcome | undefined,
-  partial: Partial,
-): ReleaseResult {
-  const verdict = judge(facts);
-  const f = facts.findings;
-  return {
-    ...partial,
-    preflight: f.checks,
-    ...(f.verdict === null ? {} : { verdict: f.verdict }),
-    noGo: f.noGo,
-    verified: f.verified,
-    assertions: f.assertions,
-    errors: f.errors,
-    ...(f.refused === null ? {} : { refused: f.refused }),
-    ...(f.lockedBy === null ? {} : { lockHolder: f.lockedBy }),
-    ...(runOutcome === undefined ? {} : { runOutcome }),
-    // The live run always knows how it ended: only replay of a cut log may not.
-    exitCode: verdict.exitCode ?? EXIT.runtime,
-    outcome: verdict.outcome,
-    message: verdict.message,
-  };
-}
-
-type Partial = Omit<
-  ReleaseResult,
-  | 'exitCode'
-  | 'outcome'
-  | 'message'
-  | 'runOutcome'
-  | 'preflight'
-  | 'verdict'
-  | 'noGo'
-  | 'verified'
-  | 'assertions'
-  | 'errors'
->;
