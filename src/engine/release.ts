@@ -14,34 +14,22 @@
  * stops them before anything ran, naming `oneroof reader setup`.
  */
 import { EXIT, OneroofError } from '../errors.js';
-import type { Target } from '../inventory/load.js';
-import { prepareStep, RunSession, type PreparedStep, type SessionClose } from '../runner/run.js';
+import { RunSession, type SessionClose } from '../runner/run.js';
 import { summarize } from '../model/findings.js';
-import { TierTracker } from '../model/tiers.js';
 import type { RunKind } from '../runlog/writer.js';
 import { whoAmI } from '../local/who.js';
 import { confirmationOf } from './confirmation.js';
 import { seal } from './seal.js';
 import { lastUnfinishedRun } from './last-run.js';
-import { applicationName } from './lock.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
 import { READ_ONLY, validate } from './release-options.js';
+import { prepareSteps } from './release-steps.js';
 import { closeRun, collectProbes, judged, logFailureOf, noteLateCancel } from './release-result.js';
 import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
-import {
-  applyPlan,
-  preflightPlan,
-  rollbackPlan,
-  statePlan,
-  statusPlan,
-  verifyPlan,
-  type Plan,
-} from './plans.js';
-import { parseLedger, parseStateVector, ProbeCollector, sameState } from './probes.js';
+import { parseLedger, parseStateVector, sameState } from './probes.js';
 import { loadPacket } from '../contract/load.js';
-import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
-import { packetVariables, releaseTiers, summarizePacket } from '../contract/summary.js';
+import { summarizePacket } from '../contract/summary.js';
 
 export type { Confirmation, ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
 import type { ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
@@ -53,54 +41,6 @@ const LOG_KIND: Record<ReleaseCommand, RunKind> = {
   rollback: 'rollback',
   status: 'status',
 };
-
-/**
- * Cancels the run's session until it is gone (psql stops at the first cancelled statement,
- * ON_ERROR_STOP), for at most 10 s. A single pg_cancel_backend could land between two
- * statements, where it does nothing, and psql would go on: so it is repeated every 50 ms. A
- * session not there yet (psql still being staged or connecting) is waited for, within the 10 s.
- */
-const CANCEL_SQL = `SELECT set_config('oneroof.cancel_session', :'oneroof_session', false) AS oneroof_cancel \\gset
-DO $oneroof_cancel$
-DECLARE
-  v_name text := current_setting('oneroof.cancel_session');
-  v_seen boolean := false;
-BEGIN
-  FOR i IN 1..200 LOOP
-    PERFORM pg_catalog.pg_stat_clear_snapshot();  -- else the loop sees its first snapshot forever
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid()) THEN
-      v_seen := true;
-      PERFORM pg_catalog.pg_cancel_backend(a.pid) FROM pg_catalog.pg_stat_activity a
-        WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid();
-    ELSIF v_seen THEN
-      EXIT;  -- it was there and is gone: cancelled
-    END IF;
-    -- Not there yet: the cancel came while psql was still starting; wait for it to connect.
-    PERFORM pg_catalog.pg_sleep(0.05);
-  END LOOP;
-END
-$oneroof_cancel$;
-`;
-const CANCEL_STATEMENT_TIMEOUT = '-c statement_timeout=15s';
-
-/** For the sessions that only look (the state at exit) or cancel: never wait long. */
-const PROBE_STATEMENT_TIMEOUT = '-c statement_timeout=10s';
-
-function planFor(command: ReleaseCommand, options: ReleaseOptions, d: PacketDescriptor): Plan {
-  switch (command) {
-    case 'preflight':
-      return preflightPlan(d);
-    case 'apply':
-      return applyPlan(d);
-    case 'verify':
-      return verifyPlan(d);
-    case 'rollback':
-      return rollbackPlan(d, options.rollback === 'full' ? 'full' : 'tier');
-    case 'status':
-      return statusPlan(d);
-  }
-}
 
 export async function runRelease(
   command: ReleaseCommand,
@@ -117,80 +57,8 @@ export async function runRelease(
     signers: options.target.packetSigners,
     ...(options.env ? { env: options.env } : {}),
   });
-  const appName = applicationName(command);
-  const readOnly = READ_ONLY[command];
-  const probes = new ProbeCollector();
-  const tracker =
-    command === 'apply'
-      ? new TierTracker(releaseTiers(descriptor), 'tier', Date.now, options.onTier)
-      : command === 'rollback'
-        ? new TierTracker(
-            options.rollback === 'full'
-              ? [{ tier: FULL_ROLLBACK_TIER, name: 'full' }]
-              : [{ tier: Number(options.rollback), name: `tier ${options.rollback}` }],
-            'rollback',
-            Date.now,
-            options.onTier,
-          )
-        : undefined;
-  const main = await prepareStep(options.target, {
-    name: 'main',
-    source: {
-      kind: 'plan',
-      root: options.packet,
-      packetVariables: packetVariables(descriptor),
-      ...planFor(command, options, descriptor),
-    },
-    variables,
-    env: { PGAPPNAME: appName },
-    readOnly,
-    onEvent: (event) => {
-      probes.take(event);
-      tracker?.take(event);
-      options.onEvent?.(event);
-    },
-  });
-  const exitProbes = new ProbeCollector();
-  const prepareExit = (target: Target): Promise<PreparedStep> =>
-    prepareStep(target, {
-      name: 'state-exit',
-      source: {
-        kind: 'plan',
-        root: options.packet,
-        packetVariables: packetVariables(descriptor),
-        ...statePlan(descriptor),
-      },
-      // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
-      env: {
-        PGAPPNAME: applicationName(`${command}-state`),
-        PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
-      },
-      readOnly: true,
-      tee: false,
-      onEvent: (event) => exitProbes.take(event),
-    });
-  const exitStep: PreparedStep | undefined =
-    command === 'status' || command === 'verify' ? undefined : await prepareExit(options.target);
-  // apply and rollback on a target without the read role yet: the probe as the apply role,
-  // read-only by the session setting (it is oneroof's own constant SQL, not the packet's).
-  const exitFallback =
-    !readOnly && options.target.reader.mode === 'role'
-      ? await prepareExit({
-          ...options.target,
-          reader: { ...options.target.reader, mode: 'session' },
-        })
-      : undefined;
-
-  // Ctrl-C: cancel this run's own session, found by its application_name (a psql variable).
-  const cancelStep = await prepareStep(options.target, {
-    name: 'cancel',
-    source: { kind: 'text', label: '<oneroof cancel>', text: CANCEL_SQL },
-    variables: { oneroof_session: appName },
-    env: { PGAPPNAME: applicationName(`${command}-cancel`), PGOPTIONS: CANCEL_STATEMENT_TIMEOUT },
-    // As the read role for read-only commands: a role may cancel its own sessions.
-    readOnly,
-    tee: false,
-  });
+  const steps = await prepareSteps(command, options, descriptor, variables);
+  const { appName, readOnly, probes, tracker } = steps;
 
   // 2. The log, then the connection. A log that fails later stops the run as Ctrl-C does.
   const started = Date.now();
@@ -281,7 +149,7 @@ export async function runRelease(
       });
       if (!mainStarted) return;
       // Not awaited once main has ended: it has nothing left to cancel (it ends by itself).
-      session.run(cancelStep).catch((error: unknown) => {
+      session.run(steps.cancelStep).catch((error: unknown) => {
         session.record('interrupt-failed', { error: (error as Error).message });
       });
     };
@@ -314,7 +182,7 @@ export async function runRelease(
       return { ...result, audit: await seal(await closeRun(session, command, result), options) };
     }
     mainStarted = true;
-    const run = await session.run(main).finally(() => {
+    const run = await session.run(steps.main).finally(() => {
       mainEnded = true;
       options.interrupt?.removeEventListener('abort', cancel);
     });
@@ -340,20 +208,20 @@ export async function runRelease(
         vector: exit.text,
         ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
       });
-    else if (exitStep && run.outcome !== 'lost') {
+    else if (steps.exitStep && run.outcome !== 'lost') {
       try {
-        let probe = await session.run(exitStep);
-        if (exitFallback && readerMissing(probe, options.target.reader.user)) {
+        let probe = await session.run(steps.exitStep);
+        if (steps.exitFallback && readerMissing(probe, options.target.reader.user)) {
           session.record('reader-missing', {
             role: options.target.reader.user,
             step: 'state-exit',
           });
-          probe = await session.run(exitFallback);
+          probe = await session.run(steps.exitFallback);
         }
         if (probe.outcome === 'ok') {
-          exit = parseStateVector(exitProbes.lines('state_vector'), columns);
+          exit = parseStateVector(steps.exitProbes.lines('state_vector'), columns);
           // The main session is over: a tier the ledger shows applied committed in this run.
-          const ledger = parseLedger(exitProbes.lines('tier_status'));
+          const ledger = parseLedger(steps.exitProbes.lines('tier_status'));
           if (command === 'apply' && ledger && tracker) {
             const settled = tracker.settle(
               new Set(ledger.filter((r) => r.applied).map((r) => r.tier)),
