@@ -1,7 +1,7 @@
 /**
  * A release run's result: the model's judgement (src/model/judge.ts) and findings as the
  * engine's result, the probes the run's output answered, the run log's end record, and the note
- * for a Ctrl-C that came too late to cancel anything.
+ * for a Ctrl-C that came too late to cancel anything; for status, the last run that did not end.
  */
 import { EXIT } from '../errors.js';
 import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
@@ -14,8 +14,9 @@ import {
   singleLine,
   type ProbeCollector,
 } from './probes.js';
+import { lastUnfinishedRun } from './last-run.js';
 import { READ_ONLY } from './release-options.js';
-import type { ReleaseCommand, ReleaseResult } from './result.js';
+import type { ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
 
 /**
  * A Ctrl-C that came after the run's session had ended cancelled nothing: a success says so
@@ -26,6 +27,29 @@ export function noteLateCancel(result: ReleaseResult, signal: AbortSignal | unde
   if (signal?.aborted !== true || result.exitCode !== EXIT.ok || /too late/.test(result.message))
     return;
   result.message += ' — the cancel came too late: the run had already ended';
+}
+
+/** status: the last apply/rollback logged here that did not end normally, and its fate. */
+export async function noteLastRun(
+  result: ReleaseResult,
+  session: RunSession,
+  options: ReleaseOptions,
+): Promise<void> {
+  // A run whose client went away: did it go on, or roll back? (its log here vs the server)
+  try {
+    const last = await lastUnfinishedRun(
+      options.logDir,
+      options.target.name,
+      result.probes.ledger ?? [],
+      result.probes.alive ?? [],
+    );
+    if (last) {
+      result.lastRun = last;
+      session.record('last-run', { ...last });
+    }
+  } catch (error) {
+    session.record('last-run-failed', { error: (error as Error).message });
+  }
 }
 
 /** The end record (what the run says of itself), then the anchor for mutating runs. */

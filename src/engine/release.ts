@@ -20,14 +20,21 @@ import type { RunKind } from '../runlog/writer.js';
 import { whoAmI } from '../local/who.js';
 import { confirmationOf } from './confirmation.js';
 import { seal } from './seal.js';
-import { lastUnfinishedRun } from './last-run.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
 import { READ_ONLY, validate } from './release-options.js';
 import { prepareSteps } from './release-steps.js';
-import { closeRun, collectProbes, judged, logFailureOf, noteLateCancel } from './release-result.js';
+import { stateAtExit } from './state-exit.js';
+import {
+  closeRun,
+  collectProbes,
+  judged,
+  logFailureOf,
+  noteLastRun,
+  noteLateCancel,
+} from './release-result.js';
 import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
-import { parseLedger, parseStateVector, sameState } from './probes.js';
+import { parseStateVector, sameState } from './probes.js';
 import { loadPacket } from '../contract/load.js';
 import { summarizePacket } from '../contract/summary.js';
 
@@ -201,44 +208,7 @@ export async function runRelease(
     // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
     // The main session's own last probe, under its lock; when an error stopped it before
     // that, a read-only session of its own.
-    let exit = parseStateVector(probes.lines('state_vector_exit'), columns);
-    if (exit)
-      session.record('state', {
-        at: 'exit',
-        vector: exit.text,
-        ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
-      });
-    else if (steps.exitStep && run.outcome !== 'lost') {
-      try {
-        let probe = await session.run(steps.exitStep);
-        if (steps.exitFallback && readerMissing(probe, options.target.reader.user)) {
-          session.record('reader-missing', {
-            role: options.target.reader.user,
-            step: 'state-exit',
-          });
-          probe = await session.run(steps.exitFallback);
-        }
-        if (probe.outcome === 'ok') {
-          exit = parseStateVector(steps.exitProbes.lines('state_vector'), columns);
-          // The main session is over: a tier the ledger shows applied committed in this run.
-          const ledger = parseLedger(steps.exitProbes.lines('tier_status'));
-          if (command === 'apply' && ledger && tracker) {
-            const settled = tracker.settle(
-              new Set(ledger.filter((r) => r.applied).map((r) => r.tier)),
-            );
-            if (settled.length > 0) session.record('tiers-settled', { committed: settled });
-          }
-        }
-      } catch (error) {
-        session.record('state-failed', { error: (error as Error).message });
-      }
-      if (exit)
-        session.record('state', {
-          at: 'exit',
-          vector: exit.text,
-          ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
-        });
-    }
+    const exit = await stateAtExit(session, command, options, steps, run, entry, columns);
 
     // 6. Judge.
     const state = {
@@ -284,23 +254,8 @@ export async function runRelease(
         durationMs: Date.now() - started,
       },
     );
-    if (command === 'status' && result.exitCode === EXIT.ok) {
-      // A run whose client went away: did it go on, or roll back? (its log here vs the server)
-      try {
-        const last = await lastUnfinishedRun(
-          options.logDir,
-          options.target.name,
-          result.probes.ledger ?? [],
-          result.probes.alive ?? [],
-        );
-        if (last) {
-          result.lastRun = last;
-          session.record('last-run', { ...last });
-        }
-      } catch (error) {
-        session.record('last-run-failed', { error: (error as Error).message });
-      }
-    }
+    if (command === 'status' && result.exitCode === EXIT.ok)
+      await noteLastRun(result, session, options);
     noteLateCancel(result, options.interrupt);
   } catch (error) {
     failure = error;
