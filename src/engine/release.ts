@@ -13,17 +13,15 @@
  * server keeps from writing (src/runner/read-only.ts, src/engine/reader.ts); a missing role
  * stops them before anything ran, naming `oneroof reader setup`.
  */
-import { EXIT, OneroofError } from '../errors.js';
-import { RunSession, type SessionClose } from '../runner/run.js';
+import { EXIT } from '../errors.js';
+import type { SessionClose } from '../runner/run.js';
 import { summarize } from '../model/findings.js';
-import type { RunKind } from '../runlog/writer.js';
-import { whoAmI } from '../local/who.js';
-import { confirmationOf } from './confirmation.js';
 import { seal } from './seal.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
-import { READ_ONLY, validate } from './release-options.js';
+import { validate } from './release-options.js';
 import { prepareSteps } from './release-steps.js';
+import { confirmRun, openSession, recordStart } from './run-open.js';
 import { stateAtExit } from './state-exit.js';
 import {
   closeRun,
@@ -33,21 +31,12 @@ import {
   noteLastRun,
   noteLateCancel,
 } from './release-result.js';
-import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
 import { parseStateVector, sameState } from './probes.js';
 import { loadPacket } from '../contract/load.js';
 import { summarizePacket } from '../contract/summary.js';
 
 export type { Confirmation, ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
 import type { ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
-
-const LOG_KIND: Record<ReleaseCommand, RunKind> = {
-  preflight: 'preflight',
-  apply: 'rollout',
-  verify: 'verify',
-  rollback: 'rollback',
-  status: 'status',
-};
 
 export async function runRelease(
   command: ReleaseCommand,
@@ -71,78 +60,21 @@ export async function runRelease(
   const started = Date.now();
   let logFailure: string | undefined;
   let stop: (() => void) | undefined;
-  const session = await RunSession.open({
-    onLogFailure: (error) => {
-      logFailure ??= error.message;
-      stop?.();
-    },
-    kind: LOG_KIND[command],
-    target: options.target,
-    transport: options.transport,
-    logDir: options.logDir,
-    ...(options.argv ? { argv: options.argv } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
-    ...(options.runId ? { runId: options.runId } : {}),
-    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
-    packet: summary,
+  const session = await openSession(command, options, summary, (error) => {
+    logFailure ??= error.message;
+    stop?.();
   });
-  const base = {
-    command,
-    target: options.target.name,
-    peer: session.peer,
-    log: session.log.paths,
-    dryRun: options.dryRun === true,
-    manifestSha256: packet.manifestSha256,
-    packet: summary,
-    packetSignature: packet.signature,
-    ...(options.apr === undefined ? {} : { apr: options.apr }),
-    ...(readOnly
-      ? { readOnly: { mode: options.target.reader.mode, user: readOnlyUser(options.target) } }
-      : {}),
-  };
-  session.record('release', {
-    command,
-    target: options.target.name,
-    apr: options.apr ?? null,
-    dryRun: options.dryRun === true,
-    rollback: options.rollback ?? null,
-    readOnly,
-    ...(readOnly
-      ? { readOnlyMode: options.target.reader.mode, readUser: readOnlyUser(options.target) }
-      : {}),
-    applicationName: appName,
-    manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
-  });
-  if (readOnly && options.target.reader.mode === 'session')
-    session.record('read-only-weak', { warning: sessionModeWarning(options.target) });
+  const base = recordStart(session, command, options, summary, packet, readOnly, appName);
   let result: ReleaseResult | undefined;
   let closed!: SessionClose;
   let failure: unknown;
   try {
     // 3. The operator sees what was reached before anything runs.
-    if (!READ_ONLY[command] && options.confirm === undefined)
-      session.record('confirmation', { confirmed: true, via: 'not-asked', by: whoAmI() });
-    else if (options.confirm && !READ_ONLY[command]) {
-      const confirmed = await options.confirm({
-        command,
-        target: options.target.name,
-        peer: session.peer,
-        dryRun: options.dryRun === true,
-        ...(options.apr === undefined ? {} : { apr: options.apr }),
-        ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
-      });
-      session.record('confirmation', confirmationOf(confirmed, options.target.name));
-      if (!confirmed)
-        throw new OneroofError(
-          'usage',
-          `${command} on ${options.target.name} not confirmed; nothing was run`,
-        );
-    }
+    await confirmRun(session, command, options);
 
     // 4. The main session. A Ctrl-C (or a log that fails) before it starts: it never starts.
     // After it started, the server cancels it; the cancel waits for the session to appear,
-    // so one that lands before psql has connected still stops it (see CANCEL_SQL).
+    // so one that lands before psql has connected still stops it (see CANCEL_SQL, src/engine/release-steps.ts).
     let cancelled = false;
     let mainStarted = false;
     let mainEnded = false;
