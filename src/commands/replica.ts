@@ -9,7 +9,7 @@ import { loadInventory, selectTargets, type Target } from '../inventory/load.js'
 import { connectDocker } from '../docker/client.js';
 import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
-import { validateApr } from '../engine/release.js';
+import { validateApr } from '../engine/release-options.js';
 
 const DEFAULT_TARGET = 'replica';
 

@@ -13,287 +13,30 @@
  * server keeps from writing (src/runner/read-only.ts, src/engine/reader.ts); a missing role
  * stops them before anything ran, naming `oneroof reader setup`.
  */
-import { EXIT, OneroofError, type ExitCode } from '../errors.js';
-import type { Target } from '../inventory/load.js';
-import { APR_CODE } from '../inventory/identifiers.js';
-import type { PsqlEvent } from '../psql/events.js';
-import {
-  failedEnd,
-  prepareStep,
-  RunSession,
-  type PreparedStep,
-  type SessionClose,
-} from '../runner/run.js';
-import { summarize, type Finding, type GateCheck } from '../model/findings.js';
-import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
-import { TierTracker, type TierStep } from '../model/tiers.js';
-import type { RunKind, RunLogPaths } from '../runlog/writer.js';
-import { whoAmI } from '../local/who.js';
-import { confirmationOf } from './confirmation.js';
-import type { Peer, Transport } from '../transport/types.js';
-import type { PacketSignature } from '../packet/signature.js';
-import { seal, type AuditSummary } from './seal.js';
-import { lastUnfinishedRun, type LastRun } from './last-run.js';
-import { applicationName, LOCK_WAIT_VARIABLE, lockWaitValue } from './lock.js';
+import { EXIT } from '../errors.js';
+import type { SessionClose } from '../runner/run.js';
+import { summarize } from '../model/findings.js';
+import { seal } from './seal.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
-import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
+import { validate } from './release-options.js';
+import { prepareSteps } from './release-steps.js';
+import { confirmRun, openSession, recordStart } from './run-open.js';
+import { stateAtExit } from './state-exit.js';
 import {
-  applyPlan,
-  preflightPlan,
-  rollbackPlan,
-  statePlan,
-  statusPlan,
-  verifyPlan,
-  type Plan,
-} from './plans.js';
-import {
-  parseAlive,
-  parseApprovals,
-  parseLedger,
-  parseStateVector,
-  ProbeCollector,
-  sameState,
-  singleLine,
-  type AliveSession,
-  type Approval,
-  type LedgerRow,
-  type StateVector,
-} from './probes.js';
+  closeRun,
+  collectProbes,
+  judged,
+  logFailureOf,
+  noteLastRun,
+  noteLateCancel,
+} from './release-result.js';
+import { parseStateVector, sameState } from './probes.js';
 import { loadPacket } from '../contract/load.js';
-import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
-import {
-  packetVariables,
-  releaseTiers,
-  rollbackTiers,
-  summarizePacket,
-  type PacketSummary,
-} from '../contract/summary.js';
-import { quoteInput } from '../safe-text.js';
+import { summarizePacket } from '../contract/summary.js';
 
-export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
-
-export interface ReleaseOptions {
-  target: Target;
-  transport: Transport;
-  logDir: string;
-  /** The packet folder (holds packet.yml, manifest-sha256.txt and the files they name). */
-  packet: string;
-  argv?: readonly string[];
-  /** The ratified APR code (apply: required; preflight: optional). */
-  apr?: string;
-  dryRun?: boolean;
-  /** Rollback: 'full' or one tier that has a per-tier rollback (packet.yml). */
-  rollback?: 'full' | number;
-  /** Seconds to wait for the run lock (default: refuse at once). */
-  waitSeconds?: number;
-  now?: () => Date;
-  /** Injected monotonic clock and run id (tests: deterministic fixture runs), for the run log. */
-  elapsed?: () => number;
-  runId?: string;
-  /** Mutating runs: asked after connecting and before anything runs; false stops the run. */
-  confirm?: (about: Confirmation) => Promise<boolean>;
-  onConnected?: (peer: Peer) => void;
-  /** A tier moved (running, ok, failed, skipped): live progress. */
-  onTier?: (step: TierStep) => void;
-  onEvent?: (event: PsqlEvent) => void;
-  /**
-   * The operator interrupted (Ctrl-C): the server is asked to cancel the session's running
-   * statement, as psql does on Ctrl-C. The open tier rolls back; earlier tiers stay committed.
-   * (Dropping the connection would not stop anything: the staged script runs on.)
-   */
-  interrupt?: AbortSignal;
-  /** The ssh key that signs the log (src/ssh/sign.ts findSigningKey); none: unsigned. */
-  signingKey?: string;
-  /** The signing key's passphrase when the operator typed it in this run: asked once. */
-  signingPassphrase?: () => string | undefined;
-  /** For ssh-keygen (SSH_AUTH_SOCK). */
-  env?: NodeJS.ProcessEnv;
-}
-
-export interface Confirmation {
-  command: ReleaseCommand;
-  target: string;
-  peer: Peer;
-  apr?: string;
-  dryRun: boolean;
-  rollback?: 'full' | number;
-}
-
-export interface ReleaseResult {
-  command: ReleaseCommand;
-  target: string;
-  exitCode: ExitCode;
-  /** One word for scripts: GO, NO-GO, applied, no-op, rehearsed, verified, rolled-back, locked, … */
-  outcome: string;
-  /** One line for a human. */
-  message: string;
-  peer?: Peer;
-  log?: RunLogPaths;
-  apr?: string;
-  dryRun: boolean;
-  manifestSha256: string;
-  /** The packet's names (packet.yml): its tiers, state columns and verify probes. */
-  packet?: PacketSummary;
-  /** Who signed the packet's manifest, checked against packet_signers when set. */
-  packetSignature?: PacketSignature;
-  runOutcome?: RunOutcome;
-  state: { entry?: StateVector; exit?: StateVector; unchanged?: boolean };
-  preflight: GateCheck[];
-  verdict?: 'GO' | 'NO-GO';
-  noGo: string[];
-  tiers: TierStep[];
-  verified: { check: string; observed: string }[];
-  assertions: Finding[];
-  errors: Finding[];
-  refused?: string;
-  lockHolder?: string;
-  probes: {
-    /** The packet's verify probes that finished, by name: the lines each printed. */
-    verify?: Record<string, string[]>;
-    fingerprint?: string;
-    ledger?: LedgerRow[];
-    approvals?: Approval[];
-    alive?: AliveSession[];
-  };
-  durationMs: number;
-  /** status: the last apply/rollback logged here that did not end normally, and its fate. */
-  lastRun?: LastRun;
-  /** Set once the log is sealed: its head, anchor and signature. */
-  audit?: AuditSummary;
-  /** Read-only commands: how the server is kept from writing (the role, or the weaker session). */
-  readOnly?: { mode: 'role' | 'session'; user: string };
-}
-
-const LOG_KIND: Record<ReleaseCommand, RunKind> = {
-  preflight: 'preflight',
-  apply: 'rollout',
-  verify: 'verify',
-  rollback: 'rollback',
-  status: 'status',
-};
-
-const READ_ONLY: Record<ReleaseCommand, boolean> = {
-  preflight: true,
-  apply: false,
-  verify: true,
-  rollback: false,
-  status: true,
-};
-
-/**
- * Cancels the run's session until it is gone (psql stops at the first cancelled statement,
- * ON_ERROR_STOP), for at most 10 s. A single pg_cancel_backend could land between two
- * statements, where it does nothing, and psql would go on: so it is repeated every 50 ms. A
- * session not there yet (psql still being staged or connecting) is waited for, within the 10 s.
- */
-const CANCEL_SQL = `SELECT set_config('oneroof.cancel_session', :'oneroof_session', false) AS oneroof_cancel \\gset
-DO $oneroof_cancel$
-DECLARE
-  v_name text := current_setting('oneroof.cancel_session');
-  v_seen boolean := false;
-BEGIN
-  FOR i IN 1..200 LOOP
-    PERFORM pg_catalog.pg_stat_clear_snapshot();  -- else the loop sees its first snapshot forever
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid()) THEN
-      v_seen := true;
-      PERFORM pg_catalog.pg_cancel_backend(a.pid) FROM pg_catalog.pg_stat_activity a
-        WHERE a.application_name = v_name AND a.pid <> pg_catalog.pg_backend_pid();
-    ELSIF v_seen THEN
-      EXIT;  -- it was there and is gone: cancelled
-    END IF;
-    -- Not there yet: the cancel came while psql was still starting; wait for it to connect.
-    PERFORM pg_catalog.pg_sleep(0.05);
-  END LOOP;
-END
-$oneroof_cancel$;
-`;
-const CANCEL_STATEMENT_TIMEOUT = '-c statement_timeout=15s';
-
-/** For the sessions that only look (the state at exit) or cancel: never wait long. */
-const PROBE_STATEMENT_TIMEOUT = '-c statement_timeout=10s';
-
-/** --wait: whole seconds, 1 to 24 hours. */
-export const MAX_WAIT_SECONDS = 86_400;
-
-/** An approval code: oneroof's plain-token rule, then the packet's gate pattern when known. */
-export function validateApr(code: string, flag = '--apr', gate?: PacketDescriptor['gate']): string {
-  if (!APR_CODE.pattern.test(code))
-    throw new OneroofError(
-      'usage',
-      `${flag}: expected ${APR_CODE.expected}, got ${quoteInput(code)}`,
-    );
-  if (gate !== undefined && !new RegExp(gate.pattern, 'u').test(code))
-    throw new OneroofError(
-      'usage',
-      `${flag}: expected a code matching ${quoteInput(gate.pattern)} (the packet's gate, e.g. ${quoteInput(gate.example)}), got ${quoteInput(code)}`,
-    );
-  return code;
-}
-
-function validate(
-  command: ReleaseCommand,
-  options: ReleaseOptions,
-  d: PacketDescriptor,
-): Record<string, string> {
-  const variables: Record<string, string> = {};
-  if (command === 'apply' && options.apr === undefined)
-    throw new OneroofError(
-      'usage',
-      'apply needs --apr CODE: the ratified approval that opens the gate',
-    );
-  if (options.apr !== undefined)
-    variables[d.gate.variable] = validateApr(options.apr, '--apr', d.gate);
-  if (options.dryRun) {
-    if (command !== 'apply') throw new OneroofError('usage', '--dry-run is for apply only');
-    variables[d.variables.dry_run] = 'on';
-  }
-  if (command === 'rollback') {
-    const scope = options.rollback;
-    if (scope === undefined) throw new OneroofError('usage', 'rollback needs --full or --tier N');
-    if (scope !== 'full') {
-      const allowed = rollbackTiers(d);
-      const tier = d.tiers.find((t) => t.tier === scope);
-      if (!allowed.includes(scope))
-        throw new OneroofError(
-          'usage',
-          `--tier: expected one of ${allowed.join(', ')}, got ${quoteInput(scope)}`,
-          tier
-            ? {
-                hint: `tier ${tier.tier} (${tier.name}) has no per-tier rollback: it goes only with --full`,
-              }
-            : {},
-        );
-      variables[d.variables.tier] = String(scope);
-    }
-  }
-  if (options.waitSeconds !== undefined) {
-    const s = options.waitSeconds;
-    if (!Number.isInteger(s) || s < 0 || s > MAX_WAIT_SECONDS)
-      throw new OneroofError(
-        'usage',
-        `--wait: expected whole seconds from 0 to ${MAX_WAIT_SECONDS}, got ${quoteInput(s)}`,
-      );
-    if (s > 0) variables[LOCK_WAIT_VARIABLE] = lockWaitValue(s);
-  }
-  return variables;
-}
-
-function planFor(command: ReleaseCommand, options: ReleaseOptions, d: PacketDescriptor): Plan {
-  switch (command) {
-    case 'preflight':
-      return preflightPlan(d);
-    case 'apply':
-      return applyPlan(d);
-    case 'verify':
-      return verifyPlan(d);
-    case 'rollback':
-      return rollbackPlan(d, options.rollback === 'full' ? 'full' : 'tier');
-    case 'status':
-      return statusPlan(d);
-  }
-}
+export type { Confirmation, ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
+import type { ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
 
 export async function runRelease(
   command: ReleaseCommand,
@@ -310,157 +53,28 @@ export async function runRelease(
     signers: options.target.packetSigners,
     ...(options.env ? { env: options.env } : {}),
   });
-  const appName = applicationName(command);
-  const readOnly = READ_ONLY[command];
-  const probes = new ProbeCollector();
-  const tracker =
-    command === 'apply'
-      ? new TierTracker(releaseTiers(descriptor), 'tier', Date.now, options.onTier)
-      : command === 'rollback'
-        ? new TierTracker(
-            options.rollback === 'full'
-              ? [{ tier: FULL_ROLLBACK_TIER, name: 'full' }]
-              : [{ tier: Number(options.rollback), name: `tier ${options.rollback}` }],
-            'rollback',
-            Date.now,
-            options.onTier,
-          )
-        : undefined;
-  const main = await prepareStep(options.target, {
-    name: 'main',
-    source: {
-      kind: 'plan',
-      root: options.packet,
-      packetVariables: packetVariables(descriptor),
-      ...planFor(command, options, descriptor),
-    },
-    variables,
-    env: { PGAPPNAME: appName },
-    readOnly,
-    onEvent: (event) => {
-      probes.take(event);
-      tracker?.take(event);
-      options.onEvent?.(event);
-    },
-  });
-  const exitProbes = new ProbeCollector();
-  const prepareExit = (target: Target): Promise<PreparedStep> =>
-    prepareStep(target, {
-      name: 'state-exit',
-      source: {
-        kind: 'plan',
-        root: options.packet,
-        packetVariables: packetVariables(descriptor),
-        ...statePlan(descriptor),
-      },
-      // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
-      env: {
-        PGAPPNAME: applicationName(`${command}-state`),
-        PGOPTIONS: PROBE_STATEMENT_TIMEOUT,
-      },
-      readOnly: true,
-      tee: false,
-      onEvent: (event) => exitProbes.take(event),
-    });
-  const exitStep: PreparedStep | undefined =
-    command === 'status' || command === 'verify' ? undefined : await prepareExit(options.target);
-  // apply and rollback on a target without the read role yet: the probe as the apply role,
-  // read-only by the session setting (it is oneroof's own constant SQL, not the packet's).
-  const exitFallback =
-    !readOnly && options.target.reader.mode === 'role'
-      ? await prepareExit({
-          ...options.target,
-          reader: { ...options.target.reader, mode: 'session' },
-        })
-      : undefined;
-
-  // Ctrl-C: cancel this run's own session, found by its application_name (a psql variable).
-  const cancelStep = await prepareStep(options.target, {
-    name: 'cancel',
-    source: { kind: 'text', label: '<oneroof cancel>', text: CANCEL_SQL },
-    variables: { oneroof_session: appName },
-    env: { PGAPPNAME: applicationName(`${command}-cancel`), PGOPTIONS: CANCEL_STATEMENT_TIMEOUT },
-    // As the read role for read-only commands: a role may cancel its own sessions.
-    readOnly,
-    tee: false,
-  });
+  const steps = await prepareSteps(command, options, descriptor, variables);
+  const { appName, readOnly, probes, tracker } = steps;
 
   // 2. The log, then the connection. A log that fails later stops the run as Ctrl-C does.
   const started = Date.now();
   let logFailure: string | undefined;
   let stop: (() => void) | undefined;
-  const session = await RunSession.open({
-    onLogFailure: (error) => {
-      logFailure ??= error.message;
-      stop?.();
-    },
-    kind: LOG_KIND[command],
-    target: options.target,
-    transport: options.transport,
-    logDir: options.logDir,
-    ...(options.argv ? { argv: options.argv } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
-    ...(options.runId ? { runId: options.runId } : {}),
-    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
-    packet: summary,
+  const session = await openSession(command, options, summary, (error) => {
+    logFailure ??= error.message;
+    stop?.();
   });
-  const base = {
-    command,
-    target: options.target.name,
-    peer: session.peer,
-    log: session.log.paths,
-    dryRun: options.dryRun === true,
-    manifestSha256: packet.manifestSha256,
-    packet: summary,
-    packetSignature: packet.signature,
-    ...(options.apr === undefined ? {} : { apr: options.apr }),
-    ...(readOnly
-      ? { readOnly: { mode: options.target.reader.mode, user: readOnlyUser(options.target) } }
-      : {}),
-  };
-  session.record('release', {
-    command,
-    target: options.target.name,
-    apr: options.apr ?? null,
-    dryRun: options.dryRun === true,
-    rollback: options.rollback ?? null,
-    readOnly,
-    ...(readOnly
-      ? { readOnlyMode: options.target.reader.mode, readUser: readOnlyUser(options.target) }
-      : {}),
-    applicationName: appName,
-    manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
-  });
-  if (readOnly && options.target.reader.mode === 'session')
-    session.record('read-only-weak', { warning: sessionModeWarning(options.target) });
+  const base = recordStart(session, command, options, summary, packet, readOnly, appName);
   let result: ReleaseResult | undefined;
   let closed!: SessionClose;
   let failure: unknown;
   try {
     // 3. The operator sees what was reached before anything runs.
-    if (!READ_ONLY[command] && options.confirm === undefined)
-      session.record('confirmation', { confirmed: true, via: 'not-asked', by: whoAmI() });
-    else if (options.confirm && !READ_ONLY[command]) {
-      const confirmed = await options.confirm({
-        command,
-        target: options.target.name,
-        peer: session.peer,
-        dryRun: options.dryRun === true,
-        ...(options.apr === undefined ? {} : { apr: options.apr }),
-        ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
-      });
-      session.record('confirmation', confirmationOf(confirmed, options.target.name));
-      if (!confirmed)
-        throw new OneroofError(
-          'usage',
-          `${command} on ${options.target.name} not confirmed; nothing was run`,
-        );
-    }
+    await confirmRun(session, command, options);
 
     // 4. The main session. A Ctrl-C (or a log that fails) before it starts: it never starts.
     // After it started, the server cancels it; the cancel waits for the session to appear,
-    // so one that lands before psql has connected still stops it (see CANCEL_SQL).
+    // so one that lands before psql has connected still stops it (see CANCEL_SQL, src/engine/release-steps.ts).
     let cancelled = false;
     let mainStarted = false;
     let mainEnded = false;
@@ -474,7 +88,7 @@ export async function runRelease(
       });
       if (!mainStarted) return;
       // Not awaited once main has ended: it has nothing left to cancel (it ends by itself).
-      session.run(cancelStep).catch((error: unknown) => {
+      session.run(steps.cancelStep).catch((error: unknown) => {
         session.record('interrupt-failed', { error: (error as Error).message });
       });
     };
@@ -507,7 +121,7 @@ export async function runRelease(
       return { ...result, audit: await seal(await closeRun(session, command, result), options) };
     }
     mainStarted = true;
-    const run = await session.run(main).finally(() => {
+    const run = await session.run(steps.main).finally(() => {
       mainEnded = true;
       options.interrupt?.removeEventListener('abort', cancel);
     });
@@ -526,44 +140,7 @@ export async function runRelease(
     // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
     // The main session's own last probe, under its lock; when an error stopped it before
     // that, a read-only session of its own.
-    let exit = parseStateVector(probes.lines('state_vector_exit'), columns);
-    if (exit)
-      session.record('state', {
-        at: 'exit',
-        vector: exit.text,
-        ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
-      });
-    else if (exitStep && run.outcome !== 'lost') {
-      try {
-        let probe = await session.run(exitStep);
-        if (exitFallback && readerMissing(probe, options.target.reader.user)) {
-          session.record('reader-missing', {
-            role: options.target.reader.user,
-            step: 'state-exit',
-          });
-          probe = await session.run(exitFallback);
-        }
-        if (probe.outcome === 'ok') {
-          exit = parseStateVector(exitProbes.lines('state_vector'), columns);
-          // The main session is over: a tier the ledger shows applied committed in this run.
-          const ledger = parseLedger(exitProbes.lines('tier_status'));
-          if (command === 'apply' && ledger && tracker) {
-            const settled = tracker.settle(
-              new Set(ledger.filter((r) => r.applied).map((r) => r.tier)),
-            );
-            if (settled.length > 0) session.record('tiers-settled', { committed: settled });
-          }
-        }
-      } catch (error) {
-        session.record('state-failed', { error: (error as Error).message });
-      }
-      if (exit)
-        session.record('state', {
-          at: 'exit',
-          vector: exit.text,
-          ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
-        });
-    }
+    const exit = await stateAtExit(session, command, options, steps, run, entry, columns);
 
     // 6. Judge.
     const state = {
@@ -609,23 +186,8 @@ export async function runRelease(
         durationMs: Date.now() - started,
       },
     );
-    if (command === 'status' && result.exitCode === EXIT.ok) {
-      // A run whose client went away: did it go on, or roll back? (its log here vs the server)
-      try {
-        const last = await lastUnfinishedRun(
-          options.logDir,
-          options.target.name,
-          result.probes.ledger ?? [],
-          result.probes.alive ?? [],
-        );
-        if (last) {
-          result.lastRun = last;
-          session.record('last-run', { ...last });
-        }
-      } catch (error) {
-        session.record('last-run-failed', { error: (error as Error).message });
-      }
-    }
+    if (command === 'status' && result.exitCode === EXIT.ok)
+      await noteLastRun(result, session, options);
     noteLateCancel(result, options.interrupt);
   } catch (error) {
     failure = error;
@@ -636,107 +198,3 @@ export async function runRelease(
   // Reached only when the try block did not throw: result is set.
   return { ...result, audit: await seal(closed, options) };
 }
-
-/**
- * A Ctrl-C that came after the run's session had ended cancelled nothing: a success says so
- * (never "asking the server to cancel…" and then a silent success). The CLI calls it again
- * for a Ctrl-C during the log's sealing.
- */
-export function noteLateCancel(result: ReleaseResult, signal: AbortSignal | undefined): void {
-  if (signal?.aborted !== true || result.exitCode !== EXIT.ok || /too late/.test(result.message))
-    return;
-  result.message += ' — the cancel came too late: the run had already ended';
-}
-
-/** The end record (what the run says of itself), then the anchor for mutating runs. */
-function closeRun(
-  session: RunSession,
-  command: ReleaseCommand,
-  result: ReleaseResult | undefined,
-  failure?: unknown,
-): Promise<SessionClose> {
-  return session.close(
-    result === undefined
-      ? failedEnd(failure)
-      : {
-          outcome: result.outcome,
-          exitCode: result.exitCode,
-          message: result.message,
-          runOutcome: result.runOutcome ?? null,
-          tiers: result.tiers,
-          state: {
-            entry: result.state.entry?.text ?? null,
-            exit: result.state.exit?.text ?? null,
-          },
-        },
-    // Mutating runs leave their log's head on the target (src/runlog/anchor.ts); read-only
-    // runs write nothing there at all.
-    { anchor: !READ_ONLY[command] },
-  );
-}
-
-function collectProbes(probes: ProbeCollector, d: PacketDescriptor): ReleaseResult['probes'] {
-  const out: ReleaseResult['probes'] = {};
-  for (const p of d.probes.verify) {
-    const lines = probes.lines(p.name);
-    // A one-line probe that printed anything else did not answer: left out, never half shown.
-    if (lines !== undefined && (p.lines === 'many' || lines.length === 1))
-      (out.verify ??= {})[p.name] = lines;
-  }
-  const fingerprint = singleLine(probes.lines('fingerprint'));
-  if (fingerprint !== undefined) out.fingerprint = fingerprint;
-  const ledger = parseLedger(probes.lines('tier_status'));
-  if (ledger !== undefined) out.ledger = ledger;
-  const approvals = parseApprovals(probes.lines('gate'));
-  if (approvals !== undefined) out.approvals = approvals;
-  const alive = parseAlive(probes.lines('alive'));
-  if (alive !== undefined) out.alive = alive;
-  return out;
-}
-
-function logFailureOf(
-  error: string | undefined,
-  session: RunSession,
-): { records: string; error: string } | undefined {
-  return error === undefined ? undefined : { records: session.log.paths.records, error };
-}
-
-/** The model's judgement (src/model/judge.ts) and findings, as the engine's result. */
-function judged(
-  facts: RunFacts,
-  runOutcome: RunOutcome | undefined,
-  partial: Partial,
-): ReleaseResult {
-  const verdict = judge(facts);
-  const f = facts.findings;
-  return {
-    ...partial,
-    preflight: f.checks,
-    ...(f.verdict === null ? {} : { verdict: f.verdict }),
-    noGo: f.noGo,
-    verified: f.verified,
-    assertions: f.assertions,
-    errors: f.errors,
-    ...(f.refused === null ? {} : { refused: f.refused }),
-    ...(f.lockedBy === null ? {} : { lockHolder: f.lockedBy }),
-    ...(runOutcome === undefined ? {} : { runOutcome }),
-    // The live run always knows how it ended: only replay of a cut log may not.
-    exitCode: verdict.exitCode ?? EXIT.runtime,
-    outcome: verdict.outcome,
-    message: verdict.message,
-  };
-}
-
-type Partial = Omit<
-  ReleaseResult,
-  | 'exitCode'
-  | 'outcome'
-  | 'message'
-  | 'runOutcome'
-  | 'preflight'
-  | 'verdict'
-  | 'noGo'
-  | 'verified'
-  | 'assertions'
-  | 'errors'
->;

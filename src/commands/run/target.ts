@@ -5,8 +5,8 @@
  */
 import type { Context } from '../context.js';
 import type { Target } from '../../inventory/load.js';
+import { noteLateCancel } from '../../engine/release-result.js';
 import {
-  noteLateCancel,
   runRelease,
   type Confirmation,
   type ReleaseCommand,

@@ -1,0 +1,113 @@
+/**
+ * Opening a release run: the log and the connection (RunSession), the run's own first records
+ * (what runs, as whom, against which packet, and the weaker read mode when it applies), and the
+ * operator's confirmation of a mutating run, naming what was actually reached.
+ */
+import { OneroofError } from '../errors.js';
+import { whoAmI } from '../local/who.js';
+import { RunSession } from '../runner/run.js';
+import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
+import type { RunKind } from '../runlog/writer.js';
+import type { PacketSummary } from '../contract/summary.js';
+import { confirmationOf } from './confirmation.js';
+import type { PacketIdentity } from './packet-check.js';
+import { READ_ONLY } from './release-options.js';
+import type { ReleaseCommand, ReleaseOptions } from './result.js';
+
+const LOG_KIND: Record<ReleaseCommand, RunKind> = {
+  preflight: 'preflight',
+  apply: 'rollout',
+  verify: 'verify',
+  rollback: 'rollback',
+  status: 'status',
+};
+
+/** The log, then the connection; onLogFailure: a log that fails later. */
+export function openSession(
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+  summary: PacketSummary,
+  onLogFailure: (error: Error) => void,
+): Promise<RunSession> {
+  return RunSession.open({
+    onLogFailure,
+    kind: LOG_KIND[command],
+    target: options.target,
+    transport: options.transport,
+    logDir: options.logDir,
+    ...(options.argv ? { argv: options.argv } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
+    ...(options.runId ? { runId: options.runId } : {}),
+    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
+    packet: summary,
+  });
+}
+
+/** The run's first records; returns the result's fields known from here on. */
+export function recordStart(
+  session: RunSession,
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+  summary: PacketSummary,
+  packet: PacketIdentity,
+  readOnly: boolean,
+  appName: string,
+) {
+  const base = {
+    command,
+    target: options.target.name,
+    peer: session.peer,
+    log: session.log.paths,
+    dryRun: options.dryRun === true,
+    manifestSha256: packet.manifestSha256,
+    packet: summary,
+    packetSignature: packet.signature,
+    ...(options.apr === undefined ? {} : { apr: options.apr }),
+    ...(readOnly
+      ? { readOnly: { mode: options.target.reader.mode, user: readOnlyUser(options.target) } }
+      : {}),
+  };
+  session.record('release', {
+    command,
+    target: options.target.name,
+    apr: options.apr ?? null,
+    dryRun: options.dryRun === true,
+    rollback: options.rollback ?? null,
+    readOnly,
+    ...(readOnly
+      ? { readOnlyMode: options.target.reader.mode, readUser: readOnlyUser(options.target) }
+      : {}),
+    applicationName: appName,
+    manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
+  });
+  if (readOnly && options.target.reader.mode === 'session')
+    session.record('read-only-weak', { warning: sessionModeWarning(options.target) });
+  return base;
+}
+
+/** Mutating runs: the operator confirms (or the run records it was not asked); no: nothing runs. */
+export async function confirmRun(
+  session: RunSession,
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+): Promise<void> {
+  if (!READ_ONLY[command] && options.confirm === undefined)
+    session.record('confirmation', { confirmed: true, via: 'not-asked', by: whoAmI() });
+  else if (options.confirm && !READ_ONLY[command]) {
+    const confirmed = await options.confirm({
+      command,
+      target: options.target.name,
+      peer: session.peer,
+      dryRun: options.dryRun === true,
+      ...(options.apr === undefined ? {} : { apr: options.apr }),
+      ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
+    });
+    session.record('confirmation', confirmationOf(confirmed, options.target.name));
+    if (!confirmed)
+      throw new OneroofError(
+        'usage',
+        `${command} on ${options.target.name} not confirmed; nothing was run`,
+      );
+  }
+}
