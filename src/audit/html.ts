@@ -11,7 +11,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OneroofError } from '../errors.js';
 import { StreamText, type OutputChunk } from './chunks.js';
-import { describeProblem } from './replay.js';
+import { describeProblem } from './integrity.js';
 import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
 import { describeConfirmation, describeInterrupt, describePacketSigner, seconds } from './text.js';
 
