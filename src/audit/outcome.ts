@@ -6,7 +6,7 @@
 import type { Findings } from '../model/findings.js';
 import { judge, type JudgedCommand, type RunFacts, type Judgement } from '../model/judge.js';
 import type { TierKind, TierTracker } from '../model/tiers.js';
-import type { EndRecord } from '../runlog/records.js';
+import type { EndRecord } from '../runlog/end-record.js';
 import type { ReplayReport, StepReport } from './report.js';
 
 const JUDGED: readonly string[] = ['preflight', 'apply', 'verify', 'rollback', 'status'];

@@ -10,7 +10,8 @@ import { describePosition } from '../psql/position.js';
 import { FindingsCollector, MAX_FINDINGS } from '../model/findings.js';
 import type { RunFacts } from '../model/judge.js';
 import { TierTracker, type TierKind } from '../model/tiers.js';
-import { describeIssues, isKnownRecord, parseRecord, type EndRecord } from '../runlog/records.js';
+import type { EndRecord } from '../runlog/end-record.js';
+import { describeIssues, isKnownRecord, parseRecord } from '../runlog/records.js';
 import { describeOutcome, judgeEvents, type OutcomeFacts } from './outcome.js';
 import type { ReplayReport, StepReport } from './report.js';
 import {

@@ -4,7 +4,7 @@
  * tier tables of the report, the runner's own end-record list included.
  */
 import type { TierKind, TierStep } from '../model/tiers.js';
-import type { EndRecord } from '../runlog/records.js';
+import type { EndRecord } from '../runlog/end-record.js';
 import type { TierReport } from './report.js';
 
 /** Where and when a tier's markers were seen (the timeline), beside the state machine. */
