@@ -10,9 +10,12 @@ import { stateLegend } from '../contract/summary.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OneroofError } from '../errors.js';
-import { StreamText, type OutputChunk } from './chunks.js';
-import { describeProblem } from './replay.js';
-import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
+import type { OutputChunk } from './chunks.js';
+import { escapeHtml as e, row, vector } from './html-parts.js';
+import { writeOutput } from './html-output.js';
+import { timelineSection } from './html-timeline.js';
+import { describeProblem } from './integrity.js';
+import type { Finding, ReplayReport } from './report.js';
 import { describeConfirmation, describeInterrupt, describePacketSigner, seconds } from './text.js';
 
 export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
@@ -64,12 +67,6 @@ export function writeHtml(options: HtmlOptions): void {
     closeSync(fd);
   }
 }
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const e = escapeHtml;
 
 function* page(report: ReplayReport): Generator<string> {
   const { run, integrity } = report;
@@ -202,71 +199,6 @@ function* gateSection(report: ReplayReport): Generator<string> {
   yield `</table>\n`;
 }
 
-const COLOURS: Record<string, string> = {
-  ok: '#2da44e',
-  skipped: '#8c959f',
-  failed: '#cf222e',
-  unknown: '#d4a72c',
-  pending: '#ffffff',
-};
-
-function* timelineSection(report: ReplayReport): Generator<string> {
-  const rows: { label: string; tier: TierReport; kind: string }[] = [
-    ...report.tiers.map((t) => ({ label: `tier ${t.tier} ${t.name}`, tier: t, kind: 'tier' })),
-    ...report.rollbacks.map((t) => ({
-      label: `rollback ${t.tier} ${t.name}`,
-      tier: t,
-      kind: 'rollback',
-    })),
-  ];
-  yield `<h2>Tiers</h2>\n`;
-  if (rows.length === 0) {
-    yield `<p id="tiers-none" class="note">No tier began.</p>\n`;
-    return;
-  }
-  const timed = rows.some((r) => r.tier.start !== undefined);
-  const starts = rows.map((r) => r.tier.start).filter((t): t is number => t !== undefined);
-  const ends = rows
-    .map((r) => r.tier.end ?? r.tier.start)
-    .filter((t): t is number => t !== undefined);
-  const t0 = timed ? Math.min(...starts) : 0;
-  const t1 = timed ? Math.max(...ends, t0 + 0.001) : rows.length;
-  const width = 1000;
-  const left = 230;
-  const barWidth = width - left - 160;
-  const rowHeight = 26;
-  const height = rows.length * rowHeight + 30;
-  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * barWidth;
-  yield `<svg id="timeline" role="img" viewBox="0 0 ${width} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg">`;
-  yield `<title>Timeline of the tiers${timed ? '' : ' (order only: a hand-made log has no timing)'}</title>`;
-  for (const [i, r] of rows.entries()) {
-    const y = i * rowHeight + 4;
-    const t = r.tier;
-    let bx: number;
-    let bw: number;
-    if (timed && t.start !== undefined) {
-      bx = x(t.start);
-      bw = Math.max(3, x(t.end ?? t.start) - bx);
-    } else {
-      bx = left + (i / rows.length) * barWidth;
-      bw = Math.max(3, barWidth / rows.length - 4);
-    }
-    const duration = t.durationMs !== undefined ? seconds(t.durationMs) : '';
-    yield `<g class="bar" data-${r.kind}="${e(String(t.tier))}" data-outcome="${t.status}">`;
-    yield `<text x="4" y="${y + 16}">${e(r.label)}</text>`;
-    yield `<rect x="${bx.toFixed(1)}" y="${y + 3}" width="${bw.toFixed(1)}" height="18" rx="3" fill="${COLOURS[t.status] ?? '#000'}" stroke="#57606a"><title>${e(`${r.label}: ${t.status}${duration ? `, ${duration}` : ''}${t.at ? ` (${t.at})` : ''}`)}</title></rect>`;
-    yield `<text x="${(bx + bw + 6).toFixed(1)}" y="${y + 16}">${e(`${t.status}${duration ? ` ${duration}` : ''}`)}</text></g>`;
-  }
-  const axisY = rows.length * rowHeight + 22;
-  yield timed
-    ? `<text x="${left}" y="${axisY}" fill="#6e7781">${e(`t = ${t0.toFixed(2)} s`)}</text><text x="${left + barWidth}" y="${axisY}" text-anchor="end" fill="#6e7781">${e(`${t1.toFixed(2)} s after the log opened`)}</text>`
-    : `<text x="${left}" y="${axisY}" fill="#6e7781">order only: a hand-made log has no timing</text>`;
-  yield `</svg>\n<table id="tiers"><tr><th>tier</th><th>name</th><th>outcome</th><th>duration</th><th>at</th></tr>`;
-  for (const r of rows)
-    yield `<tr data-${r.kind}="${e(String(r.tier.tier))}"><td>${e(`${r.kind === 'rollback' ? 'rollback ' : ''}${r.tier.tier}`)}</td><td>${e(r.tier.name)}</td><td class="o-${r.tier.status}">${r.tier.status}</td><td>${r.tier.durationMs !== undefined ? e(seconds(r.tier.durationMs)) : ''}</td><td class="mono">${e(r.tier.at ?? '')}</td></tr>`;
-  yield `</table>\n`;
-}
-
 function* findingsSection(report: ReplayReport): Generator<string> {
   const list = (id: string, title: string, findings: Finding[], total: number) =>
     findings.length === 0
@@ -281,48 +213,4 @@ function* findingsSection(report: ReplayReport): Generator<string> {
           )}</table>${total > findings.length ? `<p class="note">${total - findings.length} more not shown.</p>` : ''}\n`;
   yield list('assertions', 'Assertions', report.assertions, report.counts.assertions);
   yield list('errors', 'Errors', report.errors, report.counts.errors);
-}
-
-function writeOutput(
-  report: ReplayReport,
-  chunks: Iterable<OutputChunk>,
-  write: (text: string) => void,
-  limit: number,
-): void {
-  const total = report.output.bytes;
-  const headEnd = total > limit ? Math.floor(limit / 2) : total;
-  const tailStart = total > limit ? total - Math.floor(limit / 2) : total;
-  write(
-    `<h2>Output</h2><p class="note">psql's output, byte for byte from the .log (${total} bytes)${report.source.records ? '; stderr in brown' : ''}.</p><pre id="output">`,
-  );
-  const text = new StreamText();
-  let omitted = false;
-  const emit = (chunk: OutputChunk, bytes: Buffer) => {
-    const piece = text.decode({ ...chunk, bytes });
-    if (piece !== '')
-      write(chunk.stream === 'stderr' ? `<span class="e">${e(piece)}</span>` : e(piece));
-  };
-  for (const chunk of chunks) {
-    const from = chunk.offset;
-    const to = from + chunk.bytes.length;
-    if (from < headEnd) emit(chunk, chunk.bytes.subarray(0, Math.min(to, headEnd) - from));
-    if (to > headEnd && !omitted && tailStart > headEnd) {
-      write(
-        `<span class="omitted">… ${tailStart - headEnd} bytes (${headEnd}–${tailStart} of the .log) not shown here; they were verified with the rest: see the .log …</span>`,
-      );
-      omitted = true;
-    }
-    if (to > tailStart) emit(chunk, chunk.bytes.subarray(Math.max(from, tailStart) - from));
-  }
-  write(e(text.end()));
-  write(`</pre>\n`);
-}
-
-function row(label: string, html: string, id?: string): string {
-  return `<tr${id ? ` id="${id}"` : ''}><th>${e(label)}</th><td>${html}</td></tr>`;
-}
-
-function vector(v: StateVector | null, legend: string | undefined): string {
-  if (v === null) return 'not recorded';
-  return `<code>${e(v.raw)}</code>${legend === undefined ? '' : ` <span class="note">${e(legend)}</span>`}`;
 }

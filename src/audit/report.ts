@@ -9,7 +9,8 @@ import type { SignatureCheck } from '../ssh/sign.js';
 import type { Finding } from '../model/findings.js';
 import type { Judgement } from '../model/judge.js';
 import type { TierStep } from '../model/tiers.js';
-import type { ExecEndInfo, PacketSignatureInfo, PeerInfo } from '../runlog/records.js';
+import type { ExecEndInfo } from '../runlog/end-record.js';
+import type { PacketSignatureInfo, PeerInfo } from '../runlog/records.js';
 
 export type IntegrityVerdict =
   /** Chain intact, signature valid and its signer in the allowed-signers file. */

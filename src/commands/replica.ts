@@ -7,7 +7,8 @@ import { loadPacket } from '../contract/load.js';
 import { checkPacket } from '../engine/packet-check.js';
 import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
 import { connectDocker } from '../docker/client.js';
-import { Replica, assertLocal, listReplicas } from '../replica/replica.js';
+import { assertLocal, listReplicas } from '../replica/container.js';
+import { Replica } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
 import { validateApr } from '../engine/release-options.js';
 

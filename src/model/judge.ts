@@ -6,7 +6,7 @@
  * not claim: no exit code, and the open tiers stay unknown.
  */
 import { EXIT, type ExitCode } from '../errors.js';
-import type { ExecEndInfo } from '../runlog/records.js';
+import type { ExecEndInfo } from '../runlog/end-record.js';
 import type { Findings } from './findings.js';
 import { tiersWith, type TierStep, type TierTracker } from './tiers.js';
 

@@ -11,7 +11,7 @@
  */
 import type { PsqlEvent } from '../psql/events.js';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
-import type { TierStatus } from '../runlog/records.js';
+import type { TierStatus } from '../runlog/end-record.js';
 
 export type { TierStatus };
 

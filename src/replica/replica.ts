@@ -1,24 +1,25 @@
 /**
  * Local replicas of production: a PostgreSQL container with the target's container name, role
- * and database, no network at all, and labels that mark it as ours. We only ever stop or
- * remove containers that carry our label.
+ * and database (its container: container.ts), brought up, reset to production's baseline from
+ * the packet's golden clone, and run psql in, as the runner's own invocation.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { OneroofError } from '../errors.js';
 import { buildPsqlInvocation, CommandLineError, type PsqlFlag } from '../remote/psql-command.js';
 import type { Target } from '../inventory/load.js';
-import { isNotFound, type DockerClient } from '../docker/client.js';
-import { demuxedText } from '../docker/demux.js';
+import type { DockerClient } from '../docker/client.js';
 import { dockerExec, type ExecResult } from '../docker/exec.js';
+import {
+  assertLocal,
+  assertOurs,
+  createContainer,
+  inspectContainer,
+  waitReady,
+} from './container.js';
 import { ensureImage, type ImageChoice } from './image.js';
 import { loadPacket } from '../contract/load.js';
-
-export const LABEL_MANAGED = 'dev.oneroof.managed';
-export const LABEL_TARGET = 'dev.oneroof.target';
-const READY_TIMEOUT_MS = 60_000;
 
 export interface ReplicaOptions {
   onProgress?: (line: string) => void;
@@ -43,15 +44,6 @@ export interface ResetResult {
   approved: string | undefined;
 }
 
-export interface ReplicaInfo {
-  target: string;
-  container: string;
-  image: string;
-  state: string;
-  status: string;
-  created: string;
-}
-
 export interface UpResult {
   container: string;
   image: ImageChoice | undefined;
@@ -74,11 +66,11 @@ export class Replica {
   }
 
   async up(): Promise<UpResult> {
-    const existing = await this.inspect();
+    const existing = await inspectContainer(this.docker, this.container);
     let action: UpResult['action'];
     let image: ImageChoice | undefined;
     if (existing) {
-      this.assertOurs(existing.Config.Labels);
+      assertOurs(this.container, existing.Config.Labels);
       action = existing.State.Running ? 'running' : 'started';
       if (!existing.State.Running) await this.docker.getContainer(this.container).start();
     } else {
@@ -86,11 +78,11 @@ export class Replica {
         ...this.target.replica,
         ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
       });
-      await this.create(image.image);
+      await createContainer(this.docker, this.target, image.image, this.options.labels);
       action = 'created';
     }
     const started = Date.now();
-    await this.waitReady();
+    await waitReady(this.docker, this.container);
     await this.ensureReader((await loadPacket(this.packetDir)).entries.reader);
     return {
       container: this.container,
@@ -102,9 +94,9 @@ export class Replica {
 
   /** Stops and removes the container and its anonymous volume. Absent is fine. */
   async down(): Promise<'removed' | 'absent'> {
-    const existing = await this.inspect();
+    const existing = await inspectContainer(this.docker, this.container);
     if (!existing) return 'absent';
-    this.assertOurs(existing.Config.Labels);
+    assertOurs(this.container, existing.Config.Labels);
     await this.docker.getContainer(this.container).remove({ force: true, v: true });
     return 'removed';
   }
@@ -116,8 +108,8 @@ export class Replica {
    */
   async reset(options: ResetOptions = {}): Promise<ResetResult> {
     const started = Date.now();
-    const existing = await this.inspect();
-    if (existing) this.assertOurs(existing.Config.Labels);
+    const existing = await inspectContainer(this.docker, this.container);
+    if (existing) assertOurs(this.container, existing.Config.Labels);
     if (!existing?.State.Running) {
       throw new OneroofError('runtime', `replica ${this.container} is not running`, {
         hint: `oneroof replica up --target ${this.target.name}`,
@@ -210,114 +202,6 @@ export class Replica {
     }
     return dockerExec(this.docker, this.container, argv, { stdin: sql });
   }
-
-  private async create(image: string): Promise<void> {
-    await this.docker.createContainer({
-      name: this.container,
-      Image: image,
-      Cmd: ['postgres', '-c', 'listen_addresses='],
-      Env: [
-        'POSTGRES_USER=' + this.target.user,
-        'POSTGRES_DB=' + this.target.database,
-        'POSTGRES_HOST_AUTH_METHOD=trust',
-      ],
-      Labels: { ...this.options.labels, [LABEL_MANAGED]: 'true', [LABEL_TARGET]: this.target.name },
-      StopSignal: 'SIGINT',
-      HostConfig: { NetworkMode: 'none', AutoRemove: false, RestartPolicy: { Name: 'no' } },
-    });
-    await this.docker.getContainer(this.container).start();
-  }
-
-  /**
-   * Ready means: pg_isready answers, and the server answering is PID 1. The official image
-   * first runs a temporary server (a child of its entrypoint) that pg_isready would also accept.
-   */
-  private async waitReady(): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    let last: ExecResult | undefined;
-    for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const info = await this.inspect();
-      if (!info?.State.Running) {
-        const logs = await this.tail();
-        throw new OneroofError(
-          'runtime',
-          `replica ${this.container} stopped while starting (exit ${info?.State.ExitCode ?? '?'})`,
-          { hint: logs },
-        );
-      }
-      last = await dockerExec(this.docker, this.container, [
-        'sh',
-        '-c',
-        'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" && [ "$(head -n 1 "$PGDATA/postmaster.pid")" = 1 ]',
-      ]);
-      if (last.exitCode === 0) return;
-      await sleep(Math.min(100 * (attempt + 1), 500));
-    }
-    throw new OneroofError(
-      'runtime',
-      `replica ${this.container} not ready after ${READY_TIMEOUT_MS / 1000} s`,
-      { hint: await this.tail() },
-    );
-  }
-
-  private async tail(): Promise<string> {
-    const buffer = await this.docker
-      .getContainer(this.container)
-      .logs({ stdout: true, stderr: true, tail: 20 });
-    return demuxedText(buffer);
-  }
-
-  private async inspect() {
-    try {
-      return await this.docker.getContainer(this.container).inspect();
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  private assertOurs(labels: Record<string, string> | undefined): void {
-    if (labels?.[LABEL_MANAGED] !== 'true') {
-      throw new OneroofError(
-        'runtime',
-        `a container named ${this.container} exists and is not a oneroof replica; refusing to touch it`,
-        {
-          hint: 'remove or rename it yourself, or give the target another container name',
-        },
-      );
-    }
-  }
-}
-
-/** Replica commands never act on a remote target: production is not theirs to touch. */
-export function assertLocal(target: Target): void {
-  if (target.transport !== 'local') {
-    throw new OneroofError(
-      'usage',
-      `target ${target.name} is not a local replica (transport ${target.transport})`,
-      {
-        hint: 'replica commands act only on targets with transport: local; production is never touched by them',
-      },
-    );
-  }
-}
-
-export async function listReplicas(docker: DockerClient, target?: string): Promise<ReplicaInfo[]> {
-  const filters = {
-    label: [
-      `${LABEL_MANAGED}=true`,
-      ...(target === undefined ? [] : [`${LABEL_TARGET}=${target}`]),
-    ],
-  };
-  const containers = await docker.listContainers({ all: true, filters });
-  return containers.map((c) => ({
-    target: c.Labels[LABEL_TARGET] ?? '?',
-    container: (c.Names[0] ?? '').replace(/^\//, ''),
-    image: c.Image,
-    state: c.State,
-    status: c.Status,
-    created: new Date(c.Created * 1000).toISOString(),
-  }));
 }
 
 function lastLines(text: string, count = 5): string {

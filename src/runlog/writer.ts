@@ -19,25 +19,16 @@
  */
 import type { PacketSummary } from '../contract/summary.js';
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readlinkSync,
-  realpathSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync } from 'node:fs';
 import { whoAmI } from '../local/who.js';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { GENESIS, RUNLOG_FORMAT, sealLine } from './chain.js';
-import { OneroofError } from '../errors.js';
+import { RUNLOG_FORMAT } from './chain.js';
+import { ChainedRecords, writeAll } from './chained-records.js';
+import { notWritable, openLogFiles, type RunKind, type RunLogPaths } from './log-files.js';
 import type { KnownRecordName, RecordFields } from './records.js';
 
-export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'reader' | 'run';
+export { runLogBase, type RunKind, type RunLogPaths } from './log-files.js';
 
 export interface RunLogOptions {
   dir: string;
@@ -60,11 +51,6 @@ export interface RunLogOptions {
 /** What the caller says of the run in its end record (the writer adds the .log's length). */
 export type EndFields = Omit<RecordFields<'end'>, 'bytes' | 'log'>;
 
-export interface RunLogPaths {
-  output: string;
-  records: string;
-}
-
 /** What close() returns: everything needed to sign the log and anchor it outside itself. */
 export interface RunLogSeal {
   /** The random id of this run (the start record's `run`). */
@@ -82,18 +68,6 @@ export interface RunLogSeal {
   log: { bytes: number };
   /** Set when a write failed: the files hold a valid prefix only. */
   failure?: string;
-}
-
-/**
- * rollout_20261125T113000Z — the seed's name. The target is in the first record; a
- * second run in the same second (a fleet, a retry) gets -2, -3, …: a log is never overwritten.
- */
-export function runLogBase(kind: RunKind, at: Date, attempt = 0): string {
-  const stamp = at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  return `${kind}_${stamp}${attempt === 0 ? '' : `-${attempt + 1}`}`;
 }
 
 const REDACT = [
@@ -145,70 +119,37 @@ export class RunLog {
     );
   }
 
-  /** Creates the directory if needed and both files exclusively (never overwrites a log). */
+  /** Opens both files (openLogFiles: never over an old log) and writes the start record. */
   static open(options: RunLogOptions): RunLog {
     const now = options.now ?? (() => new Date());
     const dir = resolve(options.dir);
     const startedAt = now();
-    refuseUnsafeDir(dir, 'before');
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw notWritable(dir, error);
+    const { paths, outputFd, recordsFd } = openLogFiles(dir, options.kind, startedAt);
+    const log = new RunLog(paths, outputFd, recordsFd, now, options.target, options);
+    // The start record must be on disk before anything connects; only then may a later
+    // failure be reported to the run (which cancels what it started).
+    log.write(
+      'start',
+      {
+        format: RUNLOG_FORMAT,
+        run: log.run,
+        kind: options.kind,
+        target: options.target,
+        by: whoAmI(),
+        pid: process.pid,
+        argv: [...(options.argv ?? [])],
+        output: paths.output,
+        ...(options.packet ? { packet: options.packet } : {}),
+      },
+      `${options.kind} on ${options.target}`,
+    );
+    if (log.writeError) {
+      closeSync(outputFd);
+      closeSync(recordsFd);
+      throw notWritable(paths.records, log.writeError);
     }
-    refuseUnsafeDir(dir, 'after');
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const base = runLogBase(options.kind, startedAt, attempt);
-      const paths = { output: join(dir, `${base}.log`), records: join(dir, `${base}.jsonl`) };
-      let outputFd: number;
-      try {
-        outputFd = openSync(
-          paths.output,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND,
-          0o640,
-        );
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw notWritable(paths.output, error);
-      }
-      let recordsFd: number;
-      try {
-        recordsFd = openSync(
-          paths.records,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND,
-          0o640,
-        );
-      } catch (error) {
-        closeSync(outputFd);
-        throw notWritable(paths.records, error);
-      }
-      const log = new RunLog(paths, outputFd, recordsFd, now, options.target, options);
-      // The start record must be on disk before anything connects; only then may a later
-      // failure be reported to the run (which cancels what it started).
-      log.write(
-        'start',
-        {
-          format: RUNLOG_FORMAT,
-          run: log.run,
-          kind: options.kind,
-          target: options.target,
-          by: whoAmI(),
-          pid: process.pid,
-          argv: [...(options.argv ?? [])],
-          output: paths.output,
-          ...(options.packet ? { packet: options.packet } : {}),
-        },
-        `${options.kind} on ${options.target}`,
-      );
-      if (log.writeError) {
-        closeSync(outputFd);
-        closeSync(recordsFd);
-        throw notWritable(paths.records, log.writeError);
-      }
-      log.listener = options.onFailure;
-      return log;
-    }
-    throw new OneroofError('runtime', `could not find a free log name in ${dir}`);
+    log.listener = options.onFailure;
+    return log;
   }
 
   /** One chunk of psql's output, appended to the .log and indexed (and digested) in the records. */
@@ -306,107 +247,4 @@ export class RunLog {
     };
     return this.sealed;
   }
-}
-
-/**
- * pino's destination: each line pino serialises becomes one chained record, written with one
- * synchronous append. `{"level":…}` + LF → `{"seq":N,"t":S,"level":…,"chain":"…"}` + LF.
- */
-class ChainedRecords {
-  head: Buffer = GENESIS;
-  count = 0;
-  private failed = false;
-  private readonly elapsed: () => number;
-
-  constructor(
-    readonly fd: number,
-    private readonly onError: (error: Error) => void,
-    elapsed?: () => number,
-  ) {
-    const opened = process.hrtime.bigint();
-    this.elapsed = elapsed ?? (() => Number(process.hrtime.bigint() - opened) / 1e9);
-  }
-
-  write(line: string): void {
-    if (this.failed) return;
-    const end = line.endsWith('}\n') ? line.length - 2 : line.lastIndexOf('}');
-    const inner = line.slice(1, end);
-    const t = this.elapsed();
-    const body = `{"seq":${this.count},"t":${t.toFixed(6)}${inner === '' ? '' : ','}${inner}`;
-    const sealed = sealLine(this.head, body);
-    try {
-      writeAll(this.fd, sealed.line);
-    } catch (error) {
-      // A torn write may leave a partial last line: replay reads it as the end of a prefix.
-      this.failed = true;
-      this.onError(error as Error);
-      return;
-    }
-    this.head = sealed.head;
-    this.count++;
-  }
-}
-
-function writeAll(fd: number, chunk: Buffer): void {
-  let written = 0;
-  while (written < chunk.length) written += writeSync(fd, chunk, written);
-}
-
-/**
- * The log directory itself must be a real directory that only we (or root) can change: a
- * `logs -> /etc` symlink is refused, naming where it points, rather than followed, and so is a
- * directory that others may write in (they could plant or swap the files of a run) or that
- * another user owns. Symlinks higher up the path are the system's layout and are followed.
- * To log into a symlinked place, name the place itself (--log-dir "$(readlink -f logs)").
- */
-function refuseUnsafeDir(dir: string, when: 'before' | 'after'): void {
-  let stats;
-  try {
-    stats = lstatSync(dir);
-  } catch (error) {
-    if (when === 'before' && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw notWritable(dir, error);
-  }
-  const refuse = (why: string, hint: string) =>
-    new OneroofError('config', `log directory ${dir}: ${why}; nothing was run`, { hint });
-  if (stats.isSymbolicLink()) {
-    let to = '?';
-    try {
-      to = readlinkSync(dir);
-    } catch {
-      // named without its target
-    }
-    throw refuse(
-      `a symlink (to ${to}), not followed`,
-      `name the directory itself: --log-dir ${realOrSame(dir)}`,
-    );
-  }
-  if (!stats.isDirectory()) return; // mkdir / the open below says what it is
-  const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0)
-    throw refuse(
-      `owned by another user (uid ${stats.uid})`,
-      'use a directory of your own with --log-dir or ONEROOF_LOG_DIR',
-    );
-  if ((stats.mode & 0o002) !== 0)
-    throw refuse(
-      `writable by every user (mode ${(stats.mode & 0o7777).toString(8)})`,
-      "others could plant or replace a run's files there: chmod o-w it, or choose another --log-dir",
-    );
-}
-
-function realOrSame(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-function notWritable(path: string, error: unknown): OneroofError {
-  const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-  return new OneroofError('runtime', `log not writable: ${path} (${reason}); nothing was run`, {
-    hint: 'choose another directory with --log-dir or ONEROOF_LOG_DIR',
-    cause: error,
-  });
 }

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { connectDocker } from '../../src/docker/client.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { Replica, LABEL_MANAGED } from '../../src/replica/replica.js';
+import { LABEL_MANAGED } from '../../src/replica/container.js';
+import { Replica } from '../../src/replica/replica.js';
 import { SSH_ALIAS, startSshd, stopSshd } from './sshd.js';
 
 export const TESTBED_LABEL = 'dev.oneroof.testbed';
