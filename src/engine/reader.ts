@@ -13,7 +13,13 @@ import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import type { PsqlEvent } from '../psql/events.js';
 import { summarize } from '../model/findings.js';
-import { prepareStep, RunSession, type RunResult, type SessionClose } from '../runner/run.js';
+import {
+  prepareStep,
+  RunSession,
+  sessionExtras,
+  type RunResult,
+  type SessionClose,
+} from '../runner/run.js';
 import type { RunLogPaths } from '../runlog/writer.js';
 import type { Peer, Transport } from '../transport/types.js';
 import { applicationName } from './lock.js';
@@ -118,11 +124,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
     target,
     transport: options.transport,
     logDir: options.logDir,
-    ...(options.argv ? { argv: options.argv } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
-    ...(options.runId ? { runId: options.runId } : {}),
-    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
+    ...sessionExtras(options),
   });
   session.record('reader-setup', {
     target: target.name,

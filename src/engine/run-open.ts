@@ -5,7 +5,7 @@
  */
 import { OneroofError } from '../errors.js';
 import { whoAmI } from '../local/who.js';
-import { RunSession } from '../runner/run.js';
+import { RunSession, sessionExtras } from '../runner/run.js';
 import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
 import type { RunKind } from '../runlog/writer.js';
 import type { PacketSummary } from '../contract/summary.js';
@@ -35,11 +35,7 @@ export function openSession(
     target: options.target,
     transport: options.transport,
     logDir: options.logDir,
-    ...(options.argv ? { argv: options.argv } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.elapsed ? { elapsed: options.elapsed } : {}),
-    ...(options.runId ? { runId: options.runId } : {}),
-    ...(options.onConnected ? { onConnected: options.onConnected } : {}),
+    ...sessionExtras(options),
     packet: summary,
   });
 }

@@ -49,6 +49,23 @@ export interface SessionRequest {
   packet?: PacketSummary;
 }
 
+/** The optional parts of a session a command may pass on from its own options (clock, id, …). */
+export type SessionExtras = Pick<
+  SessionRequest,
+  'argv' | 'now' | 'elapsed' | 'runId' | 'onConnected'
+>;
+
+/** Those of `options` that are set, ready to spread into RunSession.open. */
+export function sessionExtras(options: SessionExtras): SessionExtras {
+  const out: SessionExtras = {};
+  if (options.argv) out.argv = options.argv;
+  if (options.now) out.now = options.now;
+  if (options.elapsed) out.elapsed = options.elapsed;
+  if (options.runId) out.runId = options.runId;
+  if (options.onConnected) out.onConnected = options.onConnected;
+  return out;
+}
+
 export type RunRequest = SessionRequest & StepRequest;
 
 export interface RunResult {
