@@ -4,7 +4,7 @@
  */
 import { escapeHtml as e } from './html-parts.js';
 import type { ReplayReport, TierReport } from './report.js';
-import { seconds } from './text.js';
+import { seconds } from '../duration.js';
 
 const COLOURS: Record<string, string> = {
   ok: '#2da44e',

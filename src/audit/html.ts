@@ -16,7 +16,8 @@ import { writeOutput } from './html-output.js';
 import { timelineSection } from './html-timeline.js';
 import { describeProblem } from './integrity.js';
 import type { Finding, ReplayReport } from './report.js';
-import { describeConfirmation, describeInterrupt, describePacketSigner, seconds } from './text.js';
+import { describeConfirmation, describeInterrupt, describePacketSigner } from './text.js';
+import { seconds } from '../duration.js';
 
 export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
 

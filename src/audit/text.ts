@@ -1,4 +1,5 @@
 /** The replay report as text for a human (stderr): the integrity verdict first, then the run. */
+import { seconds } from '../duration.js';
 import { stateLegend } from '../contract/summary.js';
 import { basename } from 'node:path';
 import { describeSignature } from '../packet/signature.js';
@@ -126,10 +127,6 @@ function describePeer(peer: NonNullable<ReplayReport['run']['peer']>): string {
 
 function vector(v: StateVector | null): string {
   return v === null ? '?' : v.raw;
-}
-
-export function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
 function truncate(text: string, max: number): string {

@@ -3,6 +3,7 @@
  * and after, the verdict in one line, and where the log is. Pure (result in, lines out), so the
  * golden-file tests pin it.
  */
+import { seconds } from '../duration.js';
 import { isAbsolute, relative } from 'node:path';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { stateLegend } from '../contract/summary.js';
@@ -25,14 +26,10 @@ export function describePeer(peer: Peer | undefined): string {
   return `${at}${via} (${peer.transport}${peer.hostKeyFingerprint ? `, host key ${peer.hostKeyFingerprint}` : ''})`;
 }
 
-function seconds(ms: number | undefined): string {
-  return ms === undefined ? '' : `${(ms / 1000).toFixed(2)} s`;
-}
-
 export function tierLine(step: TierStep): string {
   const label =
     step.tier === FULL_ROLLBACK_TIER ? 'full rollback' : `tier ${step.tier} ${step.name}`;
-  return `  ${label.padEnd(30)} ${step.status.padEnd(8)} ${seconds(step.durationMs)}`.trimEnd();
+  return `  ${label.padEnd(30)} ${step.status.padEnd(8)} ${step.durationMs === undefined ? '' : seconds(step.durationMs)}`.trimEnd();
 }
 
 export function renderResult(result: ReleaseResult, options: RenderOptions): string[] {
