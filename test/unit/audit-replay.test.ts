@@ -4,6 +4,7 @@
  * the commands write, a crashed run, and the pieces the CLI shows (text, --json, HTML, --play,
  * --cast).
  */
+import { runMain } from '../helpers/in-process.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +17,6 @@ import { play } from '../../src/audit/play.js';
 import { replayLog } from '../../src/audit/replay.js';
 import { TeeLines, TeeRepair } from '../../src/audit/tee-repair.js';
 import { renderText } from '../../src/audit/text.js';
-import type { Io } from '../../src/commands/io.js';
-import { main } from '../../src/cli/main.js';
 import { LineSplitter } from '../../src/psql/lines.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import { summarizePacket } from '../../src/contract/summary.js';
@@ -35,18 +34,7 @@ async function asTeeLog(psqlCase: string): Promise<string> {
   return file;
 }
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    env: { PATH: process.env.PATH },
-    cwd: process.cwd(),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runMain(argv);
 
 describe('hand-made logs (psql … 2>&1 | tee)', () => {
   it('a NO-GO: the gate, its failed checks, exit 3 implied, "unsigned"', async () => {

@@ -1,22 +1,10 @@
+import { runMain } from '../helpers/in-process.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/commands/io.js';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    env: { PATH: process.env.PATH, ...env },
-    cwd: process.cwd(),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runMain(argv, { env });
 
 describe('cli', () => {
   it('--version prints the package version, exit 0', async () => {

@@ -2,23 +2,12 @@
  * What a user typed comes back in an error bounded and inert: an empty or huge --apr is a usage
  * error (exit 2) before anything is read or contacted, and the message shows at most a prefix.
  */
+import { runMain } from '../helpers/in-process.js';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/commands/io.js';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    // No inventory to be found: a check that ran after loading it would fail differently.
-    env: { PATH: process.env.PATH, ONEROOF_INVENTORY: '/nonexistent/oneroof-inventory' },
-    cwd: process.cwd(),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+// No inventory to be found: a check that ran after loading it would fail differently.
+const run = (argv: string[]) =>
+  runMain(argv, { env: { ONEROOF_INVENTORY: '/nonexistent/oneroof-inventory' } });
 
 const HUGE = 'A'.repeat(1_000_000);
 const ESC = '\u001b';

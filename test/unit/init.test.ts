@@ -4,12 +4,11 @@
  * meta-command allow-list of every file — and speaks the marker grammar the runner reads; and
  * init never touches what exists. (test/integration/init.test.ts runs it on the testbed.)
  */
+import { runMain } from '../helpers/in-process.js';
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/commands/io.js';
 import { STARTER_TEMPLATE } from '../../src/commands/init.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { loadPacket, readDescriptor } from '../../src/contract/load.js';
@@ -22,17 +21,7 @@ import { markerOf } from '../../src/psql/markers.js';
 import type { MessageEvent } from '../../src/psql/events.js';
 import { tempDir } from '../helpers/tmp.js';
 
-async function cli(argv: string[], cwd = process.cwd()) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    env: { PATH: process.env.PATH },
-    cwd,
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const cli = (argv: string[], cwd = process.cwd()) => runMain(argv, { cwd });
 
 /** The template's own descriptor: where its read-role file and checksums include go. */
 const starter = await readDescriptor(STARTER_TEMPLATE);
