@@ -13,6 +13,12 @@
  * arrives that cannot continue it: a new message on stderr, any line on stdout, or end().
  * So an event is emitted once the line after it arrives; end() flushes the last one. Across the
  * two streams, events come in the order the lines arrive (psql flushes stdout per statement).
+ * One exception: a packet marker raised as a literal notice (`RAISE NOTICE 'ONEROOF TIER 20
+ * BEGIN x'`, a marker site of the map whose format has no `%`) is whole on its first line (the
+ * packet contract fixes SHOW_CONTEXT errors: a notice has no CONTEXT), so it is emitted at once.
+ * The line after it may never come in time: psql's stdout and stderr reach us on two channels
+ * (docker exec, ssh), so the statement tags after the notice can arrive before it, and the
+ * server may then be silent for as long as a lock is waited for.
  *
  * The runner must run psql with `-f -`: reading plain stdin, psql prints no `psql:<stdin>:N:`
  * location, so nothing can be mapped, and its own errors come without a prefix (they then read
@@ -20,13 +26,14 @@
  * `2>&1 | tee`) can be pushed as `combined`.
  */
 import type { SourceMap } from '../packet/source-map.js';
-import type {
-  Position,
-  PsqlEvent,
-  PsqlLocation,
-  PsqlStream,
-  Severity,
-  StatementPosition,
+import {
+  isErrorSeverity,
+  type Position,
+  type PsqlEvent,
+  type PsqlLocation,
+  type PsqlStream,
+  type Severity,
+  type StatementPosition,
 } from './events.js';
 import { LineSplitter } from './lines.js';
 import { markerFromPacket, markerOf } from './markers.js';
@@ -118,7 +125,15 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
       field: 'text',
       caretOffset: 0,
     };
+    if (wholeMarker(severity, text, location)) close();
   };
+
+  /** A literal notice of a marker site: nothing can follow it (see the header). */
+  const wholeMarker = (severity: Severity, text: string, location: PsqlLocation | undefined) =>
+    !isErrorSeverity(severity) &&
+    location?.input === input &&
+    options.map !== undefined &&
+    options.map.markerFormats(location.line).some((f) => f === text && !f.includes('%'));
 
   const startPsqlError = (
     raw: string,

@@ -231,6 +231,14 @@ describe('fault sigint', () => {
       );
       try {
         await untilRecords(started!.cli, started!.logDir, 'ONEROOF TIER 20 BEGIN');
+        // The record came while tier 20 waits on the server, not once it stopped waiting (psql's
+        // stdout may overtake its stderr: the marker must not wait for a line after it).
+        expect(
+          await bench.query(
+            `SELECT wait_event_type FROM pg_stat_activity WHERE pid = ${block.serverPid}`,
+          ),
+          'TIER 20 BEGIN was logged only after tier 20 stopped waiting',
+        ).toBe('Lock');
         started!.cli.child.kill('SIGINT');
         for (let i = 0; i < 400 && (await bench.query(APPLY_ALIVE)) !== '0'; i++) await sleep(50);
         await block.release();

@@ -122,6 +122,45 @@ describe('packet markers', () => {
     ]);
   });
 
+  // psql's stdout and stderr come on two channels: the tags after a notice may arrive before it,
+  // and the server may then be silent (a tier waiting on a lock). A literal marker notice is
+  // whole on its own line: it is emitted when it arrives, not when a next line comes.
+  it('a literal marker notice is emitted as it arrives, though the lines after it came first', async () => {
+    const { map, line } = await bundleLines();
+    const parser = createPsqlParser({ map });
+    expect(parser.push('stdout', 'DO\nSET\nDO\n').map((e) => e.kind)).toEqual([
+      'tag',
+      'tag',
+      'tag',
+    ]);
+    const begin = parser.push(
+      'stderr',
+      `psql:<stdin>:${line('prod/10_tier.sql', 2)}: NOTICE:  ONEROOF TIER 10 BEGIN structure\n`,
+    );
+    expect(begin.map((e) => e.kind)).toEqual(['message', 'tier']);
+    expect(parser.end()).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a marker with an argument (its text may go on)',
+      'prod/00_preflight.sql',
+      4,
+      'ONEROOF PREFLIGHT PASS gate.ospa: 1',
+    ],
+    [
+      'a notice at a line that raises no such marker',
+      'prod/00_preflight.sql',
+      1,
+      'ONEROOF TIER 10 BEGIN structure',
+    ],
+  ])('%s waits for the line after it', async (_name, file, n, text) => {
+    const { map, line } = await bundleLines();
+    const parser = createPsqlParser({ map });
+    expect(parser.push('stderr', `psql:<stdin>:${line(file, n)}: NOTICE:  ${text}\n`)).toEqual([]);
+    expect(parser.end().map((e) => e.kind)[0]).toBe('message');
+  });
+
   it('a map read from an older log knows no marker statements (only the file rule applies)', async () => {
     const { map } = await bundleLines();
     const json = map.toJSON();
