@@ -2,6 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Files and tests in a random order, in every project: no test may depend on another having
+    // run before it. Vitest prints the seed on its banner ("Running tests with seed N"); the same
+    // order again: `npx vitest run --sequence.seed=N ...`. A describe that is a story (each step
+    // starts from the state the one before left) opts out with `{ shuffle: false }`. Set here,
+    // at the root: vitest takes `sequence.shuffle` and the seed from the root config, not a project.
+    sequence: { shuffle: { files: true, tests: true } },
     projects: [
       {
         test: {
