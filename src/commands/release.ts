@@ -14,7 +14,8 @@ import { validateApr } from '../engine/release-options.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
 import { renderResult } from './render.js';
-import { runFleet, worstExit } from './run/fleet.js';
+import { runFleet } from './run/fleet.js';
+import { worstExit } from '../model/group-exit.js';
 import { operatorPrompt } from './run/reach.js';
 import { runOnTarget, type TargetRun } from './run/target.js';
 

@@ -16,7 +16,7 @@ import { describeProblem } from '../audit/integrity.js';
 import { replayLog } from '../audit/replay.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { renderText } from '../audit/text.js';
-import { OneroofError } from '../errors.js';
+import { EXIT, OneroofError } from '../errors.js';
 import { packetRoot } from './packet-root.js';
 import { runRelease, type ReleaseResult } from '../engine/release.js';
 import { fateOnTarget } from '../engine/last-run.js';
@@ -151,10 +151,10 @@ async function onTarget(ctx: Context, reached: Reached, report: ReplayReport): P
       env: ctx.io.env,
     });
   } catch (error) {
-    status = { exitCode: 1, message: (error as Error).message, probes: {} };
+    status = { exitCode: EXIT.runtime, message: (error as Error).message, probes: {} };
   }
   const ledger = status.probes.ledger;
-  if (status.exitCode !== 0 || ledger === undefined)
+  if (status.exitCode !== EXIT.ok || ledger === undefined)
     return {
       target: name,
       applied: [],
