@@ -20,14 +20,13 @@
  * and commas: `expected X, got Y` splits at the last `, got `.
  */
 import type { SourceMap } from '../packet/source-map.js';
+import { nameAndNote, ROLLBACK_MARKER, TIER_MARKER } from '../packet/marker-sites.js';
 import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
 
 const CHECK = String.raw`[a-z0-9_]+(?:\.[a-z0-9_]+)*`;
 const PREFLIGHT = new RegExp(String.raw`^ONEROOF PREFLIGHT (PASS|FAIL|INFO) (${CHECK}): (.*)$`);
 const GO = /^ONEROOF PREFLIGHT GO$/;
 const NO_GO = /^ONEROOF NO-GO: (.+)$/;
-const TIER = /^ONEROOF TIER (\d+) (BEGIN|SKIP|COMMIT) (.+)$/;
-const ROLLBACK = /^ONEROOF ROLLBACK (\d+|full) (BEGIN|SKIP|COMMIT) (.+)$/;
 const ASSERT = new RegExp(
   String.raw`^ASSERT (tier\d+|verify|rollback\d+|rollback_full|revalidation)\.(${CHECK}): (.*)$`,
 );
@@ -98,7 +97,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
     }
     return { kind: 'preflight', ...common, status, check, observed: value };
   }
-  if ((m = TIER.exec(first)) !== null)
+  if ((m = TIER_MARKER.exec(first)) !== null)
     return {
       kind: 'tier',
       ...common,
@@ -106,7 +105,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
       phase: phase(m[2]!),
       ...nameAndNote(m[3]!),
     };
-  if ((m = ROLLBACK.exec(first)) !== null)
+  if ((m = ROLLBACK_MARKER.exec(first)) !== null)
     return {
       kind: 'rollback',
       ...common,
@@ -130,11 +129,6 @@ export function splitExpectedGot(text: string): { expected?: string; got?: strin
 
 function phase(word: string): 'BEGIN' | 'SKIP' | 'COMMIT' {
   return word as 'BEGIN' | 'SKIP' | 'COMMIT';
-}
-
-function nameAndNote(rest: string): { name: string; note?: string } {
-  const at = rest.indexOf(': ');
-  return at < 0 ? { name: rest } : { name: rest.slice(0, at), note: rest.slice(at + 2) };
 }
 
 /**
