@@ -17,7 +17,6 @@ describe('hostile cli-packet: --packet given to a command that runs no packet', 
   it.each([
     ['targets', ['targets']],
     ['targets', ['targets', '--json']],
-    ['replay', ['replay', 'logs/none.log']],
     ['init', ['init', 'NEW']],
     ['replica down', ['replica', 'down', '--target', 'replica']],
     ['replica ps', ['replica', 'ps']],
@@ -57,6 +56,7 @@ describe('the global --packet, for a command that runs a packet', () => {
     ['reader setup', ['reader', 'setup', '--target', 'replica', '--yes']],
     ['replica up', ['replica', 'up', '--target', 'replica']],
     ['replica reset', ['replica', 'reset', '--target', 'replica']],
+    ['replay --target', ['replay', 'logs/none.log', '--target', 'replica']],
     ['manifest check', ['manifest', 'check']],
     ['manifest write', ['manifest', 'write']],
     ['manifest sign', ['manifest', 'sign', '--key', '/nonexistent/key']],
@@ -72,6 +72,23 @@ describe('the global --packet, for a command that runs a packet', () => {
       );
       expect(r.stderr).not.toContain('runs no packet');
     }
+  });
+
+  it('replay --target reads the packet ONEROOF_PACKET names, as every other command', async () => {
+    const r = await runMain(['replay', 'logs/none.log', '--target', 'replica'], {
+      env: { ONEROOF_PACKET: MISSING },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${MISSING}/packet.yml: no packet descriptor`);
+  });
+
+  it.each([
+    ['replay', 'logs/none.log', '--packet', MISSING],
+    ['--packet', MISSING, 'replay', 'logs/none.log'],
+  ])('hostile cli-packet: replay --packet without --target is refused (%j)', async (...argv) => {
+    const r = await runMain(argv);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--packet goes with --target');
   });
 
   it("the command's own --packet wins over the global one", async () => {
