@@ -19,6 +19,7 @@ import { renderText } from '../audit/text.js';
 import { EXIT, OneroofError } from '../errors.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { loadPacket } from '../contract/load.js';
+import { markerClaims } from '../contract/summary.js';
 import { runRelease, type ReleaseResult } from '../engine/release.js';
 import { fateOnTarget } from '../engine/last-run.js';
 import { loadInventory, type Target } from '../inventory/load.js';
@@ -66,7 +67,7 @@ export function registerReplay(program: Command, context: ContextFactory): void 
     .addOption(
       new Option(
         '--packet <dir>',
-        `with --target: whose status probes read the ledger; ${PACKET_OPTION_HELP}`,
+        `the packet the log ran: which of its files own PREFLIGHT and VERIFY claims (a log made by hand), whose status probes read the ledger (--target); ${PACKET_OPTION_HELP}`,
       ),
     )
     .action(async (logfile, options, command) => {
@@ -80,15 +81,11 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         !options.play
       )
         throw new OneroofError('usage', '--speed, --max-wait and --raw go with --play');
-      if (options.packet !== undefined && options.target === undefined)
-        throw new OneroofError(
-          'usage',
-          '--packet goes with --target (the packet whose status probes read the ledger)',
-        );
       const allowedSigners = options.allowedSigners ?? io.env.ONEROOF_ALLOWED_SIGNERS;
-      // The same packet every other command would run, read before any target is contacted.
+      // The same packet every other command would run, read before any target is contacted
+      // (and whenever it is named: never ignored); otherwise only if the log is one made by hand.
       const packet = packetRoot(options.packet, io.env);
-      if (options.target !== undefined) await loadPacket(packet);
+      if (options.target !== undefined || options.packet !== undefined) await loadPacket(packet);
       const reached =
         options.target === undefined ? undefined : await reachTarget(ctx, options.target);
       const anchor = reached?.anchor;
@@ -97,6 +94,7 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         path: resolvePath(io.cwd, logfile),
         ...(allowedSigners ? { allowedSigners: resolvePath(io.cwd, allowedSigners) } : {}),
         ...(anchor ? { anchor } : {}),
+        claims: async () => markerClaims(await loadPacket(packet)),
         env: io.env,
       });
       const tampered = report.integrity.verdict === 'tampered';

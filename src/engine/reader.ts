@@ -29,7 +29,7 @@ import { applicationName } from './lock.js';
 import type { PacketSignature } from '../packet/signature.js';
 import { checkPacket } from './packet-check.js';
 import { loadPacket } from '../contract/load.js';
-import { packetVariables } from '../contract/summary.js';
+import { markerClaims, packetVariables } from '../contract/summary.js';
 import { seal, type AuditSummary } from './seal.js';
 import { confirmationOf } from './confirmation.js';
 
@@ -116,6 +116,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
       root: options.packet,
       entry: readerFile,
       packetVariables: packetVariables(descriptor),
+      claims: markerClaims(descriptor),
     },
     variables: { reader: role },
     env: { PGAPPNAME: applicationName('reader-setup') },
