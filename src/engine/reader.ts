@@ -12,9 +12,9 @@
 import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { basename } from 'node:path';
 import { summarize } from '../model/findings.js';
 import { judge } from '../model/judge.js';
+import { readerLine, readerScript } from '../model/reader-lines.js';
 import { logFailureOf } from './release-result.js';
 import {
   prepareStep,
@@ -32,8 +32,6 @@ import { loadPacket } from '../contract/load.js';
 import { markerClaims, packetVariables } from '../contract/summary.js';
 import { seal, type AuditSummary } from './seal.js';
 import { confirmationOf } from './confirmation.js';
-
-const READER_MARK = 'ONEROOF READER ';
 
 export function setupCommand(target: Target): string {
   return `oneroof reader setup --target ${target.name}`;
@@ -175,13 +173,11 @@ function judgeSetup(
   session: RunSession,
   manifestSha256: string,
 ): Omit<ReaderSetupResult, 'audit'> {
-  const said = (severity: string) =>
+  const said = (severity: 'NOTICE' | 'WARNING') =>
     run.events
-      .filter(
-        (e) => e.kind === 'message' && e.severity === severity && e.text.startsWith(READER_MARK),
-      )
+      .map((e) => readerLine(e, severity))
+      .filter((text) => text !== undefined)
       // Text from the server: no control character reaches the terminal.
-      .map((e) => (e.kind === 'message' ? e.text.slice(READER_MARK.length) : ''))
       .map((text) =>
         [...text].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? '?' : c)).join(''),
       );
@@ -196,7 +192,7 @@ function judgeSetup(
     logFailure: logFailureOf(run.logFailure, session),
     findings: summarize(run.events),
     dryRun: false,
-    setup: { role, script: basename(readerFile, '.sql'), warnings: warnings.length },
+    setup: { role, script: readerScript(readerFile), warnings: warnings.length },
   });
   return {
     command: 'reader setup',
