@@ -5,17 +5,27 @@
  */
 import type { Findings } from '../model/findings.js';
 import { judge, type JudgedCommand, type RunFacts, type Judgement } from '../model/judge.js';
+import { readerScript } from '../model/reader-lines.js';
 import type { TierKind, TierTracker } from '../model/tiers.js';
 import type { EndRecord } from '../runlog/end-record.js';
 import type { ReplayReport, StepReport } from './report.js';
 
-const JUDGED: readonly string[] = ['preflight', 'apply', 'verify', 'rollback', 'status'];
+const JUDGED: readonly string[] = [
+  'preflight',
+  'apply',
+  'verify',
+  'rollback',
+  'status',
+  'reader setup',
+];
 
 /** What a reconstruction knows of its run when it judges it. */
 export interface OutcomeFacts {
   kind: 'oneroof' | 'tee';
   run: ReplayReport['run'];
   findings: Findings;
+  /** A reader setup's ONEROOF READER warnings. */
+  readerWarnings: number;
   trackers: Record<TierKind, TierTracker>;
   main: RunFacts['main'];
   mainStarted: boolean;
@@ -56,6 +66,15 @@ export function judgeEvents(facts: OutcomeFacts): Judgement {
     findings: f,
     tracker,
     dryRun: facts.run.dryRun === true,
+    ...(facts.run.reader
+      ? {
+          setup: {
+            role: facts.run.reader.role,
+            script: readerScript(facts.run.reader.file),
+            warnings: facts.readerWarnings,
+          },
+        }
+      : {}),
     state: {
       ...(facts.state.entry ? { entry: facts.state.entry.raw } : {}),
       ...(facts.state.exit ? { exit: facts.state.exit.raw } : {}),

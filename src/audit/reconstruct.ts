@@ -8,6 +8,7 @@ import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { psqlEventSchema, type PsqlEvent } from '../psql/events.js';
 import { describePosition } from '../psql/position.js';
 import { FindingsCollector, MAX_FINDINGS } from '../model/findings.js';
+import { readerLine } from '../model/reader-lines.js';
 import type { RunFacts } from '../model/judge.js';
 import { TierTracker, type TierKind } from '../model/tiers.js';
 import type { EndRecord } from '../runlog/end-record.js';
@@ -38,6 +39,8 @@ interface When {
 export class Reconstruction {
   private readonly run: Reconstructed['run'] = emptyRun();
   private readonly findings = new FindingsCollector();
+  /** A reader setup's warnings (src/model/reader-lines.ts), for the judge. */
+  private readerWarnings = 0;
   private readonly timeline = new TierTimeline();
   private readonly trackers: Record<TierKind, TierTracker>;
   private readonly state: Reconstructed['state'] = { entry: null, exit: null };
@@ -186,6 +189,7 @@ export class Reconstruction {
   event(event: PsqlEvent, when: When = {}): void {
     this.nowT = when.t;
     this.findings.take(event, when);
+    if (readerLine(event, 'WARNING') !== undefined) this.readerWarnings++;
     if (event.kind === 'sentinel') this.sentinelSeen = true;
     for (const tracker of Object.values(this.trackers)) tracker.take(event);
     if (event.kind === 'tier' || event.kind === 'rollback') {
@@ -270,6 +274,7 @@ export class Reconstruction {
       kind: this.kind,
       run: this.run,
       findings: this.findings.findings,
+      readerWarnings: this.readerWarnings,
       trackers: this.trackers,
       main: this.main,
       mainStarted: this.mainStarted,

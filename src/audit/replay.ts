@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import { createPsqlParser } from '../psql/parse.js';
+import type { MarkerClaims } from '../psql/markers.js';
 import {
   FileBytes,
   LineLengthGuard,
@@ -33,6 +34,11 @@ export interface ReplayOptions {
   anchor?: AnchorSource;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /**
+   * A log made by hand: which packet files own which claims (the packet's contract), read only
+   * for such a log (a oneroof log's records already hold its events).
+   */
+  claims?: () => Promise<MarkerClaims>;
 }
 
 export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
@@ -40,7 +46,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
   const now = options.now ?? (() => new Date());
   const report =
     files.records === undefined
-      ? replayTee(files, options)
+      ? replayTee(files, options, await options.claims?.())
       : await replayRecords(files, files.records, options);
   return { replay: { format: 'oneroof-replay/1', generatedAt: now().toISOString() }, ...report };
 }
@@ -157,9 +163,13 @@ async function replayRecords(
   };
 }
 
-function replayTee(files: RunLogFiles, options: ReplayOptions): Partial_ {
+function replayTee(
+  files: RunLogFiles,
+  options: ReplayOptions,
+  claims: MarkerClaims | undefined,
+): Partial_ {
   const reconstruction = new Reconstruction('tee');
-  const parser = createPsqlParser();
+  const parser = createPsqlParser(claims ? { claims } : {});
   const lines = new TeeLines();
   const feed = (pieces: (Buffer | string)[]) => {
     for (const piece of pieces)

@@ -115,6 +115,8 @@ export interface ReplayReport {
     packetSignature: PacketSignatureInfo | null;
     /** The packet's names as the run recorded them (its start record); null: an older log. */
     packet: PacketSummary | null;
+    /** reader setup: the role it makes and the packet's reader file (its start record). */
+    reader: { role: string; file: string } | null;
     stream: { source: string; sha256: string; length: number } | null;
     files: { path: string; sha256: string }[];
     /** The operator's answer before a mutating run: who, when, what they typed. */

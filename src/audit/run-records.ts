@@ -41,6 +41,7 @@ export function emptyRun(): ReplayReport['run'] {
     manifest: null,
     packetSignature: null,
     packet: null,
+    reader: null,
     stream: null,
     files: [],
     confirmation: null,
@@ -84,6 +85,7 @@ export function takeRunRecord(
     }
     case 'reader-setup':
       run.command = 'reader setup';
+      run.reader = { role: parsed.fields.role, file: parsed.fields.file };
       run.manifest = parsed.fields.manifest?.sha256 ?? null;
       return;
     case 'confirmation': {

@@ -5,7 +5,7 @@
  * messages. psql writes a message's prefix in pieces (src/common/logging.c: "psql:", then
  * "<file>:", "<line>:", " ", then "NOTICE:  …\n" in one piece), so what the log shows is e.g.
  *
- *     psql:sql/tiers/10_base.sql:DO                        ← a prefix piece, then stdout's "DO"
+ *     psql:sql/tiers/base.sql:DO                           ← a prefix piece, then stdout's "DO"
  *     100: NOTICE:  ONEROOF TIER 10 COMMIT base            ← the rest of the message
  *
  * The repair knows that grammar: a line that starts with pieces of a prefix followed by other

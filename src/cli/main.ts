@@ -95,8 +95,16 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
 function globalPacket(packet: string | undefined, action: CommandUnknownOpts): void {
   if (packet === undefined) return;
   if (!action.options.some((o) => o.long === '--packet'))
-    throw new OneroofError('usage', `--packet: \`${action.name()}\` runs no packet`);
+    throw new OneroofError('usage', `--packet: \`${commandPath(action)}\` runs no packet`, {
+      hint: 'leave --packet out: only a command that runs a packet takes it',
+    });
   if (action.getOptionValue('packet') === undefined) action.setOptionValue('packet', packet);
+}
+
+/** `replica down`, not `down`: the command as typed, without the program's name. */
+function commandPath(action: CommandUnknownOpts): string {
+  const parent = action.parent;
+  return parent?.parent ? `${commandPath(parent)} ${action.name()}` : action.name();
 }
 
 /** Runs the CLI and returns its exit code. */

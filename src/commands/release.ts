@@ -14,7 +14,8 @@ import { validateApr } from '../engine/release-options.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
 import { renderResult } from './render.js';
-import { runFleet, worstExit } from './run/fleet.js';
+import { runFleet } from './run/fleet.js';
+import { worstExit } from '../model/group-exit.js';
 import { operatorPrompt } from './run/reach.js';
 import { runOnTarget, type TargetRun } from './run/target.js';
 
@@ -60,7 +61,9 @@ const concurrencyOption = () =>
 
 export function registerRelease(program: Command, context: ContextFactory): void {
   addCommon(program.command('preflight'), true)
-    .description('read-only GO / NO-GO gate check (00_preflight.sql); exit 0 GO, 3 NO-GO')
+    .description(
+      "read-only GO / NO-GO gate check (the packet's preflight entry); exit 0 GO, 3 NO-GO",
+    )
     .option('--apr <code>', 'the ratified APR code the gate should accept')
     .addOption(waitOption())
     .addOption(concurrencyOption())
@@ -75,7 +78,9 @@ export function registerRelease(program: Command, context: ContextFactory): void
     });
 
   addCommon(program.command('apply'), false)
-    .description('manifest check, lock, preflight, then the executor (99_run_all.sql) and verify')
+    .description(
+      "manifest check, lock, preflight, then the executor (the packet's apply entry) and verify",
+    )
     .requiredOption('--apr <code>', 'the ratified APR code (sql/README.md, the gate)')
     .option('--yes', 'do not ask for confirmation (scripts)')
     .option('--dry-run', 'rehearse: the whole packet in one transaction, rolled back')
@@ -89,7 +94,7 @@ export function registerRelease(program: Command, context: ContextFactory): void
     });
 
   addCommon(program.command('verify'), true)
-    .description('the asserting verify suite (90_verify.sql) and the read-only probes')
+    .description("the asserting verify suite (the packet's verify entry) and the read-only probes")
     .addOption(waitOption())
     .addOption(concurrencyOption())
     .action(async (options, command) => {

@@ -1,6 +1,6 @@
 /**
  * `oneroof replay LOGFILE [--json | --html FILE | --play [--speed X] | --cast FILE]
- *                 [--allowed-signers FILE] [--target T]`
+ *                 [--allowed-signers FILE] [--target T [--packet DIR]]`
  * Integrity first (exit 5 naming the first bad record), then the run reconstructed: who, where,
  * when, the gate, the tiers, the findings, the state before and after, the outcome.
  */
@@ -16,8 +16,10 @@ import { describeProblem } from '../audit/integrity.js';
 import { replayLog } from '../audit/replay.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { renderText } from '../audit/text.js';
-import { OneroofError } from '../errors.js';
-import { packetRoot } from './packet-root.js';
+import { EXIT, OneroofError } from '../errors.js';
+import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
+import { loadPacket } from '../contract/load.js';
+import { markerClaims } from '../contract/summary.js';
 import { runRelease, type ReleaseResult } from '../engine/release.js';
 import { fateOnTarget } from '../engine/last-run.js';
 import { loadInventory, type Target } from '../inventory/load.js';
@@ -62,6 +64,12 @@ export function registerReplay(program: Command, context: ContextFactory): void 
     .addOption(
       new Option('--target <name>', 'also check the anchor the run left on this target (connects)'),
     )
+    .addOption(
+      new Option(
+        '--packet <dir>',
+        `the packet the log ran: which of its files own PREFLIGHT and VERIFY claims (a log made by hand), whose status probes read the ledger (--target); ${PACKET_OPTION_HELP}`,
+      ),
+    )
     .action(async (logfile, options, command) => {
       const ctx = context(command);
       const { io, ui } = ctx;
@@ -74,6 +82,10 @@ export function registerReplay(program: Command, context: ContextFactory): void 
       )
         throw new OneroofError('usage', '--speed, --max-wait and --raw go with --play');
       const allowedSigners = options.allowedSigners ?? io.env.ONEROOF_ALLOWED_SIGNERS;
+      // The same packet every other command would run, read before any target is contacted
+      // (and whenever it is named: never ignored); otherwise only if the log is one made by hand.
+      const packet = packetRoot(options.packet, io.env);
+      if (options.target !== undefined || options.packet !== undefined) await loadPacket(packet);
       const reached =
         options.target === undefined ? undefined : await reachTarget(ctx, options.target);
       const anchor = reached?.anchor;
@@ -82,11 +94,12 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         path: resolvePath(io.cwd, logfile),
         ...(allowedSigners ? { allowedSigners: resolvePath(io.cwd, allowedSigners) } : {}),
         ...(anchor ? { anchor } : {}),
+        claims: async () => markerClaims(await loadPacket(packet)),
         env: io.env,
       });
       const tampered = report.integrity.verdict === 'tampered';
       if (reached && !tampered && report.source.records !== null)
-        report.onTarget = await onTarget(ctx, reached, report);
+        report.onTarget = await onTarget(ctx, reached, packet, report);
 
       if (options.json) ui.json(report);
       else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
@@ -139,7 +152,12 @@ interface Reached {
  * What really happened on the target: its ledger and live sessions, read by the status engine
  * (read-only, lock-free, logged like any status run), set against what the log saw.
  */
-async function onTarget(ctx: Context, reached: Reached, report: ReplayReport): Promise<OnTarget> {
+async function onTarget(
+  ctx: Context,
+  reached: Reached,
+  packet: string,
+  report: ReplayReport,
+): Promise<OnTarget> {
   const name = reached.target.name;
   let status: Pick<ReleaseResult, 'exitCode' | 'message' | 'probes'>;
   try {
@@ -147,14 +165,14 @@ async function onTarget(ctx: Context, reached: Reached, report: ReplayReport): P
       target: reached.target,
       transport: reached.transport,
       logDir: ctx.settings.logDir,
-      packet: packetRoot(undefined, ctx.io.env),
+      packet,
       env: ctx.io.env,
     });
   } catch (error) {
-    status = { exitCode: 1, message: (error as Error).message, probes: {} };
+    status = { exitCode: EXIT.runtime, message: (error as Error).message, probes: {} };
   }
   const ledger = status.probes.ledger;
-  if (status.exitCode !== 0 || ledger === undefined)
+  if (status.exitCode !== EXIT.ok || ledger === undefined)
     return {
       target: name,
       applied: [],

@@ -1,8 +1,9 @@
 /**
  * A packet's descriptor, `<packet>/packet.yml` (docs/packet-contract.md): read through the one
  * bounded opener, parsed as YAML (bombs refused), validated with the schema, then checked
- * against the disk: every file it names is a regular file inside the packet, and the
- * descriptor itself is what the packet's manifest says it is. Errors name the file, the line,
+ * against the disk: every file it names is a regular file inside the packet, the
+ * descriptor itself is what the packet's manifest says it is, and every tier's markers carry
+ * the number and name it gives the tier (./tier-markers.ts). Errors name the file, the line,
  * the key, the value and what was expected (exit 2; a descriptor the manifest does not vouch
  * for, exit 5). Read once per packet root per process.
  */
@@ -18,6 +19,7 @@ import { OneroofError } from '../errors.js';
 import { MANIFEST_FILE, ManifestError, parseManifest, sha256Hex } from '../packet/manifest.js';
 import { parseYamlFile, show } from '../yaml-file.js';
 import { DESCRIPTOR_FILE, packetDescriptorSchema, type PacketDescriptor } from './schema.js';
+import { checkTierMarkers } from './tier-markers.js';
 
 /** Variables oneroof passes itself (the preflight's apply role, the read role's name). */
 const OWN_VARIABLES: readonly string[] = ['apply_user', 'reader'];
@@ -112,6 +114,7 @@ export async function loadPacket(root: string): Promise<PacketDescriptor> {
   for (const { key: at, file } of descriptorFiles(descriptor))
     await checkNamedFile(realRoot, key, file, `${shown}: ${at}`);
   await checkCovered(key, shown, sha256Hex(bytes));
+  await checkTierMarkers(key, descriptor);
   loaded.set(key, descriptor);
   return descriptor;
 }

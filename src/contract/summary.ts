@@ -64,6 +64,14 @@ export function packetVariables(d: PacketDescriptor): string[] {
   return [d.gate.variable, d.variables.dry_run, d.variables.tier];
 }
 
+/**
+ * Which packet files own which claims (src/psql/markers.ts, MarkerClaims): the preflight entry
+ * its PREFLIGHT lines and GO, the verify entry its VERIFY PASS lines.
+ */
+export function markerClaims(d: PacketDescriptor): { preflight: string[]; verify: string[] } {
+  return { preflight: [d.entries.preflight], verify: [d.entries.verify] };
+}
+
 /** The state vector's legend: its column names joined as the probe prints them. */
 export function stateLegend(columns: readonly { name: string }[]): string {
   return columns.map((c) => c.name).join('|');

@@ -13,6 +13,9 @@ import { EXIT, OneroofError, type ExitCode } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import type { PsqlEvent } from '../psql/events.js';
 import { summarize } from '../model/findings.js';
+import { judge } from '../model/judge.js';
+import { readerLine, readerScript } from '../model/reader-lines.js';
+import { logFailureOf } from './release-result.js';
 import {
   prepareStep,
   RunSession,
@@ -26,12 +29,9 @@ import { applicationName } from './lock.js';
 import type { PacketSignature } from '../packet/signature.js';
 import { checkPacket } from './packet-check.js';
 import { loadPacket } from '../contract/load.js';
-import { packetVariables } from '../contract/summary.js';
+import { markerClaims, packetVariables } from '../contract/summary.js';
 import { seal, type AuditSummary } from './seal.js';
 import { confirmationOf } from './confirmation.js';
-
-const READER_MARK = 'ONEROOF READER ';
-const READER_END = 'ONEROOF END 00_reader_role';
 
 export function setupCommand(target: Target): string {
   return `oneroof reader setup --target ${target.name}`;
@@ -84,7 +84,7 @@ export interface ReaderSetupResult {
   target: string;
   role: string;
   exitCode: ExitCode;
-  /** ready | refused | failed */
+  /** The judge's word (src/model/judge.ts): ready, refused, sql-error, lost, … */
   outcome: string;
   message: string;
   /** What the setup did or found, one line each (the packet's ONEROOF READER notices). */
@@ -114,6 +114,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
       root: options.packet,
       entry: readerFile,
       packetVariables: packetVariables(descriptor),
+      claims: markerClaims(descriptor),
     },
     variables: { reader: role },
     env: { PGAPPNAME: applicationName('reader-setup') },
@@ -145,7 +146,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
         );
     }
     const run = await session.run(step);
-    result = judgeSetup(target, role, run, session, packet.manifestSha256);
+    result = judgeSetup(target, role, readerFile, run, session, packet.manifestSha256);
   } finally {
     // A mutating run: its log's head is anchored on the target, as apply's.
     closed = await session.close(
@@ -163,28 +164,38 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
   };
 }
 
+/** What the setup said (its ONEROOF READER lines), judged by the one judge (src/model/judge.ts). */
 function judgeSetup(
   target: Target,
   role: string,
+  readerFile: string,
   run: RunResult,
   session: RunSession,
   manifestSha256: string,
 ): Omit<ReaderSetupResult, 'audit'> {
-  const said = (severity: string) =>
+  const said = (severity: 'NOTICE' | 'WARNING') =>
     run.events
-      .filter(
-        (e) => e.kind === 'message' && e.severity === severity && e.text.startsWith(READER_MARK),
-      )
+      .map((e) => readerLine(e, severity))
+      .filter((text) => text !== undefined)
       // Text from the server: no control character reaches the terminal.
-      .map((e) => (e.kind === 'message' ? e.text.slice(READER_MARK.length) : ''))
       .map((text) =>
         [...text].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? '?' : c)).join(''),
       );
   const actions = said('NOTICE');
   const warnings = said('WARNING');
-  const ended = run.events.some((e) => e.kind === 'message' && e.text === READER_END);
-  const base = {
-    command: 'reader setup' as const,
+  const verdict = judge({
+    command: 'reader setup',
+    target: target.name,
+    main: { outcome: run.outcome, end: run.end },
+    mainStarted: true,
+    cancelled: false,
+    logFailure: logFailureOf(run.logFailure, session),
+    findings: summarize(run.events),
+    dryRun: false,
+    setup: { role, script: readerScript(readerFile), warnings: warnings.length },
+  });
+  return {
+    command: 'reader setup',
     target: target.name,
     role,
     actions,
@@ -192,27 +203,9 @@ function judgeSetup(
     peer: session.peer,
     log: session.log.paths,
     manifestSha256,
-  };
-  const summary = summarize(run.events);
-  if (run.outcome === 'ok' && ended)
-    return {
-      ...base,
-      exitCode: EXIT.ok,
-      outcome: 'ready',
-      message: `read role ${role} ready on ${target.name}${warnings.length ? ` — but ${warnings.length} warning(s): it may not be able to log in` : ''}`,
-    };
-  if (summary.refused !== null)
-    return {
-      ...base,
-      exitCode: EXIT.noGo,
-      outcome: 'refused',
-      message: `reader setup refused on ${target.name}: ${summary.refused}; nothing was changed`,
-    };
-  const first = summary.errors[0];
-  return {
-    ...base,
-    exitCode: EXIT.runtime,
-    outcome: 'failed',
-    message: `reader setup on ${target.name} failed (${run.outcome}${first ? `: ${first.text}` : ''}); its transaction was rolled back`,
+    // The live run always knows how it ended: only replay of a cut log may not.
+    exitCode: verdict.exitCode ?? EXIT.runtime,
+    outcome: verdict.outcome,
+    message: verdict.message,
   };
 }

@@ -8,7 +8,7 @@ import type { Target } from '../inventory/load.js';
 import { prepareStep, type PreparedStep } from '../runner/run.js';
 import { TierTracker } from '../model/tiers.js';
 import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
-import { packetVariables, releaseTiers } from '../contract/summary.js';
+import { markerClaims, packetVariables, releaseTiers } from '../contract/summary.js';
 import { applicationName } from './lock.js';
 import {
   applyPlan,
@@ -113,6 +113,7 @@ export async function prepareSteps(
       kind: 'plan',
       root: options.packet,
       packetVariables: packetVariables(descriptor),
+      claims: markerClaims(descriptor),
       ...planFor(command, options, descriptor),
     },
     variables,
@@ -132,6 +133,7 @@ export async function prepareSteps(
         kind: 'plan',
         root: options.packet,
         packetVariables: packetVariables(descriptor),
+        claims: markerClaims(descriptor),
         ...statePlan(descriptor),
       },
       // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).

@@ -26,7 +26,8 @@ export type RunOutcome =
 /** How the main session's command ended (an exit status, a signal, or the connection lost). */
 export type SessionEnd = ExecEndInfo;
 
-export type JudgedCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
+export type JudgedCommand =
+  'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'reader setup';
 
 export interface RunFacts {
   /** null: not known (a hand-made log): judged by what psql's text shows. */
@@ -50,6 +51,11 @@ export interface RunFacts {
   status?: { applied: number; tiers: number; alive: number } | undefined;
   /** The .log, named in the advice for unknown tiers. */
   log?: string | undefined;
+  /**
+   * reader setup: the role it makes, the script whose `ONEROOF END` says it ran whole (the
+   * reader file's name without .sql), and how many warnings it raised about the role.
+   */
+  setup?: { role: string; script: string; warnings: number } | undefined;
 }
 
 export interface Judgement {
@@ -212,6 +218,20 @@ function success(facts: RunFacts, tiers: readonly TierStep[]): Judgement {
       return ok(
         skipped ? 'no-op' : 'rolled-back',
         `${skipped ? `nothing to roll back on ${target}` : `rolled back on ${target}`}${tooLate}`,
+      );
+    }
+    case 'reader setup': {
+      const setup = facts.setup;
+      if (setup !== undefined && !f.endedScripts.includes(setup.script))
+        return {
+          exitCode: EXIT.runtime,
+          outcome: 'incomplete',
+          message: `reader setup on ${target}: psql ran the whole stream but the reader script never said ONEROOF END ${setup.script}; the role may not be ready, see the log`,
+        };
+      const warned = setup?.warnings ?? 0;
+      return ok(
+        'ready',
+        `${setup ? `read role ${setup.role}` : 'the read role'} ready on ${target}${warned ? ` — but ${warned} warning(s): it may not be able to log in` : ''}`,
       );
     }
     case 'status': {

@@ -18,3 +18,14 @@ export function markerFormats(statement: string): string[] {
   }
   return formats;
 }
+
+/** A tier's marker: `ONEROOF TIER <nn> BEGIN|SKIP|COMMIT <name>[: <note>]` (src/psql/markers.ts). */
+export const TIER_MARKER = /^ONEROOF TIER (\d+) (BEGIN|SKIP|COMMIT) (.+)$/;
+/** A rollback's marker: `ONEROOF ROLLBACK <nn|full> BEGIN|SKIP|COMMIT <name>[: <note>]`. */
+export const ROLLBACK_MARKER = /^ONEROOF ROLLBACK (\d+|full) (BEGIN|SKIP|COMMIT) (.+)$/;
+
+/** A tier or rollback marker's last part: its name, then an optional `: note`. */
+export function nameAndNote(rest: string): { name: string; note?: string } {
+  const at = rest.indexOf(': ');
+  return at < 0 ? { name: rest } : { name: rest.slice(0, at), note: rest.slice(at + 2) };
+}

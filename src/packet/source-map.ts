@@ -2,7 +2,7 @@
  * The map from a line of the bundled SQL stream back to the packet file and line it came from.
  * psql counts the lines of its input (`psql:<stdin>:LINE:`); the bundle keeps every source line
  * whole and in order, so the map is a short list of runs: "bundle lines 40..71 are lines 1..32 of
- * tiers/20_axis.sql". Lines the runner adds around the packet (a preamble, the sentinel) are runs
+ * tiers/axis.sql". Lines the runner adds around the packet (a preamble, the sentinel) are runs
  * with a label instead of a file.
  *
  * It also remembers where each statement starts and ends: psql reports the line that *ended* a

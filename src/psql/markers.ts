@@ -19,15 +19,15 @@
  * ERROR/FATAL/PANIC, the others only from a non-error message. Values may hold spaces, colons
  * and commas: `expected X, got Y` splits at the last `, got `.
  */
+import { posix } from 'node:path';
 import type { SourceMap } from '../packet/source-map.js';
+import { nameAndNote, ROLLBACK_MARKER, TIER_MARKER } from '../packet/marker-sites.js';
 import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
 
 const CHECK = String.raw`[a-z0-9_]+(?:\.[a-z0-9_]+)*`;
 const PREFLIGHT = new RegExp(String.raw`^ONEROOF PREFLIGHT (PASS|FAIL|INFO) (${CHECK}): (.*)$`);
 const GO = /^ONEROOF PREFLIGHT GO$/;
 const NO_GO = /^ONEROOF NO-GO: (.+)$/;
-const TIER = /^ONEROOF TIER (\d+) (BEGIN|SKIP|COMMIT) (.+)$/;
-const ROLLBACK = /^ONEROOF ROLLBACK (\d+|full) (BEGIN|SKIP|COMMIT) (.+)$/;
 const ASSERT = new RegExp(
   String.raw`^ASSERT (tier\d+|verify|rollback\d+|rollback_full|revalidation)\.(${CHECK}): (.*)$`,
 );
@@ -98,7 +98,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
     }
     return { kind: 'preflight', ...common, status, check, observed: value };
   }
-  if ((m = TIER.exec(first)) !== null)
+  if ((m = TIER_MARKER.exec(first)) !== null)
     return {
       kind: 'tier',
       ...common,
@@ -106,7 +106,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
       phase: phase(m[2]!),
       ...nameAndNote(m[3]!),
     };
-  if ((m = ROLLBACK.exec(first)) !== null)
+  if ((m = ROLLBACK_MARKER.exec(first)) !== null)
     return {
       kind: 'rollback',
       ...common,
@@ -132,11 +132,6 @@ function phase(word: string): 'BEGIN' | 'SKIP' | 'COMMIT' {
   return word as 'BEGIN' | 'SKIP' | 'COMMIT';
 }
 
-function nameAndNote(rest: string): { name: string; note?: string } {
-  const at = rest.indexOf(': ');
-  return at < 0 ? { name: rest } : { name: rest.slice(0, at), note: rest.slice(at + 2) };
-}
-
 /**
  * Whether a marker came from the packet's own marker statement, not from any other RAISE.
  *
@@ -145,9 +140,12 @@ function nameAndNote(rest: string): { name: string; note?: string } {
  *   reports the message at the line that ends one of them, and the message fits one of the
  *   RAISE formats that statement holds (`'ONEROOF PREFLIGHT PASS %: %'`): a NOTICE raised by any
  *   other statement — a database function, a view, a trigger, another file's RAISE — is text;
- * - and it comes from the file that owns that kind of claim: PREFLIGHT PASS/FAIL/INFO and GO
- *   only from `00_preflight.sql`, VERIFY PASS only from `90_verify.sql` or `20_revalidate.sql`
- *   (a NO-GO, an ASSERT, a REFUSED may come from any marker statement: they stop a run).
+ * - and, when the packet's claims are known (`claims`: its contract's entries, passed down by
+ *   the caller), it comes from the file that owns that kind of claim: PREFLIGHT PASS/FAIL/INFO
+ *   and GO only from the preflight entry, VERIFY PASS only from the verify entry — or, for a
+ *   `revalidation.` check (the scope the grammar gives the clone revalidation, which is no
+ *   entry of the release), from any file (a NO-GO, an ASSERT, a REFUSED may come from any
+ *   marker statement: they stop a run).
  * Without such a map (a hand-made log, a log written before this check) only the file rule
  * applies, to the file psql names.
  */
@@ -156,20 +154,41 @@ export function markerFromPacket(
   marker: MarkerEvent,
   map: SourceMap | undefined,
   input: string,
+  claims?: MarkerClaims,
 ): boolean {
   const file = message.at?.file ?? message.location?.input;
-  if (file !== undefined && file !== input && !fileMayRaise(marker, file)) return false;
+  if (claims && file !== undefined && file !== input && !fileMayRaise(marker, file, claims))
+    return false;
   if (map === undefined || !map.knowsMarkers) return true;
   if (message.location === undefined || message.location.input !== input) return false;
   return map.markerFormats(message.location.line).some((f) => formatMatches(f, message.text));
 }
 
-function fileMayRaise(marker: MarkerEvent, file: string): boolean {
-  const base = file.slice(file.lastIndexOf('/') + 1);
-  if (marker.kind === 'preflight') return base === '00_preflight.sql';
-  if (marker.kind === 'verdict') return marker.verdict === 'NO-GO' || base === '00_preflight.sql';
-  if (marker.kind === 'verify') return base === '90_verify.sql' || base === '20_revalidate.sql';
+/** Which packet files own which claims (src/contract/summary.ts markerClaims reads them). */
+export interface MarkerClaims {
+  /** ONEROOF PREFLIGHT PASS/FAIL/INFO and GO: packet files, relative to the packet. */
+  preflight: readonly string[];
+  /** ONEROOF VERIFY PASS (but a `revalidation.` check). */
+  verify: readonly string[];
+}
+
+function fileMayRaise(marker: MarkerEvent, file: string, claims: MarkerClaims): boolean {
+  if (marker.kind === 'preflight') return isOneOf(file, claims.preflight);
+  if (marker.kind === 'verdict')
+    return marker.verdict === 'NO-GO' || isOneOf(file, claims.preflight);
+  if (marker.kind === 'verify')
+    return marker.check.startsWith('revalidation.') || isOneOf(file, claims.verify);
   return true;
+}
+
+/**
+ * Whether psql's file name (`prod/gate.sql` from the map; `sql/prod/gate.sql`, `../prod/gate.sql`
+ * or `gate.sql` as psql ran it by hand) is one of these packet files (`prod/gate.sql`): the
+ * same path, or one ends the other at a `/`.
+ */
+function isOneOf(file: string, packetFiles: readonly string[]): boolean {
+  const path = posix.normalize(file);
+  return packetFiles.some((p) => path === p || path.endsWith(`/${p}`) || p.endsWith(`/${path}`));
 }
 
 /** A RAISE format (`%` an argument, `%%` a percent sign) against the message's text. */

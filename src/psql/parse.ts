@@ -36,7 +36,7 @@ import {
   type StatementPosition,
 } from './events.js';
 import { LineSplitter } from './lines.js';
-import { markerFromPacket, markerOf } from './markers.js';
+import { markerFromPacket, markerOf, type MarkerClaims } from './markers.js';
 import {
   CARET,
   FIELD,
@@ -57,6 +57,8 @@ export interface PsqlParserOptions {
   map?: SourceMap;
   /** The psql input name the map describes: `<stdin>` (psql -f -), or the staged file's path. */
   input?: string;
+  /** Which packet files own which claims (PREFLIGHT, GO, VERIFY PASS); unknown: any file. */
+  claims?: MarkerClaims;
 }
 
 export interface PsqlParser {
@@ -92,7 +94,10 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     out.push(event);
     if (event.kind === 'message') {
       const marker = markerOf(event);
-      if (marker !== undefined && markerFromPacket(event, marker, options.map, input))
+      if (
+        marker !== undefined &&
+        markerFromPacket(event, marker, options.map, input, options.claims)
+      )
         out.push(marker);
     }
   };

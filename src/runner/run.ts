@@ -162,7 +162,10 @@ export class RunSession {
     });
     this.log.record('exec', { step: step.name, commandLine: running.commandLine });
     const tee = request.tee !== false;
-    const parser = createPsqlParser(prepared.map ? { map: prepared.map } : {});
+    const parser = createPsqlParser({
+      ...(prepared.map ? { map: prepared.map } : {}),
+      ...(prepared.claims ? { claims: prepared.claims } : {}),
+    });
     const events: PsqlEvent[] = [];
     let outputLines = 0;
     const take = (batch: PsqlEvent[]) => {

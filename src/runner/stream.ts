@@ -10,10 +10,18 @@ import { Readable } from 'node:stream';
 import { OneroofError } from '../errors.js';
 import { bundlePacket, BundleError, fsPacketReader, type PacketReader } from '../packet/bundle.js';
 import type { SourceMap } from '../packet/source-map.js';
+import type { MarkerClaims } from '../psql/markers.js';
 
 export type SqlSource =
   /** A packet entry file; its \i / \ir includes are expanded locally. */
-  | { kind: 'packet'; root: string; entry: string; packetVariables?: readonly string[] }
+  | {
+      kind: 'packet';
+      root: string;
+      entry: string;
+      packetVariables?: readonly string[];
+      /** Which of its files own which claims (the packet's contract), for the parser. */
+      claims?: MarkerClaims;
+    }
   /** SQL text the runner itself chose (probes); `label` names it in messages. */
   | { kind: 'text'; label: string; text: string }
   /** One file streamed as is (no includes expanded): large scripts stay out of memory. */
@@ -28,6 +36,7 @@ export type SqlSource =
       name: string;
       text: string;
       packetVariables?: readonly string[];
+      claims?: MarkerClaims;
     };
 
 export const SENTINEL_PREFIX = 'ONEROOF SENTINEL';
@@ -37,6 +46,8 @@ export interface PreparedStream {
   length: number;
   sha256: string;
   map: SourceMap | undefined;
+  /** The packet's claims (SqlSource), for the parser. */
+  claims?: MarkerClaims | undefined;
   files: { path: string; sha256: string }[];
   sentinel: string;
 }
@@ -84,6 +95,7 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
     length: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     map,
+    ...(source.kind !== 'text' && source.claims ? { claims: source.claims } : {}),
     files,
     sentinel,
   };

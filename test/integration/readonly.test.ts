@@ -673,7 +673,7 @@ describe('hostile readonly-sql: a superuser named as read_user', () => {
     const setup = await oneroof(testbed, ['reader', 'setup', ...T, '--yes'], { inventory });
     expect(setup.code, setup.stdout).toBe(3);
     expect(setup.stdout).toContain(
-      `reader setup refused on ${SSH_TARGET}: role ${SUPER} exists and is not a plain reader: SUPERUSER; nothing was changed`,
+      `refused on ${SSH_TARGET}: role ${SUPER} exists and is not a plain reader: SUPERUSER; nothing was mutated`,
     );
     expect(await bench.query(`SELECT rolsuper FROM pg_roles WHERE rolname = '${SUPER}'`)).toBe('t');
     const dir = await packetWith(`COPY (SELECT 1) TO PROGRAM 'touch ${PROGRAM_PROOF}';`);

@@ -1,7 +1,8 @@
 /**
  * Setup of the integration project (vitest setupFiles): after every test, each run of the bin it
  * made (test/helpers/live-runs.ts) is replayed with `oneroof replay --json`, and replay must say
- * what the run said — its outcome, its tier table and its exit code — twice: as replay reports
+ * what the run said — its outcome, its tier table and its exit code (a release run's or a
+ * reader setup's) — twice: as replay reports
  * it (the end record's word where there is one), and as the one judge (src/model/judge.ts)
  * rules from the log's events alone, ignoring the end record. Deterministic: it reads only
  * what the test's own runs wrote.
@@ -13,7 +14,8 @@ import { runCli } from '../helpers/cli.js';
 import { takeRuns, type LiveRun } from '../helpers/live-runs.js';
 import type { ReplayReport } from '../../src/audit/report.js';
 
-const RELEASE_LOG = /^(preflight|rollout|verify|rollback|status)_\d{8}T\d{6}Z(-\d+)?\.jsonl$/;
+const RELEASE_LOG =
+  /^(preflight|rollout|verify|rollback|status|reader)_\d{8}T\d{6}Z(-\d+)?\.jsonl$/;
 
 interface Live {
   outcome?: string;

@@ -293,6 +293,156 @@ describe('hostile packet-descriptor: packet.yml', () => {
   });
 });
 
+/** Edits one SQL file of the copy (before its manifest is written). */
+function sql(file: string, from: string | RegExp, to: string): (dir: string) => Promise<void> {
+  return async (dir) => {
+    const path = join(dir, file);
+    const text = await readFile(path, 'utf8');
+    const after = text.replace(from, to);
+    if (after === text) throw new Error(`the edit ${String(from)} changed nothing in ${file}`);
+    await writeFile(path, after);
+  };
+}
+
+const TIER_20 = 'prod/20_responsibility_axis.sql';
+const ROLLBACK_20 = 'prod_rollback/20_rollback_responsibility_axis.sql';
+const BEGIN_20 = "'ONEROOF TIER 20 BEGIN responsibility_axis'";
+
+const markerCases: [
+  string,
+  { before?: (dir: string) => Promise<void>; edit?: (t: string) => string; message: RegExp },
+][] = [
+  [
+    'a tier file whose marker names the tier otherwise',
+    {
+      before: sql(TIER_20, BEGIN_20, "'ONEROOF TIER 20 BEGIN responsibility_axes'"),
+      message:
+        /sql\/prod\/20_responsibility_axis\.sql:24: "ONEROOF TIER 20 BEGIN responsibility_axes": tier 20 is named "?responsibility_axis"? in packet\.yml \(tiers\.1\.name\), got "?responsibility_axes"?$/,
+    },
+  ],
+  [
+    'a packet.yml that names the tier otherwise than its markers',
+    {
+      edit: replace('name: responsibility_axis', 'name: responsibility'),
+      message:
+        /20_responsibility_axis\.sql:21: "ONEROOF TIER 20 SKIP responsibility_axis: already applied": tier 20 is named "?responsibility"? in packet\.yml \(tiers\.1\.name\), got "?responsibility_axis"?$/,
+    },
+  ],
+  [
+    'a packet.yml that numbers the tier otherwise than its markers',
+    {
+      edit: replace('tier: 20\n', 'tier: 25\n'),
+      message:
+        /20_responsibility_axis\.sql:21: .*: a marker of tier 20, which packet\.yml does not declare; expected TIER 25 responsibility_axis \(packet\.yml tiers\.1\)$/,
+    },
+  ],
+  [
+    'a tier file with a marker of a tier packet.yml does not declare',
+    {
+      before: sql(TIER_20, /ONEROOF TIER 20 /g, 'ONEROOF TIER 25 '),
+      message:
+        /20_responsibility_axis\.sql:21: .*: a marker of tier 25, which packet\.yml does not declare; expected TIER 20 responsibility_axis \(packet\.yml tiers\.1\)$/,
+    },
+  ],
+  [
+    "a tier file with another declared tier's markers",
+    {
+      before: sql(
+        TIER_20,
+        /ONEROOF TIER 20 (\w+) responsibility_axis/g,
+        'ONEROOF TIER 30 $1 sovereign_ownership',
+      ),
+      message:
+        /20_responsibility_axis\.sql:21: .*: a marker of tier 30, which packet\.yml gives prod\/30_sovereign_ownership\.sql; expected TIER 20 responsibility_axis/,
+    },
+  ],
+  [
+    'two tiers in one tier file',
+    {
+      before: sql(
+        TIER_20,
+        `DO $$ BEGIN RAISE NOTICE ${BEGIN_20}; END $$;`,
+        `DO $$ BEGIN RAISE NOTICE ${BEGIN_20}; END $$;\nDO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 30 BEGIN sovereign_ownership'; END $$;`,
+      ),
+      message:
+        /20_responsibility_axis\.sql:25: .*: a marker of tier 30, which packet\.yml gives prod\/30_sovereign_ownership\.sql, beside the markers of TIER 20 responsibility_axis \(packet\.yml tiers\.1\): packet\.yml gives this file one tier$/,
+    },
+  ],
+  [
+    'a tier file without its COMMIT marker',
+    {
+      before: sql(
+        TIER_20,
+        "DO $$ BEGIN RAISE NOTICE 'ONEROOF TIER 20 COMMIT responsibility_axis'; END $$;\n",
+        '',
+      ),
+      message:
+        /sql\/prod\/20_responsibility_axis\.sql: no ONEROOF TIER 20 COMMIT responsibility_axis marker; expected one: packet\.yml tiers\.1 gives this file to tier 20 responsibility_axis$/,
+    },
+  ],
+  [
+    'a tier file whose number is left to a % placeholder',
+    {
+      before: sql(TIER_20, BEGIN_20, "'ONEROOF TIER % BEGIN responsibility_axis', 20"),
+      message:
+        /20_responsibility_axis\.sql:24: "ONEROOF TIER % BEGIN responsibility_axis": expected ONEROOF TIER <nn> BEGIN\|SKIP\|COMMIT <name> with the number and name written out: TIER 20 responsibility_axis/,
+    },
+  ],
+  [
+    'a rollback file whose marker names the tier otherwise',
+    {
+      before: sql(ROLLBACK_20, 'ROLLBACK 20 BEGIN responsibility_axis', 'ROLLBACK 20 BEGIN axis'),
+      message:
+        /20_rollback_responsibility_axis\.sql:14: "ONEROOF ROLLBACK 20 BEGIN axis": tier 20 is named "?responsibility_axis"? in packet\.yml \(tiers\.1\.name\), got "?axis"?$/,
+    },
+  ],
+  [
+    "a rollback file with another tier's number",
+    {
+      before: sql(ROLLBACK_20, /ROLLBACK 20 /g, 'ROLLBACK 30 '),
+      message:
+        /20_rollback_responsibility_axis\.sql:14: .*: a marker of tier 30, which packet\.yml gives prod_rollback\/30_rollback_sovereign_ownership\.sql; expected ROLLBACK 20 responsibility_axis/,
+    },
+  ],
+  [
+    'a rollback file without its BEGIN marker',
+    {
+      before: sql(
+        ROLLBACK_20,
+        "DO $$ BEGIN RAISE NOTICE 'ONEROOF ROLLBACK 20 BEGIN responsibility_axis'; END $$;\n",
+        '',
+      ),
+      message:
+        /no ONEROOF ROLLBACK 20 BEGIN responsibility_axis marker; expected one: packet\.yml tiers\.1 gives this file to the rollback of tier 20 responsibility_axis$/,
+    },
+  ],
+  [
+    'a full rollback whose marker is not named full',
+    {
+      before: sql(
+        'prod_rollback/99_rollback_full.sql',
+        'ROLLBACK 99 BEGIN full',
+        'ROLLBACK 99 BEGIN all',
+      ),
+      message:
+        /99_rollback_full\.sql:26: "ONEROOF ROLLBACK 99 BEGIN all": tier 99 is named "?full"? in packet\.yml \(entries\.rollback_full\.name\), got "?all"?$/,
+    },
+  ],
+];
+
+describe('hostile packet-descriptor: tier markers that disagree with packet.yml', () => {
+  it.each(markerCases)(
+    '%s is refused, naming the file, the line and what was expected',
+    async (_, c) => {
+      const dir = await packet(c.edit ?? ((t) => t), c.before ? { before: c.before } : {});
+      const error = await refusal(loadPacket(dir));
+      expect(error.message).toMatch(c.message);
+      expect(error.exitCode).toBe(2);
+      expect(error.hint).toMatch(/oneroof manifest write/);
+    },
+  );
+});
+
 describe('parseDescriptor', () => {
   it('reads the shipped descriptor’s text', () => {
     expect(parseDescriptor(SHIPPED, 'packet.yml').gate.variable).toBe('ratified_apr');

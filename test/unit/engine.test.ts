@@ -41,7 +41,7 @@ import {
 import { runRelease, type ReleaseCommand, type ReleaseOptions } from '../../src/engine/release.js';
 import { TierTracker } from '../../src/model/tiers.js';
 import { releaseTiers } from '../../src/contract/summary.js';
-import { worstExit } from '../../src/commands/run/fleet.js';
+import { worstExit } from '../../src/model/group-exit.js';
 import { prepareStep } from '../../src/runner/run.js';
 import { markerFormats } from '../../src/packet/marker-sites.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';

@@ -1,7 +1,8 @@
 /**
  * Markers count only from the packet's own marker statements (issue 11, item 7): a message is a
  * marker when psql reports it at the line that ends a statement of the bundle that RAISEs that
- * very format, and the file owns that kind of claim (PREFLIGHT only from 00_preflight.sql).
+ * very format, and the file owns that kind of claim (PREFLIGHT only from the preflight entry the
+ * packet's contract names, passed in as the parser's claims).
  */
 import { describe, expect, it } from 'vitest';
 import { bundlePacket } from '../../src/packet/bundle.js';
@@ -44,8 +45,10 @@ async function bundleLines() {
   return { map: bundle.map, line };
 }
 
-function markers(map: SourceMap | undefined, stderr: string): PsqlEvent[] {
-  const parser = createPsqlParser(map === undefined ? {} : { map });
+const CLAIMS = { preflight: ['prod/00_preflight.sql'], verify: ['prod/90_verify.sql'] };
+
+function markers(map: SourceMap | undefined, stderr: string, claims = CLAIMS): PsqlEvent[] {
+  const parser = createPsqlParser(map === undefined ? { claims } : { map, claims });
   return [...parser.push('stderr', stderr), ...parser.end()].filter((e) => e.kind !== 'message');
 }
 
@@ -159,6 +162,45 @@ describe('packet markers', () => {
     const parser = createPsqlParser({ map });
     expect(parser.push('stderr', `psql:<stdin>:${line(file, n)}: NOTICE:  ${text}\n`)).toEqual([]);
     expect(parser.end().map((e) => e.kind)[0]).toBe('message');
+  });
+
+  it.each([
+    ['psql -f sql/prod/00_preflight.sql', 'sql/prod/00_preflight.sql'],
+    ['psql -f 00_preflight.sql, in sql/prod', '00_preflight.sql'],
+    ['an \\ir from another folder', 'sql/clone_revalidation/../prod/00_preflight.sql'],
+  ] as const)('the file rule, by the packet contract: %s owns GO', (_t, file) => {
+    const events = markers(undefined, `psql:${file}:3: NOTICE:  ONEROOF PREFLIGHT GO\n`);
+    expect(events.map((e) => e.kind)).toEqual(['verdict']);
+  });
+
+  it.each([
+    ['a file of that name in another folder', 'sql/x/00_preflight.sql'],
+    ['a file whose name ends like it', 'sql/prod/x00_preflight.sql'],
+  ] as const)('hostile packet-markers: GO from %s is text', (_t, file) => {
+    const events = markers(undefined, `psql:${file}:3: NOTICE:  ONEROOF PREFLIGHT GO\n`);
+    expect(events).toEqual([]);
+  });
+
+  it("the claims are the packet's: another preflight entry owns PREFLIGHT, the shipped name does not", () => {
+    const claims = { preflight: ['checks/gate.sql'], verify: ['checks/after.sql'] };
+    const stderr =
+      'psql:sql/prod/00_preflight.sql:3: NOTICE:  ONEROOF PREFLIGHT GO\n' +
+      'psql:sql/checks/gate.sql:3: NOTICE:  ONEROOF PREFLIGHT GO\n' +
+      'psql:sql/prod/90_verify.sql:3: NOTICE:  ONEROOF VERIFY PASS x: 1\n' +
+      'psql:sql/checks/after.sql:3: NOTICE:  ONEROOF VERIFY PASS x: 1\n' +
+      'psql:sql/clone/revalidate.sql:3: NOTICE:  ONEROOF VERIFY PASS revalidation.x: 1\n';
+    expect(
+      markers(undefined, stderr, claims).map((e) => ('location' in e ? e.location?.input : '')),
+    ).toEqual(['sql/checks/gate.sql', 'sql/checks/after.sql', 'sql/clone/revalidate.sql']);
+  });
+
+  it('without claims (no packet known) the file rule cannot apply: every file may raise them', () => {
+    const parser = createPsqlParser();
+    const events = [
+      ...parser.push('stderr', 'psql:sql/prod/10_structure.sql:5: NOTICE:  ONEROOF PREFLIGHT GO\n'),
+      ...parser.end(),
+    ];
+    expect(events.map((e) => e.kind)).toEqual(['message', 'verdict']);
   });
 
   it('a map read from an older log knows no marker statements (only the file rule applies)', async () => {

@@ -1,30 +1,12 @@
 /**
  * A group of targets: the read-only commands run on every member, a bounded number at once;
  * a member that fails to run is one failed result, never the end of the others. The group's
- * exit code is the worst of its members'.
+ * exit code is the worst of its members' (src/model/group-exit.ts).
  */
 import type { Ui } from '../io.js';
-import { EXIT, OneroofError, type ExitCode } from '../../errors.js';
+import { EXIT, OneroofError } from '../../errors.js';
 import type { Target } from '../../inventory/load.js';
 import type { ReleaseCommand, ReleaseResult } from '../../engine/release.js';
-
-/** Worst first: a usage error, then integrity, runtime, assertion, locked, NO-GO, ok. */
-const SEVERITY: readonly ExitCode[] = [
-  EXIT.ok,
-  EXIT.noGo,
-  EXIT.locked,
-  EXIT.assertion,
-  EXIT.runtime,
-  EXIT.integrity,
-  EXIT.usage,
-];
-
-export function worstExit(codes: readonly ExitCode[]): ExitCode {
-  return codes.reduce<ExitCode>(
-    (worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst),
-    EXIT.ok,
-  );
-}
 
 /** Runs `one` on every target, `limit` at a time; the results in the targets' order. */
 export async function runFleet(

@@ -1,0 +1,114 @@
+/**
+ * The one judge (src/model/judge.ts) on its own: reader setup is one more case of it, with the
+ * same exit-code table (EXIT) and the same words as a release run for the same end.
+ */
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/errors.js';
+import { summarize, type Findings } from '../../src/model/findings.js';
+import { judge, type RunFacts, type RunOutcome, type SessionEnd } from '../../src/model/judge.js';
+
+const SCRIPT = '00_reader_role';
+
+function setup(
+  outcome: RunOutcome,
+  end: SessionEnd,
+  findings: Partial<Findings> = {},
+  extra: Partial<RunFacts> = {},
+) {
+  return judge({
+    command: 'reader setup',
+    target: 'replica',
+    main: { outcome, end },
+    mainStarted: true,
+    cancelled: false,
+    findings: { ...summarize([]), endedScripts: [SCRIPT], ...findings },
+    dryRun: false,
+    setup: { role: 'oneroof_reader', script: SCRIPT, warnings: 0 },
+    ...extra,
+  });
+}
+
+const ok = { kind: 'exit', code: 0 } as const;
+const stopped = { kind: 'exit', code: 3 } as const;
+
+describe('the judge of reader setup', () => {
+  it('ready: exit 0 when psql ran whole and the reader script said its END', () => {
+    expect(setup('ok', ok)).toEqual({
+      outcome: 'ready',
+      exitCode: EXIT.ok,
+      message: 'read role oneroof_reader ready on replica',
+    });
+  });
+
+  it('ready with warnings says how many, still exit 0', () => {
+    const judged = setup('ok', ok, {}, { setup: { role: 'r', script: SCRIPT, warnings: 2 } });
+    expect(judged.exitCode).toBe(EXIT.ok);
+    expect(judged.message).toBe(
+      'read role r ready on replica — but 2 warning(s): it may not be able to log in',
+    );
+  });
+
+  it('exit 1, never ready, when the reader script never said its END', () => {
+    expect(setup('ok', ok, { endedScripts: ['99_run_all'] })).toEqual({
+      outcome: 'incomplete',
+      exitCode: EXIT.runtime,
+      message:
+        'reader setup on replica: psql ran the whole stream but the reader script never said ONEROOF END 00_reader_role; the role may not be ready, see the log',
+    });
+  });
+
+  it('a guard refusal is exit 3 (NO-GO), as for a release', () => {
+    expect(setup('sql-error', stopped, { refused: 'role x is a superuser' })).toEqual({
+      outcome: 'refused',
+      exitCode: EXIT.noGo,
+      message: 'refused on replica: role x is a superuser; nothing was mutated',
+    });
+  });
+
+  it('an error is exit 1 naming it and where', () => {
+    const judged = setup('sql-error', stopped, {
+      errors: [{ kind: 'error', text: 'permission denied to create role', at: 'reader/x.sql:40' }],
+    });
+    expect(judged).toEqual({
+      outcome: 'sql-error',
+      exitCode: EXIT.runtime,
+      message:
+        'reader setup on replica stopped on an error: permission denied to create role (reader/x.sql:40)',
+    });
+  });
+
+  it('a lost connection is exit 1 and claims nothing about the transaction', () => {
+    const judged = setup('lost', { kind: 'lost', reason: 'socket closed' });
+    expect(judged.exitCode).toBe(EXIT.runtime);
+    expect(judged.outcome).toBe('lost');
+    expect(judged.message).toContain('the far side may still be running');
+    expect(judged.message).not.toMatch(/rolled back|ready/);
+  });
+
+  it('a log that could not be written is exit 1, whatever psql said', () => {
+    const judged = setup('ok', ok, {}, { logFailure: { records: 'r.jsonl', error: 'ENOSPC' } });
+    expect(judged.outcome).toBe('log-failed');
+    expect(judged.exitCode).toBe(EXIT.runtime);
+  });
+
+  it.each([
+    ['not-run', { kind: 'exit', code: 0 }],
+    ['psql-failed', { kind: 'exit', code: 2 }],
+    ['incomplete', ok],
+    ['failed', { kind: 'signal', signal: 'KILL' }],
+  ] as const)('%s is exit 1 with the same words as a release run', (outcome, end) => {
+    const judged = setup(outcome, end);
+    const release = judge({
+      command: 'verify',
+      target: 'replica',
+      main: { outcome, end },
+      mainStarted: true,
+      cancelled: false,
+      findings: summarize([]),
+      dryRun: false,
+    });
+    expect(judged.exitCode).toBe(EXIT.runtime);
+    expect(judged.outcome).toBe(release.outcome);
+    expect(judged.message).toBe(release.message.replace(/^verify/, 'reader setup'));
+  });
+});
