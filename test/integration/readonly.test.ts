@@ -629,6 +629,9 @@ describe('hostile readonly-sql: a read role that gave itself a setting', () => {
   const ROLE = 'oneroof_rdr_setup';
   it('is refused by the run and the next one, and reader setup restores it', async () => {
     const inventory = await inventoryWith([`read_user: ${ROLE}`]);
+    // The role this test tampers with, made here: no other test may have to run first.
+    const made = await oneroof(testbed, ['reader', 'setup', ...T, '--yes'], { inventory });
+    expect(made.code, made.stdout).toBe(0);
     // What a read session may do to its own role once read-only is off (ALTER ROLE itself).
     const dir = await packetWith(
       'BEGIN READ/**/WRITE;\nALTER ROLE CURRENT_USER SET search_path = public;\nCOMMIT;',
