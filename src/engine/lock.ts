@@ -19,7 +19,7 @@
  */
 import { whoAmI } from '../local/who.js';
 
-export interface LockKey {
+interface LockKey {
   name: string;
   /** The bigint's high and low halves, as pg_locks shows them (classid, objid). */
   classid: number;
@@ -42,7 +42,7 @@ export function lockKeyValue(key: LockKey): bigint {
   return (BigInt(key.classid) << 32n) | BigInt(key.objid);
 }
 
-export type LockMode = 'exclusive' | 'shared';
+type LockMode = 'exclusive' | 'shared';
 
 /** What a command takes: apply/rollback the run lock exclusive; preflight both; status none. */
 export type LockPlan = readonly { key: LockKey; mode: LockMode }[];

@@ -14,7 +14,7 @@
 import type { PacketDescriptor } from '../contract/schema.js';
 import { APPLICATION_NAME_PREFIX, LOCKS, lockSql, type LockPlan } from './lock.js';
 
-export type PlanCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'state';
+type PlanCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'state';
 
 /** A generated entry script, placed at `<root>/<name>` for the bundler. */
 export interface Plan {

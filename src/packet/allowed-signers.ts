@@ -7,9 +7,9 @@ import { readCheckedAsync, type FileKind } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import type { SignersPolicy } from '../inventory/load.js';
 
-export const MAX_SIGNERS_BYTES = 1024 * 1024;
+const MAX_SIGNERS_BYTES = 1024 * 1024;
 
-export interface AllowedSigner {
+interface AllowedSigner {
   line: number;
   principals: string[];
   options: string | undefined;

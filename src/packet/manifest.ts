@@ -31,7 +31,7 @@ export interface ManifestEntry {
   sha256: string;
 }
 
-export type DifferenceKind = 'mismatch' | 'missing' | 'extra' | 'stale';
+type DifferenceKind = 'mismatch' | 'missing' | 'extra' | 'stale';
 
 export interface Difference {
   path: string;
@@ -111,7 +111,7 @@ export function compareManifest(
 }
 
 /** The entries the checksums include lists: those in its folders, itself excepted. */
-export function checksumsEntries(
+function checksumsEntries(
   entries: readonly ManifestEntry[],
   checksums: ChecksumsInclude,
 ): ManifestEntry[] {

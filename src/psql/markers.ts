@@ -121,7 +121,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
 }
 
 /** `expected X, got Y` → { expected: X, got: Y }, splitting at the last `, got `. */
-export function splitExpectedGot(text: string): { expected?: string; got?: string } {
+function splitExpectedGot(text: string): { expected?: string; got?: string } {
   if (!text.startsWith('expected ')) return {};
   const at = text.lastIndexOf(', got ');
   if (at < 'expected '.length) return {};

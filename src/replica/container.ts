@@ -12,7 +12,7 @@ import { demuxedText } from '../docker/demux.js';
 import { dockerExec, type ExecResult } from '../docker/exec.js';
 
 export const LABEL_MANAGED = 'dev.oneroof.managed';
-export const LABEL_TARGET = 'dev.oneroof.target';
+const LABEL_TARGET = 'dev.oneroof.target';
 const READY_TIMEOUT_MS = 60_000;
 
 export interface ReplicaInfo {

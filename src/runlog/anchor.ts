@@ -16,9 +16,9 @@
 import type { Connection, RunningCommand } from '../transport/types.js';
 import type { RunLogSeal } from './writer.js';
 
-export const ANCHOR_FORMAT = 'oneroof-anchor/1';
+const ANCHOR_FORMAT = 'oneroof-anchor/1';
 /** Relative to $PGDATA (default /var/lib/postgresql/data, the official image's). */
-export const ANCHOR_PATH = 'oneroof/anchors';
+const ANCHOR_PATH = 'oneroof/anchors';
 
 const DIR = '"${PGDATA:-/var/lib/postgresql/data}/oneroof"';
 
@@ -39,7 +39,7 @@ export const ANCHOR_READ_SCRIPT = [
   'grep -F -e " $1 " -- "$f"',
 ].join('\n');
 
-export interface AnchorEntry {
+interface AnchorEntry {
   startedAt: string;
   run: string;
   name: string;

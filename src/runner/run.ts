@@ -83,7 +83,7 @@ export interface RunResult {
 }
 
 /** Query-output lines kept in RunResult.events (all of them are in the .log). */
-export const MAX_OUTPUT_EVENTS = 10_000;
+const MAX_OUTPUT_EVENTS = 10_000;
 
 /** What closing a session leaves: the log's seal, and where it was anchored (or why not). */
 export interface SessionClose {

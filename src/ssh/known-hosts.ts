@@ -5,7 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { KNOWN_HOSTS_FILE, readCheckedText } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 
-export interface HostPattern {
+interface HostPattern {
   pattern: string; // lowercased; may contain * and ?
   negated: boolean;
 }

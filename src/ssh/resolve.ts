@@ -52,7 +52,7 @@ const ALIAS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@%:+-]*$/;
 const TIMEOUT_MS = 10_000;
 
 /** Local facts used to expand % tokens that `ssh -G` leaves in identityfile (OpenSSH 9.2 does). */
-export interface ExpandContext {
+interface ExpandContext {
   localUser?: string;
   uid?: number;
   localHostname?: string;
