@@ -33,10 +33,7 @@ function asciiKey(name: string): LockKey {
 }
 
 export const RUN_LOCK = asciiKey('oneroofR');
-export const PREFLIGHT_LOCK = asciiKey('oneroofP');
-
-/** The shipped packet's own tier lock key (its guard takes it): kept apart from oneroof's, for tests. */
-export const PACKET_LOCK_KEY = 31365104405540710n;
+const PREFLIGHT_LOCK = asciiKey('oneroofP');
 
 export function lockKeyValue(key: LockKey): bigint {
   return (BigInt(key.classid) << 32n) | BigInt(key.objid);
