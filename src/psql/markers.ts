@@ -21,6 +21,7 @@
  */
 import type { SourceMap } from '../packet/source-map.js';
 import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
+import { formatMatches } from './raise-format.js';
 
 const CHECK = String.raw`[a-z0-9_]+(?:\.[a-z0-9_]+)*`;
 const PREFLIGHT = new RegExp(String.raw`^ONEROOF PREFLIGHT (PASS|FAIL|INFO) (${CHECK}): (.*)$`);
@@ -170,18 +171,4 @@ function fileMayRaise(marker: MarkerEvent, file: string): boolean {
   if (marker.kind === 'verdict') return marker.verdict === 'NO-GO' || base === '00_preflight.sql';
   if (marker.kind === 'verify') return base === '90_verify.sql' || base === '20_revalidate.sql';
   return true;
-}
-
-/** A RAISE format (`%` an argument, `%%` a percent sign) against the message's text. */
-export function formatMatches(format: string, text: string): boolean {
-  const pattern = format
-    .split('%%')
-    .map((part) =>
-      part
-        .split('%')
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('[\\s\\S]*'),
-    )
-    .join('%');
-  return new RegExp(`^${pattern}$`).test(text);
 }

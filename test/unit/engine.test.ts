@@ -44,7 +44,7 @@ import { worstExit } from '../../src/commands/run/fleet.js';
 import { prepareStep } from '../../src/runner/run.js';
 import { markerFormats } from '../../src/packet/marker-sites.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
-import { formatMatches } from '../../src/psql/markers.js';
+import { formatMatches } from '../../src/psql/raise-format.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
 import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';

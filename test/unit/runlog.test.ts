@@ -6,7 +6,7 @@ import { readLines } from '../../src/audit/files.js';
 import { verifyChain } from '../../src/audit/verify.js';
 import { OneroofError } from '../../src/errors.js';
 import { RunLog } from '../../src/runlog/writer.js';
-import { runLogBase } from '../../src/runlog/log-files.js';
+import { runLogBase } from '../../src/runlog/log-name.js';
 import { fixedClock, writeFixtureRun } from '../helpers/runlog-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
