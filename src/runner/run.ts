@@ -29,7 +29,7 @@ import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
 import type { SqlSource } from './stream.js';
 
 // The engine (src/engine/) reaches the runner through this module.
-export { prepareStep, type PreparedStep, type StepRequest } from './step.js';
+export { prepareStep, type PreparedStep } from './step.js';
 
 export interface SessionRequest {
   kind: RunKind;

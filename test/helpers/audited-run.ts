@@ -17,7 +17,7 @@ import { RunSession, prepareStep, type RunResult } from '../../src/runner/run.js
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import type { Transport } from '../../src/transport/types.js';
 
-export const SQL_ROOT = join(PACKAGE_ROOT, 'sql');
+const SQL_ROOT = join(PACKAGE_ROOT, 'sql');
 
 export interface AuditedRunOptions {
   target: Target;
