@@ -33,7 +33,7 @@ import { confirmationOf } from './confirmation.js';
 const READER_MARK = 'ONEROOF READER ';
 const READER_END = 'ONEROOF END 00_reader_role';
 
-export function setupCommand(target: Target): string {
+function setupCommand(target: Target): string {
   return `oneroof reader setup --target ${target.name}`;
 }
 
