@@ -23,6 +23,7 @@ const FULL = /^psql:[^:\s]+:\d+: /;
 const PROGNAME = /^psql: (fatal|error|warning|info|detail|hint): /;
 const MAX_HELD = 50;
 
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export class TeeRepair {
   /** Prefix pieces waiting for the rest of their message, and how many steps they cover. */
   private held = '';

@@ -42,6 +42,7 @@ function tokens(line: string): string[] {
  * `principals [options] keytype base64-key [comment]`; blank lines and `#` comments ignored.
  * Throws naming the line and what was expected.
  */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export function parseAllowedSigners(text: string, file: string): AllowedSigner[] {
   const signers: AllowedSigner[] = [];
   text.split('\n').forEach((raw, index) => {

@@ -91,6 +91,7 @@ export function parseManifest(text: string, source = MANIFEST_FILE): ManifestEnt
 }
 
 /** Every difference between what the manifest records and what is on disk, in path order. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export function compareManifest(
   recorded: readonly ManifestEntry[],
   actual: readonly ManifestEntry[],
@@ -160,6 +161,7 @@ export function describeDifference(d: Difference): string {
 // ------------------------------------------------------------------------------------------
 
 /** Every packet file under sqlDir (relative, sorted), except the manifest, its signature and dot files. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export async function listPacketFiles(sqlDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (relative: string): Promise<void> => {

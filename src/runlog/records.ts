@@ -180,6 +180,7 @@ const stateRecordSchema = z.object({
 });
 
 /** Every record kind oneroof writes, and its schema; a log's others are counted and skipped. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export const RECORD_SCHEMAS = {
   start: startRecordSchema,
   connected: connectedRecordSchema,

@@ -66,6 +66,7 @@ export function sessionExtras(options: SessionExtras): SessionExtras {
   return out;
 }
 
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export type RunRequest = SessionRequest & StepRequest;
 
 export interface RunResult {
@@ -250,6 +251,7 @@ export class RunSession {
 }
 
 /** One step on its own session: validate, log, connect, run, close. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export async function runSql(request: RunRequest): Promise<RunResult> {
   const step = await prepareStep(request.target, request);
   const session = await RunSession.open(request);
