@@ -33,7 +33,7 @@ const EXIT_BY_KIND: Record<ErrorKind, ExitCode> = {
   locked: EXIT.locked,
 };
 
-export function exitCodeFor(kind: ErrorKind): ExitCode {
+function exitCodeFor(kind: ErrorKind): ExitCode {
   return EXIT_BY_KIND[kind];
 }
 

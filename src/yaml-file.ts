@@ -123,6 +123,6 @@ export function show(value: unknown): string {
   return quoteInput(value, 60);
 }
 
-export function firstLine(text: string): string {
+function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }

@@ -11,7 +11,7 @@ import { OneroofError } from '../errors.js';
 import { StreamText, type OutputChunk } from './chunks.js';
 import type { ReplayReport } from './report.js';
 
-export interface CastHeader {
+interface CastHeader {
   version: 2;
   width: number;
   height: number;
@@ -20,7 +20,7 @@ export interface CastHeader {
   env: { TERM: string };
 }
 
-export function castHeader(report: ReplayReport): CastHeader {
+function castHeader(report: ReplayReport): CastHeader {
   const started = report.run.startedAt === null ? NaN : Date.parse(report.run.startedAt);
   return {
     version: 2,

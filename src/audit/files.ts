@@ -18,14 +18,14 @@ export interface RunLogFiles {
 }
 
 /** A line longer than this is not a record the writer made (its longest event is far less). */
-export const MAX_LINE = 16 * 1024 * 1024;
+const MAX_LINE = 16 * 1024 * 1024;
 
 /**
  * A line of a hand-made (`tee`) log longer than this is refused: psql's lines are a row, a
  * message or a statement, and a line is held whole while it is parsed, so without a cap one
  * line of gigabytes would be held in memory.
  */
-export const MAX_TEE_LINE = 16 * 1024 * 1024;
+const MAX_TEE_LINE = 16 * 1024 * 1024;
 
 /** Opens a run log file: regular files only (a FIFO, a device, a directory is refused). */
 function openLog(path: string): number {

@@ -19,7 +19,7 @@ import type { Finding, ReplayReport } from './report.js';
 import { describeConfirmation, describeInterrupt, describePacketSigner } from './text.js';
 import { seconds } from '../duration.js';
 
-export const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
+const MAX_HTML_OUTPUT = 32 * 1024 * 1024;
 
 /** The fixed-width fonts (written as `mono` + `space` pieces: the whole word trips greps for names). */
 const MONO = `ui-${'mono'}space,SFMono-Regular,Menlo,${'mono'}space`;

@@ -26,8 +26,6 @@ import {
 import { runnerTable, TierTimeline } from './tier-timeline.js';
 import type { VerifiedRecord } from './verify.js';
 
-export { MAX_FINDINGS, parseStateVector };
-
 export type Reconstructed = Omit<ReplayReport, 'replay' | 'source' | 'integrity'>;
 
 interface When {

@@ -21,8 +21,9 @@ const MESSAGE_AFTER_PREFIX =
 const FULL = /^psql:[^:\s]+:\d+: /;
 /** psql's own message without a location: `psql: error: …`. */
 const PROGNAME = /^psql: (fatal|error|warning|info|detail|hint): /;
-export const MAX_HELD = 50;
+const MAX_HELD = 50;
 
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export class TeeRepair {
   /** Prefix pieces waiting for the rest of their message, and how many steps they cover. */
   private held = '';

@@ -6,11 +6,10 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { loadPacket, readDescriptor } from '../contract/load.js';
 import { packetDescriptorSchema } from '../contract/schema.js';
 import { OneroofError } from '../errors.js';
-import { scaffoldPacket } from '../packet/scaffold.js';
+import { scaffoldPacket, STARTER_TEMPLATE } from '../packet/scaffold.js';
 import { shellQuote } from '../remote/quote.js';
 import { quoteInput } from '../safe-text.js';
 
-export const STARTER_TEMPLATE = join(PACKAGE_ROOT, 'templates', 'starter');
 /** The approval code the rehearsal uses (packet.yml's gate.example). */
 const EXAMPLE_CODE = 'APR-2026-0001';
 

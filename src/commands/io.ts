@@ -24,7 +24,7 @@ export function processIo(): Io {
 }
 
 /** An output whose reader may go away (`oneroof … | head -1`). */
-export interface ClosableOutput {
+interface ClosableOutput {
   write(text: string | Uint8Array): boolean;
   once(event: 'drain', listener: () => void): unknown;
   readonly isTTY?: boolean;

@@ -28,6 +28,7 @@ const INIT_HINT =
   'a packet declares itself in packet.yml: `oneroof init DIR` makes a new packet with one (docs/packet-contract.md)';
 
 /** The descriptor parsed and validated, from its text (`shown` names the file in errors). */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export function parseDescriptor(text: string, shown: string): PacketDescriptor {
   const descriptor = parseYamlFile(text, shown, packetDescriptorSchema, {
     what: 'packet descriptor',

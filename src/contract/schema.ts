@@ -9,16 +9,16 @@
 import { z } from 'zod';
 
 /** The descriptor's own format; a packet written for another one is refused, not guessed at. */
-export const CONTRACT_VERSION = 1;
+const CONTRACT_VERSION = 1;
 /** The marker grammar the runner reads (src/psql/markers.ts). */
-export const MARKER_GRAMMAR_VERSION = 1;
+const MARKER_GRAMMAR_VERSION = 1;
 /** The descriptor's file name, at the packet's root. */
 export const DESCRIPTOR_FILE = 'packet.yml';
 /** Tier number of the full rollback in the marker grammar (`ONEROOF ROLLBACK full`). */
 export const FULL_ROLLBACK_TIER = 99;
 
 /** Probe names oneroof itself uses in its generated plans (src/engine/plans.ts). */
-export const RESERVED_PROBES: readonly string[] = [
+const RESERVED_PROBES: readonly string[] = [
   'state_vector',
   'state_vector_exit',
   'tier_status',
@@ -186,8 +186,4 @@ export const packetDescriptorSchema = z
     });
   });
 
-export type PacketDescriptorInput = z.input<typeof packetDescriptorSchema>;
 export type PacketDescriptor = z.output<typeof packetDescriptorSchema>;
-export type TierSpec = PacketDescriptor['tiers'][number];
-export type StateColumn = PacketDescriptor['state']['columns'][number];
-export type VerifyProbe = PacketDescriptor['probes']['verify'][number];

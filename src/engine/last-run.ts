@@ -32,6 +32,7 @@ const MAX_LOGS = 200;
 const MUTATING_LOG = /^(rollout|rollback)_\d{8}T\d{6}Z(-\d+)?\.jsonl$/;
 
 /** The newest apply/rollback records file of `target` in logDir (names sort by time). */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export function findLastMutatingLog(logDir: string, target: string): string | undefined {
   let names: string[];
   try {

@@ -19,7 +19,7 @@
  */
 import { whoAmI } from '../local/who.js';
 
-export interface LockKey {
+interface LockKey {
   name: string;
   /** The bigint's high and low halves, as pg_locks shows them (classid, objid). */
   classid: number;
@@ -33,16 +33,13 @@ function asciiKey(name: string): LockKey {
 }
 
 export const RUN_LOCK = asciiKey('oneroofR');
-export const PREFLIGHT_LOCK = asciiKey('oneroofP');
-
-/** The shipped packet's own tier lock key (its guard takes it): kept apart from oneroof's, for tests. */
-export const PACKET_LOCK_KEY = 31365104405540710n;
+const PREFLIGHT_LOCK = asciiKey('oneroofP');
 
 export function lockKeyValue(key: LockKey): bigint {
   return (BigInt(key.classid) << 32n) | BigInt(key.objid);
 }
 
-export type LockMode = 'exclusive' | 'shared';
+type LockMode = 'exclusive' | 'shared';
 
 /** What a command takes: apply/rollback the run lock exclusive; preflight both; status none. */
 export type LockPlan = readonly { key: LockKey; mode: LockMode }[];

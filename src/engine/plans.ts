@@ -12,9 +12,16 @@
  *   ONEROOF PROBE state_vector END
  */
 import type { PacketDescriptor } from '../contract/schema.js';
-import { APPLICATION_NAME_PREFIX, LOCKS, lockSql, type LockPlan } from './lock.js';
+import {
+  APPLICATION_NAME_PREFIX,
+  LOCKS,
+  lockKeyValue,
+  lockSql,
+  RUN_LOCK,
+  type LockPlan,
+} from './lock.js';
 
-export type PlanCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'state';
+type PlanCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'state';
 
 /** A generated entry script, placed at `<root>/<name>` for the bundler. */
 export interface Plan {
@@ -107,8 +114,7 @@ function probe(name: ProbeName, file?: string): string {
 
 function aliveSql(): string {
   // The key is our constant, not a value from anyone.
-  const key = (BigInt(LOCKS.mutating[0].key.classid) << 32n) | BigInt(LOCKS.mutating[0].key.objid);
-  return ALIVE_SQL.replace('%RUN_LOCK%', key.toString());
+  return ALIVE_SQL.replace('%RUN_LOCK%', lockKeyValue(RUN_LOCK).toString());
 }
 
 function plan(command: PlanCommand, parts: string[]): Plan {

@@ -73,7 +73,7 @@ export function sameState(
 }
 
 /** `tier|name|applied|attempt|file_sha256|apr_code|applied_at` (tier_status.sql). */
-export const ledgerRowSchema = z.object({
+const ledgerRowSchema = z.object({
   tier: count,
   name: z.string().min(1),
   applied: z.enum(['t', 'f']).transform((v) => v === 't'),
@@ -115,7 +115,7 @@ export function parseLedger(lines: string[] | undefined): LedgerRow[] | undefine
 }
 
 /** `apr_code|level|status|proposal|decided_at|opens_gate` (gate.sql). */
-export const approvalSchema = z.object({
+const approvalSchema = z.object({
   aprCode: z.string(),
   level: z.string(),
   status: z.string(),
@@ -134,7 +134,7 @@ export function parseApprovals(lines: string[] | undefined): Approval[] | undefi
 }
 
 /** `pid|application_name|state|backend_start|xact_start|lock mode` (plans.ts, alive). */
-export const aliveSessionSchema = z.object({
+const aliveSessionSchema = z.object({
   pid: count,
   applicationName: z.string(),
   state: z.string(),

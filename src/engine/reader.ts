@@ -33,7 +33,7 @@ import { markerClaims, packetVariables } from '../contract/summary.js';
 import { seal, type AuditSummary } from './seal.js';
 import { confirmationOf } from './confirmation.js';
 
-export function setupCommand(target: Target): string {
+function setupCommand(target: Target): string {
   return `oneroof reader setup --target ${target.name}`;
 }
 

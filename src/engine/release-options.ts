@@ -20,7 +20,7 @@ export const READ_ONLY: Record<ReleaseCommand, boolean> = {
 };
 
 /** --wait: whole seconds, 1 to 24 hours. */
-export const MAX_WAIT_SECONDS = 86_400;
+const MAX_WAIT_SECONDS = 86_400;
 
 /** An approval code: oneroof's plain-token rule, then the packet's gate pattern when known. */
 export function validateApr(code: string, flag = '--apr', gate?: PacketDescriptor['gate']): string {

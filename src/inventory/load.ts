@@ -56,7 +56,7 @@ export interface Target {
   packetSigners?: SignersPolicy | undefined;
 }
 
-export interface Reader {
+interface Reader {
   /** role: log in as `user` below (the server refuses writes); session: as the target's user. */
   mode: 'role' | 'session';
   /** The read role (`read_user`): what read-only sessions log in as in mode role. */

@@ -192,4 +192,3 @@ export const inventoryFileSchema = z.strictObject({
 });
 
 export type TargetSpec = z.infer<typeof targetSchema>;
-export type InventoryFile = z.infer<typeof inventoryFileSchema>;

@@ -11,7 +11,7 @@ import { describePosition } from '../psql/position.js';
 export const MAX_FINDINGS = 200;
 
 /** The packet's last word in a dry run, right before its ROLLBACK (sql/README.md). */
-export const DRY_RUN_ROLLBACK = 'ONEROOF DRY-RUN ROLLBACK';
+const DRY_RUN_ROLLBACK = 'ONEROOF DRY-RUN ROLLBACK';
 
 export interface Finding {
   kind: 'assertion' | 'error' | 'refused' | 'locked';

@@ -24,7 +24,7 @@ export type RunOutcome =
   'ok' | 'sql-error' | 'not-run' | 'psql-failed' | 'lost' | 'incomplete' | 'failed';
 
 /** How the main session's command ended (an exit status, a signal, or the connection lost). */
-export type SessionEnd = ExecEndInfo;
+type SessionEnd = ExecEndInfo;
 
 export type JudgedCommand =
   'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'reader setup';

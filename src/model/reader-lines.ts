@@ -6,7 +6,7 @@
  */
 import type { PsqlEvent } from '../psql/events.js';
 
-export const READER_MARK = 'ONEROOF READER ';
+const READER_MARK = 'ONEROOF READER ';
 
 /** The event's text after the mark, if it is a reader line of that severity. */
 export function readerLine(event: PsqlEvent, severity: 'NOTICE' | 'WARNING'): string | undefined {

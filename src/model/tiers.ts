@@ -116,11 +116,3 @@ export class TierTracker {
 export function tiersWith(steps: readonly TierStep[], status: TierStatus): number[] {
   return steps.filter((s) => s.status === status).map((s) => s.tier);
 }
-
-/** The tier table of one step's events (no tiers expected in advance; open ones unknown). */
-export function trackTiers(events: Iterable<PsqlEvent>, kind: TierKind): TierStep[] {
-  const tracker = new TierTracker([], kind, () => 0);
-  for (const event of events) tracker.take(event);
-  tracker.finish();
-  return tracker.steps.map(({ durationMs: _durationMs, ...step }) => step);
-}

@@ -66,7 +66,7 @@ export interface BundleOptions {
   packetVariables?: readonly string[];
 }
 
-export interface BundledFile {
+interface BundledFile {
   /** Relative to root, `/`-separated. */
   path: string;
   /** sha256 of the file's bytes as read (before BOM or newline fixes). */
@@ -87,7 +87,7 @@ export const fsPacketReader: PacketReader = {
   realpath: (p) => fsRealpath(p),
 };
 
-export { BundleError, type BundleErrorDetails, type BundleErrorReason } from './bundle-error.js';
+export { BundleError } from './bundle-error.js';
 
 const RELATIVE = new Set(['ir', 'include_relative']);
 const NEWLINE = Buffer.from('\n');

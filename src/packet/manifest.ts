@@ -31,7 +31,7 @@ export interface ManifestEntry {
   sha256: string;
 }
 
-export type DifferenceKind = 'mismatch' | 'missing' | 'extra' | 'stale';
+type DifferenceKind = 'mismatch' | 'missing' | 'extra' | 'stale';
 
 export interface Difference {
   path: string;
@@ -91,6 +91,7 @@ export function parseManifest(text: string, source = MANIFEST_FILE): ManifestEnt
 }
 
 /** Every difference between what the manifest records and what is on disk, in path order. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export function compareManifest(
   recorded: readonly ManifestEntry[],
   actual: readonly ManifestEntry[],
@@ -111,7 +112,7 @@ export function compareManifest(
 }
 
 /** The entries the checksums include lists: those in its folders, itself excepted. */
-export function checksumsEntries(
+function checksumsEntries(
   entries: readonly ManifestEntry[],
   checksums: ChecksumsInclude,
 ): ManifestEntry[] {
@@ -160,6 +161,7 @@ export function describeDifference(d: Difference): string {
 // ------------------------------------------------------------------------------------------
 
 /** Every packet file under sqlDir (relative, sorted), except the manifest, its signature and dot files. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export async function listPacketFiles(sqlDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (relative: string): Promise<void> => {

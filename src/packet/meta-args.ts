@@ -37,7 +37,7 @@ export type CommandOrigin = 'packet' | 'plan';
 type Where = Omit<BundleErrorDetails, 'reason'>;
 
 /** Variables oneroof passes on psql's command line for itself, whatever the packet. */
-export const ONEROOF_VARIABLES: readonly string[] = ['oneroof_lock_wait', 'oneroof_session'];
+const ONEROOF_VARIABLES: readonly string[] = ['oneroof_lock_wait', 'oneroof_session'];
 
 /**
  * Variables oneroof passes on psql's command line (-v): the packet's own (its gate, dry-run and

@@ -15,7 +15,7 @@ const VARIABLE_CHARS = /[A-Za-z\x80-\xff_0-9]+/y;
  */
 const WHOLE_LINE = new Set(['!', 'copy', 'ef', 'ev', 'sf', 'sv', 'h', 'help']);
 
-export function isWholeLineCommand(name: string): boolean {
+function isWholeLineCommand(name: string): boolean {
   return WHOLE_LINE.has(name) || name.toLowerCase() === 'copy';
 }
 
@@ -169,7 +169,7 @@ export function readMetaCommand(
 }
 
 /** A backslash escape in a single-quoted slash argument, from after the backslash. */
-export function unescapeSlashQuote(args: string, at: number): [string, number] {
+function unescapeSlashQuote(args: string, at: number): [string, number] {
   const c = args[at]!;
   const simple: Record<string, string> = { n: '\n', t: '\t', b: '\b', r: '\r', f: '\f' };
   if (simple[c] !== undefined) return [simple[c], 1];

@@ -8,6 +8,7 @@
 import { lstat, mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OneroofError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import {
   MANIFEST_FILE,
   checkManifest,
@@ -17,6 +18,9 @@ import {
   formatManifest,
   hashPacket,
 } from './manifest.js';
+
+/** The starter template `oneroof init` copies (shipped in the package). */
+export const STARTER_TEMPLATE = join(PACKAGE_ROOT, 'templates', 'starter');
 
 export interface ScaffoldOptions {
   /** The new packet's folder (absolute). */

@@ -11,10 +11,10 @@
  */
 import { z } from 'zod';
 
-export const streamSchema = z.enum(['stdout', 'stderr']);
+const streamSchema = z.enum(['stdout', 'stderr']);
 export type PsqlStream = z.infer<typeof streamSchema>;
 
-export const positionSchema = z.object({
+const positionSchema = z.object({
   file: z.string(),
   line: z.number().int(),
   generated: z.literal(true).optional(),
@@ -22,10 +22,10 @@ export const positionSchema = z.object({
 export type Position = z.infer<typeof positionSchema>;
 
 /** psql's own location prefix: `psql:<stdin>:12:` → { input: '<stdin>', line: 12 }. */
-export const locationSchema = z.object({ input: z.string(), line: z.number().int() });
+const locationSchema = z.object({ input: z.string(), line: z.number().int() });
 export type PsqlLocation = z.infer<typeof locationSchema>;
 
-export const severitySchema = z.enum([
+const severitySchema = z.enum([
   'PANIC',
   'FATAL',
   'ERROR',
@@ -47,7 +47,7 @@ const placed = {
 };
 
 /** The server's `LINE n: …` and caret: where in the statement the error is. */
-export const statementPositionSchema = z.object({
+const statementPositionSchema = z.object({
   /** n of `LINE n:` — the line within the statement text (1-based). */
   lineInStatement: z.number().int(),
   /** Column of the caret within lineText (1-based); absent when no caret line followed. */
@@ -58,7 +58,7 @@ export const statementPositionSchema = z.object({
 });
 export type StatementPosition = z.infer<typeof statementPositionSchema>;
 
-export const tagEventSchema = z.object({
+const tagEventSchema = z.object({
   kind: z.literal('tag'),
   ...base,
   /** `INSERT`, `CREATE TABLE`, `COMMIT`, … */
@@ -68,9 +68,9 @@ export const tagEventSchema = z.object({
 });
 
 /** Any other line: query results on stdout, unattributable text on stderr. */
-export const outputEventSchema = z.object({ kind: z.literal('output'), ...base });
+const outputEventSchema = z.object({ kind: z.literal('output'), ...base });
 
-export const messageEventSchema = z.object({
+const messageEventSchema = z.object({
   kind: z.literal('message'),
   ...base,
   ...placed,
@@ -90,7 +90,7 @@ export const messageEventSchema = z.object({
 });
 
 /** psql's own errors (lower-case `error:`): meta-commands, connection failures. */
-export const psqlErrorEventSchema = z.object({
+const psqlErrorEventSchema = z.object({
   kind: z.literal('psql-error'),
   ...base,
   ...placed,
@@ -102,7 +102,7 @@ export const psqlErrorEventSchema = z.object({
 
 const marker = { ...base, ...placed, severity: severitySchema };
 
-export const preflightEventSchema = z.object({
+const preflightEventSchema = z.object({
   kind: z.literal('preflight'),
   ...marker,
   status: z.enum(['PASS', 'FAIL', 'INFO']),
@@ -112,7 +112,7 @@ export const preflightEventSchema = z.object({
   expected: z.string().optional(),
 });
 
-export const verdictEventSchema = z.object({
+const verdictEventSchema = z.object({
   kind: z.literal('verdict'),
   ...marker,
   verdict: z.enum(['GO', 'NO-GO']),
@@ -120,9 +120,9 @@ export const verdictEventSchema = z.object({
   checks: z.array(z.string()),
 });
 
-export const phaseSchema = z.enum(['BEGIN', 'SKIP', 'COMMIT']);
+const phaseSchema = z.enum(['BEGIN', 'SKIP', 'COMMIT']);
 
-export const tierEventSchema = z.object({
+const tierEventSchema = z.object({
   kind: z.literal('tier'),
   ...marker,
   tier: z.number().int(),
@@ -132,7 +132,7 @@ export const tierEventSchema = z.object({
   note: z.string().optional(),
 });
 
-export const rollbackEventSchema = z.object({
+const rollbackEventSchema = z.object({
   kind: z.literal('rollback'),
   ...marker,
   tier: z.union([z.number().int(), z.literal('full')]),
@@ -141,14 +141,14 @@ export const rollbackEventSchema = z.object({
   note: z.string().optional(),
 });
 
-export const verifyEventSchema = z.object({
+const verifyEventSchema = z.object({
   kind: z.literal('verify'),
   ...marker,
   check: z.string(),
   observed: z.string(),
 });
 
-export const assertionEventSchema = z.object({
+const assertionEventSchema = z.object({
   kind: z.literal('assertion'),
   ...marker,
   /** tier<nn> | verify | rollback<nn> | rollback_full | revalidation */
@@ -163,23 +163,23 @@ export const assertionEventSchema = z.object({
   got: z.string().optional(),
 });
 
-export const refusedEventSchema = z.object({
+const refusedEventSchema = z.object({
   kind: z.literal('refused'),
   ...marker,
   reason: z.string(),
 });
 
 /** `ONEROOF LOCKED: <holders> holds the … lock`: the runner's lock is held elsewhere (exit 6). */
-export const lockedEventSchema = z.object({
+const lockedEventSchema = z.object({
   kind: z.literal('locked'),
   ...marker,
   holder: z.string(),
 });
 
-export const endEventSchema = z.object({ kind: z.literal('end'), ...marker, script: z.string() });
+const endEventSchema = z.object({ kind: z.literal('end'), ...marker, script: z.string() });
 
 /** The runner's last line, `\echo ONEROOF SENTINEL <nonce>`: psql read the stream to its end. */
-export const sentinelEventSchema = z.object({
+const sentinelEventSchema = z.object({
   kind: z.literal('sentinel'),
   ...base,
   nonce: z.string().regex(/^[0-9a-f]{32}$/),
@@ -203,20 +203,17 @@ export const psqlEventSchema = z.discriminatedUnion('kind', [
 ]);
 
 export type PsqlEvent = z.infer<typeof psqlEventSchema>;
-export type TagEvent = z.infer<typeof tagEventSchema>;
-export type OutputEvent = z.infer<typeof outputEventSchema>;
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 export type PsqlErrorEvent = z.infer<typeof psqlErrorEventSchema>;
-export type PreflightEvent = z.infer<typeof preflightEventSchema>;
-export type VerdictEvent = z.infer<typeof verdictEventSchema>;
-export type TierEvent = z.infer<typeof tierEventSchema>;
-export type RollbackEvent = z.infer<typeof rollbackEventSchema>;
-export type VerifyEvent = z.infer<typeof verifyEventSchema>;
-export type AssertionEvent = z.infer<typeof assertionEventSchema>;
-export type RefusedEvent = z.infer<typeof refusedEventSchema>;
-export type LockedEvent = z.infer<typeof lockedEventSchema>;
-export type EndEvent = z.infer<typeof endEventSchema>;
-export type SentinelEvent = z.infer<typeof sentinelEventSchema>;
+type PreflightEvent = z.infer<typeof preflightEventSchema>;
+type VerdictEvent = z.infer<typeof verdictEventSchema>;
+type TierEvent = z.infer<typeof tierEventSchema>;
+type RollbackEvent = z.infer<typeof rollbackEventSchema>;
+type VerifyEvent = z.infer<typeof verifyEventSchema>;
+type AssertionEvent = z.infer<typeof assertionEventSchema>;
+type RefusedEvent = z.infer<typeof refusedEventSchema>;
+type LockedEvent = z.infer<typeof lockedEventSchema>;
+type EndEvent = z.infer<typeof endEventSchema>;
 export type MarkerEvent =
   | PreflightEvent
   | VerdictEvent

@@ -9,10 +9,10 @@
  */
 
 /** The longest line kept whole in an event: far above any line psql or the packet writes. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+const MAX_LINE_BYTES = 1024 * 1024;
 
 /** What a cut line ends with, so nobody mistakes it for the whole line. */
-export function cutNote(dropped: number): string {
+function cutNote(dropped: number): string {
   return ` … [${dropped} more bytes of this line cut here; the whole line is in the .log]`;
 }
 

@@ -23,6 +23,7 @@ import { posix } from 'node:path';
 import type { SourceMap } from '../packet/source-map.js';
 import { nameAndNote, ROLLBACK_MARKER, TIER_MARKER } from '../packet/marker-sites.js';
 import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
+import { formatMatches } from './raise-format.js';
 
 const CHECK = String.raw`[a-z0-9_]+(?:\.[a-z0-9_]+)*`;
 const PREFLIGHT = new RegExp(String.raw`^ONEROOF PREFLIGHT (PASS|FAIL|INFO) (${CHECK}): (.*)$`);
@@ -121,7 +122,7 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
 }
 
 /** `expected X, got Y` → { expected: X, got: Y }, splitting at the last `, got `. */
-export function splitExpectedGot(text: string): { expected?: string; got?: string } {
+function splitExpectedGot(text: string): { expected?: string; got?: string } {
   if (!text.startsWith('expected ')) return {};
   const at = text.lastIndexOf(', got ');
   if (at < 'expected '.length) return {};
@@ -189,18 +190,4 @@ function fileMayRaise(marker: MarkerEvent, file: string, claims: MarkerClaims): 
 function isOneOf(file: string, packetFiles: readonly string[]): boolean {
   const path = posix.normalize(file);
   return packetFiles.some((p) => path === p || path.endsWith(`/${p}`) || p.endsWith(`/${path}`));
-}
-
-/** A RAISE format (`%` an argument, `%%` a percent sign) against the message's text. */
-export function formatMatches(format: string, text: string): boolean {
-  const pattern = format
-    .split('%%')
-    .map((part) =>
-      part
-        .split('%')
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('[\\s\\S]*'),
-    )
-    .join('%');
-  return new RegExp(`^${pattern}$`).test(text);
 }

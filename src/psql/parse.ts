@@ -281,16 +281,3 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     },
   };
 }
-
-/** Parses two complete recordings (stdout first, then stderr: their interleaving is unknown). */
-export function parsePsqlOutput(
-  output: { stdout: Buffer | string; stderr: Buffer | string },
-  options: PsqlParserOptions = {},
-): PsqlEvent[] {
-  const parser = createPsqlParser(options);
-  return [
-    ...parser.push('stdout', output.stdout),
-    ...parser.push('stderr', output.stderr),
-    ...parser.end(),
-  ];
-}

@@ -107,16 +107,6 @@ export function buildDockerExecLine(
   return shellJoin(buildDockerExecArgv(container, argv, env));
 }
 
-/** The seed's line: docker exec -i CONTAINER psql -X -U USER -d DB -v ON_ERROR_STOP=1 -f - [-v …]. */
-export function buildPsqlArgv(command: PsqlCommand): string[] {
-  check('container', command.container, CONTAINER_NAME);
-  return buildDockerExecArgv(command.container, buildPsqlInvocation(command));
-}
-
-export function buildPsqlCommandLine(command: PsqlCommand): string {
-  return shellJoin(buildPsqlArgv(command));
-}
-
 function check(field: string, value: string, rule: IdentifierRule): void {
   if (!rule.pattern.test(value)) throw new CommandLineError(field, value, rule.expected);
 }

@@ -11,8 +11,8 @@ import { isNotFound, type DockerClient } from '../docker/client.js';
 import { demuxedText } from '../docker/demux.js';
 import { dockerExec, type ExecResult } from '../docker/exec.js';
 
-export const LABEL_MANAGED = 'dev.oneroof.managed';
-export const LABEL_TARGET = 'dev.oneroof.target';
+const LABEL_MANAGED = 'dev.oneroof.managed';
+const LABEL_TARGET = 'dev.oneroof.target';
 const READY_TIMEOUT_MS = 60_000;
 
 export interface ReplicaInfo {

@@ -18,14 +18,7 @@ export type ExecEndInfo = z.infer<typeof execEndSchema>;
  * failed (an error rolled it back), skipped (already applied), unknown (begun, end not seen).
  * In the end record's tier list as `status` (`outcome` in older records).
  */
-export const tierStatusSchema = z.enum([
-  'pending',
-  'running',
-  'ok',
-  'failed',
-  'skipped',
-  'unknown',
-]);
+const tierStatusSchema = z.enum(['pending', 'running', 'ok', 'failed', 'skipped', 'unknown']);
 export type TierStatus = z.infer<typeof tierStatusSchema>;
 
 /**

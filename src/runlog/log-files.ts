@@ -14,24 +14,13 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { OneroofError } from '../errors.js';
+import { runLogBase, type RunKind } from './log-name.js';
 
-export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'reader' | 'run';
+export type { RunKind } from './log-name.js';
 
 export interface RunLogPaths {
   output: string;
   records: string;
-}
-
-/**
- * rollout_20261125T113000Z — the seed's name. The target is in the first record; a
- * second run in the same second (a fleet, a retry) gets -2, -3, …: a log is never overwritten.
- */
-export function runLogBase(kind: RunKind, at: Date, attempt = 0): string {
-  const stamp = at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  return `${kind}_${stamp}${attempt === 0 ? '' : `-${attempt + 1}`}`;
 }
 
 /** The directory made if needed, and both files created exclusively (never overwrites a log). */

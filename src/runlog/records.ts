@@ -11,19 +11,10 @@ import { RUNLOG_FORMAT } from './chain.js';
 import { packetSummarySchema } from '../contract/summary.js';
 import { endRecordSchema, execEndSchema } from './end-record.js';
 
-/** What every chained line carries. */
-export const envelopeSchema = z.object({
-  seq: z.number().int().nonnegative(),
-  t: z.number().nonnegative().optional(),
-  time: z.string().optional(),
-  record: z.string(),
-});
-export type Envelope = z.infer<typeof envelopeSchema>;
-
 /** Who ran oneroof: the local user and machine. */
-export const whoSchema = z.object({ user: z.string(), host: z.string() });
+const whoSchema = z.object({ user: z.string(), host: z.string() });
 
-export const startRecordSchema = z.object({
+const startRecordSchema = z.object({
   format: z.literal(RUNLOG_FORMAT),
   run: z.string(),
   kind: z.string(),
@@ -36,7 +27,7 @@ export const startRecordSchema = z.object({
   output: z.string().optional(),
 });
 
-export const peerSchema = z.object({
+const peerSchema = z.object({
   transport: z.string(),
   host: z.string(),
   port: z.number().optional(),
@@ -48,7 +39,7 @@ export const peerSchema = z.object({
 });
 export type PeerInfo = z.infer<typeof peerSchema>;
 
-export const connectedRecordSchema = z.object({ peer: peerSchema });
+const connectedRecordSchema = z.object({ peer: peerSchema });
 
 export const outputRecordSchema = z.object({
   stream: z.enum(['stdout', 'stderr']),
@@ -58,7 +49,7 @@ export const outputRecordSchema = z.object({
 });
 export type OutputRecord = z.infer<typeof outputRecordSchema>;
 
-export const streamRecordSchema = z.object({
+const streamRecordSchema = z.object({
   step: z.string().optional(),
   source: z.string(),
   length: z.number(),
@@ -70,11 +61,11 @@ export const streamRecordSchema = z.object({
   map: z.unknown().optional(),
 });
 
-export const execRecordSchema = z.object({ step: z.string().optional(), commandLine: z.string() });
+const execRecordSchema = z.object({ step: z.string().optional(), commandLine: z.string() });
 
-export const eventRecordSchema = z.object({ step: z.string().optional(), event: z.unknown() });
+const eventRecordSchema = z.object({ step: z.string().optional(), event: z.unknown() });
 
-export const stepEndRecordSchema = z.object({
+const stepEndRecordSchema = z.object({
   step: z.string(),
   outcome: z.string(),
   end: execEndSchema.optional(),
@@ -83,7 +74,7 @@ export const stepEndRecordSchema = z.object({
 });
 
 /** Who signed the packet's manifest, as the run found it (src/packet/signature.ts). */
-export const packetSignatureSchema = z.object({
+const packetSignatureSchema = z.object({
   status: z.enum(['verified', 'signed', 'unsigned', 'invalid', 'not-allowed']),
   file: z.string(),
   namespace: z.string().optional(),
@@ -105,7 +96,7 @@ const manifestSchema = z
   .nullable()
   .optional();
 
-export const releaseRecordSchema = z.object({
+const releaseRecordSchema = z.object({
   command: z.string(),
   apr: z.string().nullable().optional(),
   dryRun: z.boolean().optional(),
@@ -122,7 +113,7 @@ export const releaseRecordSchema = z.object({
 });
 
 /** `oneroof reader setup`: what it is about to create. */
-export const readerSetupRecordSchema = z.object({
+const readerSetupRecordSchema = z.object({
   target: z.string(),
   role: z.string(),
   file: z.string(),
@@ -135,7 +126,7 @@ export const readerSetupRecordSchema = z.object({
  * answer, never a secret); any other answer is recorded as not confirmed, never as text (it
  * could be a password typed into the wrong place).
  */
-export const confirmationRecordSchema = z.object({
+const confirmationRecordSchema = z.object({
   confirmed: z.boolean(),
   via: z.enum(['prompt', 'not-asked']).optional(),
   by: whoSchema.optional(),
@@ -146,29 +137,29 @@ export const confirmationRecordSchema = z.object({
 });
 
 /** Ctrl-C (or a log that failed, which stops the run as Ctrl-C does). */
-export const interruptRecordSchema = z.object({
+const interruptRecordSchema = z.object({
   applicationName: z.string().optional(),
   reason: z.enum(['interrupt', 'log-failure']),
   mainStarted: z.boolean(),
 });
 
 /** A probe or a cancel that failed: what went wrong (never fatal to the run). */
-export const failureRecordSchema = z.object({ error: z.string(), step: z.string().optional() });
+const failureRecordSchema = z.object({ error: z.string(), step: z.string().optional() });
 
 /** A read-only command ran with the weaker read-only session, not the read role. */
-export const readOnlyWeakRecordSchema = z.object({ warning: z.string() });
+const readOnlyWeakRecordSchema = z.object({ warning: z.string() });
 
 /** The read role is missing on the target (`oneroof reader setup` creates it). */
-export const readerMissingRecordSchema = z.object({
+const readerMissingRecordSchema = z.object({
   role: z.string(),
   step: z.string().optional(),
 });
 
 /** Tiers the target's ledger showed committed that the markers left open (src/model/tiers.ts). */
-export const tiersSettledRecordSchema = z.object({ committed: z.array(z.number().int()) });
+const tiersSettledRecordSchema = z.object({ committed: z.array(z.number().int()) });
 
 /** status: the last apply/rollback here that did not end normally, and its fate. */
-export const lastRunRecordSchema = z.object({
+const lastRunRecordSchema = z.object({
   log: z.string(),
   command: z.string(),
   startedAt: z.string().nullable(),
@@ -181,7 +172,7 @@ export const lastRunRecordSchema = z.object({
 });
 
 /** The state vector as the probe printed it: integers joined by |, one per column (packet.yml). */
-export const stateRecordSchema = z.object({
+const stateRecordSchema = z.object({
   at: z.enum(['entry', 'exit']),
   vector: z.string(),
   /** At exit: the figures equal those at entry (the engine's comparison, idle aside). */
@@ -189,6 +180,7 @@ export const stateRecordSchema = z.object({
 });
 
 /** Every record kind oneroof writes, and its schema; a log's others are counted and skipped. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export const RECORD_SCHEMAS = {
   start: startRecordSchema,
   connected: connectedRecordSchema,

@@ -28,7 +28,7 @@ import { ChainedRecords, writeAll } from './chained-records.js';
 import { notWritable, openLogFiles, type RunKind, type RunLogPaths } from './log-files.js';
 import type { KnownRecordName, RecordFields } from './records.js';
 
-export { runLogBase, type RunKind, type RunLogPaths } from './log-files.js';
+export { type RunKind, type RunLogPaths } from './log-files.js';
 
 export interface RunLogOptions {
   dir: string;

@@ -15,7 +15,7 @@
 import type { Target } from '../inventory/load.js';
 
 /** The client setting every read-only session starts with. */
-export const READ_ONLY_PGOPTIONS = '-c default_transaction_read_only=on';
+const READ_ONLY_PGOPTIONS = '-c default_transaction_read_only=on';
 
 export function readOnlyUser(target: Target): string {
   return target.reader.mode === 'role' ? target.reader.user : target.user;

@@ -29,7 +29,7 @@ import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
 import type { SqlSource } from './stream.js';
 
 // The engine (src/engine/) reaches the runner through this module.
-export { prepareStep, type PreparedStep, type StepRequest } from './step.js';
+export { prepareStep, type PreparedStep } from './step.js';
 
 export interface SessionRequest {
   kind: RunKind;
@@ -66,6 +66,7 @@ export function sessionExtras(options: SessionExtras): SessionExtras {
   return out;
 }
 
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export type RunRequest = SessionRequest & StepRequest;
 
 export interface RunResult {
@@ -83,7 +84,7 @@ export interface RunResult {
 }
 
 /** Query-output lines kept in RunResult.events (all of them are in the .log). */
-export const MAX_OUTPUT_EVENTS = 10_000;
+const MAX_OUTPUT_EVENTS = 10_000;
 
 /** What closing a session leaves: the log's seal, and where it was anchored (or why not). */
 export interface SessionClose {
@@ -253,6 +254,7 @@ export class RunSession {
 }
 
 /** One step on its own session: validate, log, connect, run, close. */
+/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export async function runSql(request: RunRequest): Promise<RunResult> {
   const step = await prepareStep(request.target, request);
   const session = await RunSession.open(request);

@@ -39,7 +39,7 @@ export type SqlSource =
       claims?: MarkerClaims;
     };
 
-export const SENTINEL_PREFIX = 'ONEROOF SENTINEL';
+const SENTINEL_PREFIX = 'ONEROOF SENTINEL';
 export interface PreparedStream {
   /** The bytes psql will read, or a way to stream them (file sources). */
   bytes: Buffer | (() => Readable);

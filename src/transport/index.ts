@@ -26,8 +26,7 @@ import type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
 import { Ssh2Transport } from './ssh2.js';
 import type { Transport } from './types.js';
 
-export type { Connection, ExecEnd, ExecRequest, Peer, RunningCommand, Transport } from './types.js';
-export type { AskPassphrase, HostKeyAccepted, HostKeyPolicy };
+export type { Transport } from './types.js';
 export { rememberAnswers, ttyPassphrasePrompt, type RememberingPrompt } from './passphrase.js';
 
 export interface CreateTransportOptions {

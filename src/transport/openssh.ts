@@ -16,8 +16,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { OneroofError, reasonOf } from '../errors.js';
 import { runLocal } from '../local/run.js';
 import type { ResolvedEndpoint } from '../inventory/endpoint.js';
-import type { SshEndpoint } from '../inventory/load.js';
 import { fingerprintSha256, loadKnownHosts } from '../ssh/known-hosts.js';
+import { buildOpensshArgs, opensshDestination, type OpensshArgsOptions } from './openssh-args.js';
 import type { HostKeyPolicy } from './ssh2-hostkey.js';
 import { remoteCommandLine } from './remote-line.js';
 import { feedStdin, settleAfterOutputs, stdinSource } from './streams.js';
@@ -30,16 +30,10 @@ import type {
   Transport,
   TransportKind,
 } from './types.js';
-import { quoteInput } from '../safe-text.js';
 
-export interface OpensshTransportOptions {
-  /** How the inventory names the host: an alias (with its -F file) or the endpoint's parts. */
-  ssh: SshEndpoint;
-  /** `ssh -G`'s resolution of the same, for the peer's name. */
+export interface OpensshTransportOptions extends OpensshArgsOptions {
+  /** `ssh -G`'s resolution of the ssh endpoint, for the peer's name. */
   endpoint: ResolvedEndpoint;
-  hostKeyPolicy: HostKeyPolicy;
-  /** The inventory's known_hosts files, when it overrides ssh's own. */
-  knownHostsOverride?: readonly string[];
   env?: NodeJS.ProcessEnv;
   sshBinary?: string;
   /**
@@ -48,63 +42,6 @@ export interface OpensshTransportOptions {
    * `ssh -v`. It costs one round trip (none to speak of behind a ControlMaster).
    */
   checkOnConnect?: boolean;
-}
-
-// Characters OpenSSH reads literally in a path given with -o or -i: no space, no quote, no %
-// (a percent-expansion token), no leading '-'.
-const SAFE_PATH = /^[A-Za-z0-9_./~+,:=@][A-Za-z0-9_./~+,:=@-]*$/;
-
-/** ssh's options, before `-- HOST LINE`. Pure: a unit test asserts it. */
-export function buildOpensshArgs(
-  options: Pick<OpensshTransportOptions, 'ssh' | 'hostKeyPolicy' | 'knownHostsOverride'>,
-): string[] {
-  const args = [
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `StrictHostKeyChecking=${options.hostKeyPolicy === 'accept-new' ? 'accept-new' : 'yes'}`,
-    '-T', // never a TTY: it would mangle bytes and merge stderr into stdout
-    '-o',
-    'RemoteCommand=none', // a configured RemoteCommand would clash with ours
-  ];
-  const { ssh } = options;
-  if (ssh.kind === 'alias' && ssh.configFile !== undefined)
-    args.push('-F', safePath(ssh.configFile, 'ssh_config'));
-  if (options.knownHostsOverride !== undefined) {
-    const files = options.knownHostsOverride.map((f) => safePath(f, 'known_hosts'));
-    args.push(
-      '-o',
-      `UserKnownHostsFile=${files.join(' ')}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-    );
-  }
-  if (ssh.kind === 'endpoint') {
-    if (ssh.user !== undefined) args.push('-l', ssh.user);
-    if (ssh.port !== undefined) args.push('-p', String(ssh.port));
-    if (ssh.identity !== undefined) args.push('-i', safePath(ssh.identity, 'identity'));
-  }
-  return args;
-}
-
-export function opensshDestination(ssh: SshEndpoint): string {
-  const host = ssh.kind === 'alias' ? ssh.alias : ssh.host;
-  if (host.startsWith('-') || !/^[A-Za-z0-9_.:%-]+$/.test(host))
-    throw new OneroofError(
-      'config',
-      `ssh destination ${quoteInput(host)} is not a plain host name or alias`,
-    );
-  return host;
-}
-
-function safePath(path: string, what: string): string {
-  if (!SAFE_PATH.test(path))
-    throw new OneroofError(
-      'config',
-      `${what} path ${quoteInput(path)} cannot be passed to ssh safely (spaces, quotes, % and a leading - are refused)`,
-      { hint: 'use a path of plain characters, or --transport ssh2' },
-    );
-  return path;
 }
 
 export class OpensshTransport implements Transport {

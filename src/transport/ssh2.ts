@@ -26,9 +26,6 @@ import type {
   TransportKind,
 } from './types.js';
 
-export type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
-export type { AskPassphrase } from './ssh2-auth.js';
-
 export interface Ssh2TransportOptions {
   hostKeyPolicy: HostKeyPolicy;
   env?: NodeJS.ProcessEnv;

@@ -12,12 +12,12 @@ import { signRunLog, type SignResult } from '../../src/ssh/sign.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import type { Target } from '../../src/inventory/load.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
-import { trackTiers } from '../../src/model/tiers.js';
+import { trackTiers } from './recording.js';
 import { RunSession, prepareStep, type RunResult } from '../../src/runner/run.js';
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import type { Transport } from '../../src/transport/types.js';
 
-export const SQL_ROOT = join(PACKAGE_ROOT, 'sql');
+const SQL_ROOT = join(PACKAGE_ROOT, 'sql');
 
 export interface AuditedRunOptions {
   target: Target;

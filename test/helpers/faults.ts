@@ -21,7 +21,7 @@ import { tempDir } from './tmp.js';
 
 const run = promisify(execFile);
 /** The target of the fault inventory: the testbed's replica, reached through the proxy. */
-export const FAULT_TARGET = 'faulty';
+const FAULT_TARGET = 'faulty';
 const ORDER = TIERS.map(([tier]) => tier);
 
 export interface FaultBed {
@@ -183,7 +183,7 @@ export async function untilReady(bench: PacketBench): Promise<void> {
 }
 
 /** The ledger on the server, read with psql (test-side): tier → applied. */
-export async function serverLedger(bench: PacketBench): Promise<Map<number, boolean>> {
+async function serverLedger(bench: PacketBench): Promise<Map<number, boolean>> {
   const exists = await bench.query("SELECT to_regclass('governance.v_tier_status') IS NOT NULL");
   const out = new Map<number, boolean>(ORDER.map((t) => [t, false]));
   if (exists !== 't') return out;
@@ -197,7 +197,7 @@ export async function serverLedger(bench: PacketBench): Promise<Map<number, bool
   return out;
 }
 
-export interface ClientTier {
+interface ClientTier {
   tier: number;
   name: string;
   status: 'pending' | 'running' | 'ok' | 'failed' | 'skipped' | 'unknown';

@@ -44,7 +44,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
+const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
 
 const ISO_TIME = /(?<!decided )\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g;
 const DURATION = /\b\d+\.\d{2} s\b/g;
@@ -82,7 +82,7 @@ export function normalize(text: string): string {
  * label — its PostgreSQL build, times, digests — is asserted by each test where it matters,
  * never pinned through a golden file.
  */
-export function reportShape(text: string): string[] {
+function reportShape(text: string): string[] {
   return normalize(text)
     .split('\n')
     .map((line) => /^\s*\S+(?: \S+)*/.exec(line.trimEnd())?.[0] ?? '');
@@ -98,7 +98,7 @@ export async function expectGoldenShape(name: string, actual: string): Promise<v
   expect(reportShape(actual), `the structure of golden ${name}.txt`).toEqual(reportShape(golden));
 }
 
-export function goldenPath(name: string): string {
+function goldenPath(name: string): string {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`golden name ${JSON.stringify(name)}`);
   return join(GOLDEN_DIR, `${name}.txt`);
 }

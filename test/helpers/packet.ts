@@ -148,7 +148,7 @@ export class PacketBench {
 }
 
 /** The NOTICE/ERROR message texts psql printed (location prefix and severity stripped). */
-export function messages(stderr: string): string[] {
+function messages(stderr: string): string[] {
   const out: string[] = [];
   for (const line of stderr.split('\n')) {
     const match = /^(?:psql:[^:]+:\d+: )?(?:NOTICE|ERROR|WARNING):\s+(.*)$/.exec(line);

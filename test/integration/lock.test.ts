@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { applicationName, lockKeyValue, PREFLIGHT_LOCK, RUN_LOCK } from '../../src/engine/lock.js';
+import { applicationName, lockKeyValue, LOCKS, RUN_LOCK } from '../../src/engine/lock.js';
 import { whoAmI } from '../../src/local/who.js';
 import {
   APR,
@@ -86,7 +86,7 @@ afterAll(async () => {
 });
 
 const runLockSql = `SELECT pg_advisory_lock(${lockKeyValue(RUN_LOCK)})`;
-const preflightLockSql = `SELECT pg_advisory_lock(${lockKeyValue(PREFLIGHT_LOCK)})`;
+const preflightLockSql = `SELECT pg_advisory_lock(${lockKeyValue(LOCKS.preflight[0].key)})`;
 
 /** The holder as a refusal names it: `holder test (server pid N, exclusive lock, connected …)`. */
 function named(session: HeldSession): RegExp {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { resolveEndpoint, type ResolvedEndpoint } from '../../src/inventory/endpoint.js';
 import { loadInventory, type Target } from '../../src/inventory/load.js';
-import { buildPsqlCommandLine, buildPsqlInvocation } from '../../src/remote/psql-command.js';
+import { buildDockerExecLine, buildPsqlInvocation } from '../../src/remote/psql-command.js';
 import { Ssh2Transport } from '../../src/transport/ssh2.js';
 import type { Connection } from '../../src/transport/types.js';
 import { fingerprintSha256 } from '../../src/ssh/known-hosts.js';
@@ -65,12 +65,15 @@ describe('ssh2 -> sshd -> docker exec -i -> psql', () => {
 
   it('runs SQL from stdin and returns its result', () =>
     withSession(async ({ target, ssh }) => {
-      const line = buildPsqlCommandLine({
-        container: target.container,
-        database: target.database,
-        user: target.user,
-        flags: ['--no-align', '--tuples-only'],
-      });
+      const line = buildDockerExecLine(
+        target.container,
+        buildPsqlInvocation({
+          container: target.container,
+          database: target.database,
+          user: target.user,
+          flags: ['--no-align', '--tuples-only'],
+        }),
+      );
       expect(line).toBe(
         `docker exec -i ${testbed.container} psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -f - --no-align --tuples-only`,
       );

@@ -11,7 +11,7 @@ import { connectDocker, type DockerClient } from '../../src/docker/client.js';
 import { buildPsqlInvocation, CommandLineError } from '../../src/remote/psql-command.js';
 import { runSql, type RunResult } from '../../src/runner/run.js';
 import { summarize } from '../../src/model/findings.js';
-import { trackTiers } from '../../src/model/tiers.js';
+import { trackTiers } from '../helpers/recording.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
 import { createTransport } from '../../src/transport/index.js';
 import type { TransportKind } from '../../src/transport/types.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { connectDocker } from '../../src/docker/client.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { LABEL_MANAGED } from '../../src/replica/container.js';
+import { listReplicas } from '../../src/replica/container.js';
 import { Replica } from '../../src/replica/replica.js';
 import { SSH_ALIAS, startSshd, stopSshd } from './sshd.js';
 
@@ -68,17 +68,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const docker = await connectDocker();
   for (const leftover of await docker.listContainers({
     all: true,
-    filters: { label: [`${TESTBED_LABEL}=${LABEL_VALUE}`, `${LABEL_MANAGED}=true`] },
+    filters: { label: [`${TESTBED_LABEL}=${LABEL_VALUE}`] },
   })) {
     await docker.getContainer(leftover.Id).remove({ force: true, v: true });
   }
-  // The scratch replica is made through the CLI, without the testbed label: remove it by name.
-  for (const leftover of await docker.listContainers({
-    all: true,
-    filters: { label: [`${LABEL_MANAGED}=true`], name: [SCRATCH] },
-  })) {
-    if (leftover.Names.includes(`/${SCRATCH}`))
-      await docker.getContainer(leftover.Id).remove({ force: true, v: true });
+  // The scratch replica is made through the CLI, without the testbed label: remove it by name
+  // among the replicas oneroof made (its own label filter).
+  for (const leftover of await listReplicas(docker)) {
+    if (leftover.container === SCRATCH)
+      await docker.getContainer(SCRATCH).remove({ force: true, v: true });
   }
 
   const sshd = await startSshd(join(BASE, 'sshd'));

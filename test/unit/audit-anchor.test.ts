@@ -6,13 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ANCHOR_READ_SCRIPT,
-  ANCHOR_WRITE_SCRIPT,
   anchorLine,
   buildAnchorReadArgv,
   buildAnchorWriteArgv,
   parseAnchorLine,
-} from '../../src/runlog/anchor.js';
+} from '../../src/runlog/anchor-line.js';
 import { findSigningKey } from '../../src/ssh/sign.js';
 import type { RunLogSeal } from '../../src/runlog/writer.js';
 import { HOSTILE_VALUES } from '../helpers/hostile.js';
@@ -54,18 +52,6 @@ describe('the on-target anchor', () => {
     expect(buildAnchorWriteArgv('L')).toEqual([
       'sh',
       '-c',
-      ANCHOR_WRITE_SCRIPT,
-      'oneroof-anchor',
-      'L',
-    ]);
-    expect(buildAnchorReadArgv(SEAL.run)).toEqual([
-      'sh',
-      '-c',
-      ANCHOR_READ_SCRIPT,
-      'oneroof-anchor',
-      SEAL.run,
-    ]);
-    expect(ANCHOR_WRITE_SCRIPT).toBe(
       [
         'set -u',
         'd="${PGDATA:-/var/lib/postgresql/data}/oneroof"',
@@ -74,7 +60,22 @@ describe('the on-target anchor', () => {
         'printf \'%s\\n\' "$1" >> "$d/anchors" || exit 125',
         'printf \'%s\\n\' "$d/anchors"',
       ].join('\n'),
-    );
+      'oneroof-anchor',
+      'L',
+    ]);
+    expect(buildAnchorReadArgv(SEAL.run)).toEqual([
+      'sh',
+      '-c',
+      [
+        'set -u',
+        'f="${PGDATA:-/var/lib/postgresql/data}/oneroof"/anchors',
+        'printf \'%s\\n\' "$f" >&2',
+        '[ -f "$f" ] || exit 3',
+        'grep -F -e " $1 " -- "$f"',
+      ].join('\n'),
+      'oneroof-anchor',
+      SEAL.run,
+    ]);
   });
 
   it('refuses a field that is not a plain token (nothing reaches a shell unquoted anyway)', () => {

@@ -7,6 +7,7 @@
 import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 
 const COLUMNS = SHIPPED_PACKET.state.columns;
+import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,8 +20,6 @@ import {
   lockKeyValue,
   lockSql,
   LOCKS,
-  PACKET_LOCK_KEY,
-  PREFLIGHT_LOCK,
   RUN_LOCK,
 } from '../../src/engine/lock.js';
 import {
@@ -45,7 +44,7 @@ import { worstExit } from '../../src/model/group-exit.js';
 import { prepareStep } from '../../src/runner/run.js';
 import { markerFormats } from '../../src/packet/marker-sites.js';
 import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
-import { formatMatches } from '../../src/psql/markers.js';
+import { formatMatches } from '../../src/psql/raise-format.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
 import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -67,6 +66,11 @@ const target = {
 const READ_OPTIONS =
   '-c statement_timeout=300000 -c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000';
 
+/** The preflight lock: the one preflight takes exclusive. */
+const PREFLIGHT_LOCK = LOCKS.preflight[0].key;
+/** The shipped packet's own tier lock (sql/prod/_guard.sql takes it). */
+const PACKET_LOCK_KEY = 31365104405540710n;
+
 describe('the run lock', () => {
   it('uses keys of its own, apart from the packet tier lock', () => {
     expect(lockKeyValue(RUN_LOCK)).toBe(0x6f6e65726f6f6652n);
@@ -74,6 +78,10 @@ describe('the run lock', () => {
     expect(
       new Set([lockKeyValue(RUN_LOCK), lockKeyValue(PREFLIGHT_LOCK), PACKET_LOCK_KEY]).size,
     ).toBe(3);
+    expect(LOCKS.preflight[0].mode).toBe('exclusive');
+    expect(readFileSync(join(PACKAGE_ROOT, 'sql', 'prod', '_guard.sql'), 'utf8')).toContain(
+      `pg_try_advisory_xact_lock(${PACKET_LOCK_KEY})`,
+    );
     // Both fit a signed bigint, as pg_advisory_lock(bigint) takes it.
     expect(lockKeyValue(RUN_LOCK) < 2n ** 63n).toBe(true);
   });

@@ -16,7 +16,7 @@ import {
   buildPsqlInvocation,
   CommandLineError,
 } from '../../src/remote/psql-command.js';
-import { buildSshGArgs } from '../../src/ssh/resolve.js';
+import { buildSshGArgs } from '../../src/ssh/ssh-g.js';
 import { HOSTILE_VALUES } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';
 

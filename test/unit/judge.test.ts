@@ -5,13 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.js';
 import { summarize, type Findings } from '../../src/model/findings.js';
-import { judge, type RunFacts, type RunOutcome, type SessionEnd } from '../../src/model/judge.js';
+import { judge, type RunFacts, type RunOutcome } from '../../src/model/judge.js';
+import type { ExecEndInfo } from '../../src/runlog/end-record.js';
 
 const SCRIPT = '00_reader_role';
 
 function setup(
   outcome: RunOutcome,
-  end: SessionEnd,
+  end: ExecEndInfo,
   findings: Partial<Findings> = {},
   extra: Partial<RunFacts> = {},
 ) {

@@ -16,7 +16,7 @@ import {
   writeManifest,
   MANIFEST_FILE,
 } from '../../src/packet/manifest.js';
-import { parseAllowedSigners } from '../../src/packet/allowed-signers.js';
+import { parseAllowedSigners } from '../../src/packet/allowed-signers-parse.js';
 import { describeSignature } from '../../src/packet/signature.js';
 import { tempDir } from '../helpers/tmp.js';
 

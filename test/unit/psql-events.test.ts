@@ -8,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bundlePacket, type PacketReader } from '../../src/packet/bundle.js';
 import { psqlEventSchema, type PsqlEvent } from '../../src/psql/events.js';
-import { cutNote, MAX_LINE_BYTES } from '../../src/psql/lines.js';
-import { createPsqlParser, parsePsqlOutput } from '../../src/psql/parse.js';
+import { createPsqlParser } from '../../src/psql/parse.js';
 import { summarize } from '../../src/model/findings.js';
-import { trackTiers } from '../../src/model/tiers.js';
+import { cutNote, MAX_LINE_BYTES, parsePsqlOutput, trackTiers } from '../helpers/recording.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/psql/', import.meta.url));
 const CASES = readdirSync(DIR)

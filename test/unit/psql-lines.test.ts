@@ -4,7 +4,8 @@
  * says how much was cut; the .log keeps every byte (the runner tees before it parses).
  */
 import { describe, expect, it } from 'vitest';
-import { cutNote, LineSplitter, MAX_LINE_BYTES } from '../../src/psql/lines.js';
+import { LineSplitter } from '../../src/psql/lines.js';
+import { cutNote, MAX_LINE_BYTES } from '../helpers/recording.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 
 /** Feeds `total` bytes of `fill` then an LF, in chunks of `chunk` bytes. */

@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { shellJoin, shellQuote } from '../../src/remote/quote.js';
 import {
-  buildPsqlArgv,
-  buildPsqlCommandLine,
+  buildDockerExecLine,
+  buildPsqlInvocation,
   CommandLineError,
+  type PsqlCommand,
 } from '../../src/remote/psql-command.js';
+
+/** The line the runner sends for a psql step (src/runner/step.ts, src/transport/remote-line.ts). */
+const psqlLine = (command: PsqlCommand) =>
+  buildDockerExecLine(command.container, buildPsqlInvocation(command));
 
 const HOSTILE = [
   "'",
@@ -56,23 +61,21 @@ describe('shellQuote', () => {
   });
 });
 
-describe('buildPsqlCommandLine', () => {
+describe('the psql command line', () => {
   const base = { container: 'postgres', database: 'directus', user: 'workflow_admin' };
 
   it('is exactly the documented command', () => {
-    expect(buildPsqlCommandLine(base)).toBe(
+    expect(psqlLine(base)).toBe(
       'docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -f -',
     );
   });
 
   it('passes values only as psql variables, quoted', () => {
-    expect(
-      buildPsqlCommandLine({ ...base, variables: { ratified_apr: "APR-1'; drop table x; --" } }),
-    ).toBe(
+    expect(psqlLine({ ...base, variables: { ratified_apr: "APR-1'; drop table x; --" } })).toBe(
       `docker exec -i postgres psql -X -U workflow_admin -d directus -v ON_ERROR_STOP=1 -f - -v 'ratified_apr=APR-1'\\''; drop table x; --'`,
     );
     expect(
-      buildPsqlArgv({ ...base, variables: { ratified_apr: 'APR-2026-0142' } }).slice(-2),
+      buildPsqlInvocation({ ...base, variables: { ratified_apr: 'APR-2026-0142' } }).slice(-2),
     ).toEqual(['-v', 'ratified_apr=APR-2026-0142']);
   });
 
@@ -82,16 +85,12 @@ describe('buildPsqlCommandLine', () => {
     ['database', 'directus; drop'],
     ['user', '$(id)'],
   ] as const)('refuses a hostile %s %j', (field, value) => {
-    expect(() => buildPsqlArgv({ ...base, [field]: value })).toThrow(CommandLineError);
+    expect(() => psqlLine({ ...base, [field]: value })).toThrow(CommandLineError);
   });
 
   it('refuses control characters in values and bad variable names', () => {
-    expect(() => buildPsqlArgv({ ...base, variables: { apr: 'a\nb' } })).toThrow(
-      /control characters/,
-    );
-    expect(() => buildPsqlArgv({ ...base, variables: { 'a b': 'x' } })).toThrow(CommandLineError);
-    expect(() => buildPsqlArgv({ ...base, variables: { ON_ERROR_STOP: '0' } })).toThrow(
-      /ON_ERROR_STOP/,
-    );
+    expect(() => psqlLine({ ...base, variables: { apr: 'a\nb' } })).toThrow(/control characters/);
+    expect(() => psqlLine({ ...base, variables: { 'a b': 'x' } })).toThrow(CommandLineError);
+    expect(() => psqlLine({ ...base, variables: { ON_ERROR_STOP: '0' } })).toThrow(/ON_ERROR_STOP/);
   });
 });

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readLines } from '../../src/audit/files.js';
 import { verifyChain } from '../../src/audit/verify.js';
 import { OneroofError } from '../../src/errors.js';
-import { RunLog, runLogBase } from '../../src/runlog/writer.js';
+import { RunLog } from '../../src/runlog/writer.js';
+import { runLogBase } from '../../src/runlog/log-name.js';
 import { fixedClock, writeFixtureRun } from '../helpers/runlog-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -12,7 +12,7 @@ import { OneroofError } from '../../src/errors.js';
 import type { Target } from '../../src/inventory/load.js';
 import { classify } from '../../src/runner/outcome.js';
 import { runSql, type RunRequest } from '../../src/runner/run.js';
-import { prepareStream, SENTINEL_PREFIX } from '../../src/runner/stream.js';
+import { prepareStream } from '../../src/runner/stream.js';
 import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -128,7 +128,7 @@ describe('runSql', () => {
       '-',
     ]);
     expect(transport.stdin[0]!.toString()).toMatch(
-      new RegExp(`^SELECT 1;\\n\\\\echo ${SENTINEL_PREFIX} [0-9a-f]{32}\\n$`),
+      new RegExp(`^SELECT 1;\\n\\\\echo ONEROOF SENTINEL [0-9a-f]{32}\\n$`),
     );
   });
 

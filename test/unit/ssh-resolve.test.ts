@@ -2,12 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildSshGArgs,
-  parseSshG,
-  resolveSshTarget,
-  SshResolveError,
-} from '../../src/ssh/resolve.js';
+import { resolveSshTarget, SshResolveError } from '../../src/ssh/resolve.js';
+import { buildSshGArgs, parseSshG } from '../../src/ssh/ssh-g.js';
 
 // Recorded from OpenSSH_9.2p1 `ssh -G -F cfg contabo-replica` (unrelated lines trimmed), with
 // cfg: HostName 127.0.0.1, Port 2222, User root, IdentityFile ~/x and ~/.ssh/id_%h,

@@ -1,7 +1,7 @@
 /** The openssh transport's argv, asserted exactly: no shell ever sees it. */
 import { describe, expect, it } from 'vitest';
 import { OneroofError } from '../../src/errors.js';
-import { buildOpensshArgs, opensshDestination } from '../../src/transport/openssh.js';
+import { buildOpensshArgs, opensshDestination } from '../../src/transport/openssh-args.js';
 
 describe('buildOpensshArgs', () => {
   it('an alias with its ssh_config, strict', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { OneroofError } from '../../src/errors.js';
 import type { ResolvedSsh } from '../../src/ssh/resolve.js';
-import { parseProxyJump, resolveJumpChain, type JumpSpec } from '../../src/transport/ssh2-jump.js';
+import { parseProxyJump, type JumpSpec } from '../../src/ssh/proxy-jump.js';
+import { resolveJumpChain } from '../../src/transport/ssh2-jump.js';
 
 describe('parseProxyJump', () => {
   it('reads [user@]host[:port], comma-separated', () => {
