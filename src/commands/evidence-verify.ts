@@ -74,7 +74,12 @@ function renderEvidence(report: EvidenceReport, verbose: boolean): string {
     for (const file of report.files) lines.push(`  ${file.status.padEnd(10)}  ${file.path}`);
   for (const problem of report.problems)
     lines.push(`  BAD         ${problem.file}: ${problem.reason}`);
-  lines.push(report.summary);
+  // The problems are listed above: the last line says how many, not all of them again.
+  lines.push(
+    report.verdict === 'tampered'
+      ? `TAMPERED: ${report.problems.length} of the set's files not as sealed`
+      : report.summary,
+  );
   return `${lines.join('\n')}\n`;
 }
 

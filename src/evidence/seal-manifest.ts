@@ -78,10 +78,7 @@ export const evidenceManifestSchema = z
   })
   .superRefine((manifest, ctx) => {
     const seen = new Set<string>();
-    const paths = [
-      ...manifest.files.map((f) => f.path),
-      ...manifest.logs.flatMap((l) => [l.log.path, l.jsonl.path, l.signature?.path ?? []].flat()),
-    ];
+    const paths = [...manifest.files.map((f) => f.path), ...manifest.logs.flatMap(logPaths)];
     for (const path of paths) {
       if (seen.has(path))
         ctx.addIssue({ code: 'custom', message: `${JSON.stringify(path)} is listed twice` });
@@ -103,6 +100,15 @@ export const evidenceManifestSchema = z
         });
     });
   });
+
+/** The paths of a cited log's files: its .log, .jsonl and, when signed, .jsonl.sig. */
+export function logPaths(entry: {
+  log: { path: string };
+  jsonl: { path: string };
+  signature: { path: string } | null;
+}): string[] {
+  return [entry.log.path, entry.jsonl.path, ...(entry.signature ? [entry.signature.path] : [])];
+}
 
 export type EvidenceManifest = z.infer<typeof evidenceManifestSchema>;
 export type EvidenceFileEntry = z.infer<typeof fileEntry>;

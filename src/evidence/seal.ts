@@ -13,6 +13,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { locateRunLog } from '../audit/files.js';
 import { OneroofError } from '../errors.js';
 import { whoAmI } from '../local/who.js';
+import { describeIssues } from '../runlog/records.js';
 import { signFile } from '../ssh/sign.js';
 import type { SealOptions } from '../engine/seal.js';
 import { digestFile, foldersOf, unreadableReason, walkSet } from './seal-files.js';
@@ -23,6 +24,8 @@ import {
   EVIDENCE_MANIFEST,
   EVIDENCE_NAMESPACE,
   EVIDENCE_SIGNATURE,
+  evidenceManifestSchema,
+  logPaths,
   unsafeSetPath,
   type EvidenceFileEntry,
   type EvidenceLogEntry,
@@ -56,15 +59,15 @@ export interface EvidenceSeal {
 export async function sealEvidence(set: EvidenceSet, options: SealOptions): Promise<EvidenceSeal> {
   const root = await realpath(resolve(set.dir));
   const env = options.env ?? process.env;
-  const files: EvidenceFileEntry[] = [];
-  for (const path of [...new Set(set.files)].sort()) files.push(await entry(root, path));
   const logs: EvidenceLogEntry[] = [];
   for (const citation of set.citations) logs.push(await citeLog(root, citation, env));
+  // A cited log's files that lie in the set are listed as the log's, not as documents.
+  const ofLogs = new Set(logs.flatMap(logPaths));
+  const files: EvidenceFileEntry[] = [];
+  for (const path of [...new Set(set.files)].sort())
+    if (!ofLogs.has(path)) files.push(await entry(root, path));
 
-  await refuseStrays(root, [
-    ...files.map((f) => f.path),
-    ...logs.flatMap((l) => [l.log.path, l.jsonl.path, ...(l.signature ? [l.signature.path] : [])]),
-  ]);
+  await refuseStrays(root, [...files.map((f) => f.path), ...ofLogs]);
   const manifest: EvidenceManifest = {
     format: EVIDENCE_FORMAT,
     sealedAt: new Date().toISOString(),
@@ -73,6 +76,13 @@ export async function sealEvidence(set: EvidenceSet, options: SealOptions): Prom
     files,
     logs,
   };
+  // What verify will read: a manifest it would refuse is never written.
+  const valid = evidenceManifestSchema.safeParse(manifest);
+  if (!valid.success)
+    throw new OneroofError(
+      'integrity',
+      `cannot seal ${root}: the manifest would not be valid: ${describeIssues(valid.error)}`,
+    );
   const manifestPath = join(root, EVIDENCE_MANIFEST);
   const signaturePath = join(root, EVIDENCE_SIGNATURE);
   // A signature of an earlier manifest would no longer match: it goes before the new one comes.

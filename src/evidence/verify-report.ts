@@ -86,7 +86,8 @@ export function judgeEvidence(input: {
 
   const verdict = signedVerdict(problems.length > 0, signature);
   const documents = input.files.filter((f) => f.kind === 'document').length;
-  const intact = `${documents} documents and ${input.logs.length} cited logs match the manifest; every cited log replays intact`;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const intact = `${count(documents, 'document')} and ${count(input.logs.length, 'cited log')} match the manifest; every cited log replays intact`;
   const summary = {
     tampered: `TAMPERED: ${problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}`,
     verified: `VERIFIED: ${intact}; signed by ${signature.principal} (${signature.key})`,

@@ -27,6 +27,7 @@ import {
   EVIDENCE_SIGNATURE,
   MAX_MANIFEST_BYTES,
   evidenceManifestSchema,
+  logPaths,
   type EvidenceFileEntry,
   type EvidenceManifest,
 } from './seal-manifest.js';
@@ -100,7 +101,8 @@ export async function verifyEvidence(options: VerifyOptions): Promise<EvidenceRe
       logs.push(await checkLog(root, log, own, env));
     }
     files.push(...unlisted(entries, manifest));
-  } else files.push(...entries.filter(notManifest).map(strayOf));
+  }
+  // Without a manifest nothing else can be judged: the report says so, not every file again.
   for (const file of files)
     if (file.status !== 'ok')
       problems.push({ file: file.path, reason: file.detail ?? file.status });
@@ -222,11 +224,7 @@ function notManifest(entry: SetEntry): boolean {
 function unlisted(entries: SetEntry[], manifest: EvidenceManifest): EvidenceFileResult[] {
   const listed = new Set([
     ...manifest.files.map((f) => f.path),
-    ...manifest.logs.flatMap((l) => [
-      l.log.path,
-      l.jsonl.path,
-      ...(l.signature ? [l.signature.path] : []),
-    ]),
+    ...manifest.logs.flatMap(logPaths),
   ]);
   const folders = foldersOf(listed);
   return entries

@@ -170,13 +170,30 @@ describe('evidence verify', () => {
     expect(demanded.stderr).toMatch(/evidence-manifest\.json\.sig: missing: the set is unsigned/);
   });
 
+  it('sealed again (the logs already copied in), and with a cited log that lies in the set, it verifies', async () => {
+    const dir = await sealedSet();
+    const again = await sealEvidence(
+      {
+        dir,
+        // The set's own copy of the log, named as a document too: listed once, as the log's.
+        files: [...Object.keys(DOCUMENTS), logName(dir, '.log')],
+        citations: [{ ...cited, log: join(dir, logName(dir, '.log')) }],
+        manifestDigest: PACKET_DIGEST,
+      },
+      { signingKey: alice },
+    );
+    expect(again.warnings).toEqual([]);
+    const { code, report } = await verify(dir, '--allowed-signers', allowed);
+    expect([code, report.verdict, report.files.length]).toEqual([0, 'verified', 6]);
+  });
+
   it('the human report names the signer and each log; a missing folder is exit 2', async () => {
     const dir = await sealedSet();
     const ok = await runMain(['evidence', 'verify', dir, '--allowed-signers', allowed]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/signature {3}signed by alice@example/);
     expect(ok.stdout).toMatch(/files {7}6 of 6 match the manifest/);
-    expect(ok.stdout).toMatch(/\nVERIFIED: 3 documents and 1 cited logs/);
+    expect(ok.stdout).toMatch(/\nVERIFIED: 3 documents and 1 cited log match/);
     const missing = await runMain(['evidence', 'verify', join(dir, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope: cannot be read \(ENOENT\)/);
