@@ -92,14 +92,7 @@ export function judgeIntegrity(input: {
 
   const chainState: Integrity['chain'] =
     chain === undefined ? 'none' : input.problem?.file === 'records' ? 'broken' : 'intact';
-  const verdict: Integrity['verdict'] =
-    problem !== undefined
-      ? 'tampered'
-      : signature.status === 'valid'
-        ? signature.principal !== undefined
-          ? 'verified'
-          : 'signed'
-        : 'unsigned';
+  const verdict = signedVerdict(problem !== undefined, signature);
   return {
     verdict,
     summary: summarize(verdict, { chain, problem, signature, anchor, complete: input.complete }),
@@ -112,6 +105,19 @@ export function judgeIntegrity(input: {
     anchor,
     firstBad: problem ?? null,
   };
+}
+
+/**
+ * The one verdict of a check that ends in a signature (a run log, an evidence set): tampered on
+ * any problem; else verified (a principal of the allowed signers), signed, or unsigned.
+ */
+export function signedVerdict(
+  tampered: boolean,
+  signature: SignatureCheck,
+): 'tampered' | 'verified' | 'signed' | 'unsigned' {
+  if (tampered) return 'tampered';
+  if (signature.status !== 'valid') return 'unsigned';
+  return signature.principal !== undefined ? 'verified' : 'signed';
 }
 
 function summarize(

@@ -15,14 +15,9 @@
  * the manifest whose digest the run records, and a hostile name (a symlink, a folder,
  * /dev/zero, a huge file) is named instead of followed.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SIGNATURE_NAMESPACE as RUNLOG_NAMESPACE,
-  sshKeygen,
-  verifySignature,
-} from '../ssh/sign.js';
+import { SIGNATURE_NAMESPACE as RUNLOG_NAMESPACE, sshKeygen } from '../ssh/sign.js';
+import { verifyCopies } from '../ssh/sign-copies.js';
 import { readCheckedAsync, type FileKind } from '../bounded-file.js';
 import { OneroofError } from '../errors.js';
 import type { SignersPolicy } from '../inventory/load.js';
@@ -87,39 +82,24 @@ export async function inspectSignature(
   }
   if (signature.length === 0) return { status: 'invalid', ...base, detail: `${file} is empty` };
 
-  const scratch = await mkdtemp(join(tmpdir(), 'oneroof-packet-sig-'));
-  try {
-    const sigCopy = join(scratch, 'manifest.sig');
-    await writeFile(sigCopy, signature, { mode: 0o600 });
-    let signersCopy: string | undefined;
-    if (signers) {
-      signersCopy = join(scratch, 'allowed_signers');
-      await writeFile(signersCopy, signers.text, { mode: 0o600 });
-    }
-    const check = await verifySignature(
-      { input: manifest },
-      sigCopy,
-      PACKET_NAMESPACE,
-      signersCopy,
-      env,
-    );
-    // Messages name the operator's files, not the private copies.
-    const detail = check.detail
-      ?.split(sigCopy)
-      .join(file)
-      .split(signersCopy ?? '\u0000')
-      .join(policy?.file ?? '');
-    const key = check.key === undefined ? {} : { key: check.key };
-    if (check.status === 'valid')
-      return signers
-        ? { status: 'verified', ...base, ...key, principal: check.principal! }
-        : { status: 'signed', ...base, ...key, detail: 'not checked: no packet_signers' };
-    if (check.status === 'not-allowed')
-      return { status: 'not-allowed', ...base, ...key, ...(detail ? { detail } : {}) };
-    return { status: 'invalid', ...base, detail: await whyInvalid(sigCopy, manifest, file, env) };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  const check = await verifyCopies({
+    data: manifest,
+    signature,
+    signatureFile: file,
+    namespace: PACKET_NAMESPACE,
+    signers: signers && policy ? { text: signers.text, file: policy.file } : undefined,
+    env,
+    whyInvalid: (sigCopy) => whyInvalid(sigCopy, manifest, file, env),
+  });
+  const key = check.key === undefined ? {} : { key: check.key };
+  const detail = check.detail;
+  if (check.status === 'valid')
+    return signers
+      ? { status: 'verified', ...base, ...key, principal: check.principal! }
+      : { status: 'signed', ...base, ...key, detail: 'not checked: no packet_signers' };
+  if (check.status === 'not-allowed')
+    return { status: 'not-allowed', ...base, ...key, ...(detail ? { detail } : {}) };
+  return { status: 'invalid', ...base, detail: detail ?? '?' };
 }
 
 /** A signature that does not verify: made for run logs, of another manifest, or not one at all. */
