@@ -141,8 +141,13 @@ export class Reconstruction {
         break;
       case 'output':
         this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
+        // An event names its stream only when it is not the record's (src/runlog/writer.ts).
         for (const event of parsed.fields.events ?? [])
-          this.recordedEvent(event, { ...when, step: parsed.fields.step }, verified.seq);
+          this.recordedEvent(
+            { stream: parsed.fields.stream, ...(event as object) },
+            { ...when, step: parsed.fields.step },
+            verified.seq,
+          );
         break;
       case 'state':
         this.state[parsed.fields.at] = parseStateVector(parsed.fields.vector);
@@ -202,6 +207,11 @@ export class Reconstruction {
       if (at !== undefined) seen.at = at;
       if (event.note !== undefined) seen.note = event.note;
     }
+  }
+
+  /** Lines of query output the parser counted without making events of them: as many events. */
+  outputLines(count: number): void {
+    this.findings.countOutput(count);
   }
 
   note(text: string): void {

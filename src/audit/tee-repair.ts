@@ -131,14 +131,29 @@ export class TeeLines {
       this.pending.push(Buffer.from(chunk));
       return [];
     }
-    const head = chunk.subarray(0, last + 1);
-    const region = this.pending.length === 0 ? head : Buffer.concat([...this.pending, head]);
+    // The partial line held from before is joined to its end only (a small copy); the rest
+    // of the chunk's whole lines go on as a view of it.
+    const out: (Buffer | string)[] = [];
+    let from = 0;
+    if (this.pending.length > 0) {
+      from = chunk.indexOf(0x0a) + 1;
+      this.region(Buffer.concat([...this.pending, chunk.subarray(0, from)]), out);
+    }
+    if (from <= last) this.region(chunk.subarray(from, last + 1), out);
     this.pending = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
-    if (!this.repair.holding && region.indexOf('psql:') < 0) return [region];
+    return out;
+  }
+
+  /** Whole lines: as they are when there is nothing to mend, else mended. */
+  private region(region: Buffer, out: (Buffer | string)[]): void {
+    if (!this.repair.holding && region.indexOf('psql:') < 0) {
+      out.push(region);
+      return;
+    }
     const lines = region.toString('utf8').split('\n');
     lines.pop();
     const mended = lines.flatMap((line) => this.repair.push(line));
-    return mended.length === 0 ? [] : [`${mended.join('\n')}\n`];
+    if (mended.length > 0) out.push(`${mended.join('\n')}\n`);
   }
 
   end(): string[] {

@@ -54,7 +54,10 @@ export const outputRecordSchema = z.object({
   length: z.number().int().positive(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   step: z.string().optional(),
-  /** psql events (src/psql/events.ts) minus `raw`; read through psqlEventSchema by replay. */
+  /**
+   * psql events (src/psql/events.ts) minus `raw`, and minus `stream` when it is the record's;
+   * read through psqlEventSchema by replay.
+   */
   events: z.array(z.unknown()).optional(),
 });
 export type OutputRecord = z.infer<typeof outputRecordSchema>;

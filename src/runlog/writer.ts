@@ -75,6 +75,13 @@ export interface RunLogSeal {
 /** A held output record is written once it covers this many bytes. */
 const MAX_PENDING = 1 << 20;
 
+/** An event of an output record names its stream only when it is not the record's. */
+function sameStream(event: object, stream: string): object {
+  if (!('stream' in event) || event.stream !== stream) return event;
+  const { stream: _stream, ...rest } = event;
+  return rest;
+}
+
 interface PendingOutput {
   stream: 'stdout' | 'stderr';
   step: string | undefined;
@@ -243,7 +250,9 @@ export class RunLog {
       length: held.length,
       sha256: held.hash.digest('hex'),
       ...(held.step === undefined ? {} : { step: held.step }),
-      ...(held.events.length === 0 ? {} : { events: held.events }),
+      ...(held.events.length === 0
+        ? {}
+        : { events: held.events.map((e) => sameStream(e, held.stream)) }),
     });
   }
 
