@@ -144,16 +144,29 @@ export class TeeLines {
     return out;
   }
 
-  /** Whole lines: as they are when there is nothing to mend, else mended. */
+  /**
+   * Whole lines (the region ends with LF): as they are while nothing is held and no `psql:`
+   * follows (only a line starting with it can be mended: TeeRepair.fresh), else line by line
+   * through the repair, from the line that holds it until the repair lets go.
+   */
   private region(region: Buffer, out: (Buffer | string)[]): void {
-    if (!this.repair.holding && region.indexOf('psql:') < 0) {
-      out.push(region);
-      return;
+    let from = 0;
+    while (from < region.length) {
+      if (!this.repair.holding) {
+        const at = region.indexOf('psql:', from);
+        if (at < 0) {
+          out.push(region.subarray(from));
+          return;
+        }
+        const start = region.lastIndexOf(0x0a, at) + 1;
+        if (start > from) out.push(region.subarray(from, start));
+        from = start;
+      }
+      const eol = region.indexOf(0x0a, from);
+      const mended = this.repair.push(region.toString('utf8', from, eol));
+      if (mended.length > 0) out.push(`${mended.join('\n')}\n`);
+      from = eol + 1;
     }
-    const lines = region.toString('utf8').split('\n');
-    lines.pop();
-    const mended = lines.flatMap((line) => this.repair.push(line));
-    if (mended.length > 0) out.push(`${mended.join('\n')}\n`);
   }
 
   end(): string[] {
