@@ -136,19 +136,18 @@ export class Reconstruction {
           this.main = { outcome: e.outcome, end: e.end };
         break;
       }
-      case 'event': {
-        // An engine's log: the tiers and findings are the main session's (as the engine's).
-        if (this.run.command !== null && (when.step ?? 'main') !== 'main') break;
-        const event = psqlEventSchema.safeParse(parsed.fields.event);
-        if (event.success) this.event(event.data, when);
-        else
-          this.note(
-            `record #${verified.seq} (event) not understood: ${describeIssues(event.error)}`,
-          );
+      case 'event':
+        this.recordedEvent(parsed.fields.event, when, verified.seq);
         break;
-      }
       case 'output':
         this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
+        // An event names its stream only when it is not the record's (src/runlog/writer.ts).
+        for (const event of parsed.fields.events ?? [])
+          this.recordedEvent(
+            { stream: parsed.fields.stream, ...(event as object) },
+            { ...when, step: parsed.fields.step },
+            verified.seq,
+          );
         break;
       case 'state':
         this.state[parsed.fields.at] = parseStateVector(parsed.fields.vector);
@@ -170,6 +169,15 @@ export class Reconstruction {
         this.note(describeSide(parsed.name, parsed.fields, at));
         break;
     }
+  }
+
+  /** An event a record holds (an event record's, or one of an output record's in /2). */
+  private recordedEvent(json: unknown, when: When, seq: number): void {
+    // An engine's log: the tiers and findings are the main session's (as the engine's).
+    if (this.run.command !== null && (when.step ?? 'main') !== 'main') return;
+    const event = psqlEventSchema.safeParse(json);
+    if (event.success) this.event(event.data, when);
+    else this.note(`record #${seq} (event) not understood: ${describeIssues(event.error)}`);
   }
 
   /** A chunk of psql's output (counted; its bytes are the .log's). */
@@ -199,6 +207,11 @@ export class Reconstruction {
       if (at !== undefined) seen.at = at;
       if (event.note !== undefined) seen.note = event.note;
     }
+  }
+
+  /** Lines of query output the parser counted without making events of them: as many events. */
+  outputLines(count: number): void {
+    this.findings.countOutput(count);
   }
 
   note(text: string): void {

@@ -169,7 +169,10 @@ function replayTee(
   claims: MarkerClaims | undefined,
 ): Partial_ {
   const reconstruction = new Reconstruction('tee');
-  const parser = createPsqlParser(claims ? { claims } : {});
+  const parser = createPsqlParser({
+    ...(claims ? { claims } : {}),
+    onOutputLines: (count) => reconstruction.outputLines(count),
+  });
   const lines = new TeeLines();
   const feed = (pieces: (Buffer | string)[]) => {
     for (const piece of pieces)

@@ -131,14 +131,42 @@ export class TeeLines {
       this.pending.push(Buffer.from(chunk));
       return [];
     }
-    const head = chunk.subarray(0, last + 1);
-    const region = this.pending.length === 0 ? head : Buffer.concat([...this.pending, head]);
+    // The partial line held from before is joined to its end only (a small copy); the rest
+    // of the chunk's whole lines go on as a view of it.
+    const out: (Buffer | string)[] = [];
+    let from = 0;
+    if (this.pending.length > 0) {
+      from = chunk.indexOf(0x0a) + 1;
+      this.region(Buffer.concat([...this.pending, chunk.subarray(0, from)]), out);
+    }
+    if (from <= last) this.region(chunk.subarray(from, last + 1), out);
     this.pending = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
-    if (!this.repair.holding && region.indexOf('psql:') < 0) return [region];
-    const lines = region.toString('utf8').split('\n');
-    lines.pop();
-    const mended = lines.flatMap((line) => this.repair.push(line));
-    return mended.length === 0 ? [] : [`${mended.join('\n')}\n`];
+    return out;
+  }
+
+  /**
+   * Whole lines (the region ends with LF): as they are while nothing is held and no `psql:`
+   * follows (only a line starting with it can be mended: TeeRepair.fresh), else line by line
+   * through the repair, from the line that holds it until the repair lets go.
+   */
+  private region(region: Buffer, out: (Buffer | string)[]): void {
+    let from = 0;
+    while (from < region.length) {
+      if (!this.repair.holding) {
+        const at = region.indexOf('psql:', from);
+        if (at < 0) {
+          out.push(region.subarray(from));
+          return;
+        }
+        const start = region.lastIndexOf(0x0a, at) + 1;
+        if (start > from) out.push(region.subarray(from, start));
+        from = start;
+      }
+      const eol = region.indexOf(0x0a, from);
+      const mended = this.repair.push(region.toString('utf8', from, eol));
+      if (mended.length > 0) out.push(`${mended.join('\n')}\n`);
+      from = eol + 1;
+    }
   }
 
   end(): string[] {

@@ -6,7 +6,10 @@
  * (altered, deleted, swapped, inserted, appended, truncated). Pure: the lines and the bytes
  * come from the caller (src/audit/files.ts reads them from disk).
  */
-import { GENESIS, RUNLOG_FORMAT, chainDigest, splitChained } from '../runlog/chain.js';
+import { GENESIS, RUNLOG_FORMATS, chainDigest, splitChained } from '../runlog/chain.js';
+
+const FORMATS: readonly unknown[] = RUNLOG_FORMATS;
+const NAMED = RUNLOG_FORMATS.join(' or ');
 
 export interface RawLine {
   /** The line's bytes, without its LF. */
@@ -117,7 +120,7 @@ export function* verifyChain(lines: Iterable<RawLine>): Generator<VerifiedRecord
     if (cur.split === undefined) {
       const reason =
         current.number === 1
-          ? `not a ${RUNLOG_FORMAT} records file: the first line has no chain digest`
+          ? `not a ${NAMED} records file: the first line has no chain digest`
           : 'no chain digest: the line was altered or inserted';
       return result({ problem: { ...at, record: expected, reason } });
     }
@@ -126,12 +129,12 @@ export function* verifyChain(lines: Iterable<RawLine>): Generator<VerifiedRecord
       return result({
         problem: diagnose(cur, next, { previous, beforePrevious, expected, digest }),
       });
-    if (expected === 0 && (cur.name !== 'start' || cur.json.format !== RUNLOG_FORMAT))
+    if (expected === 0 && (cur.name !== 'start' || !FORMATS.includes(cur.json.format)))
       return result({
         problem: {
           ...at,
           record: 0,
-          reason: `the first record must be a ${RUNLOG_FORMAT} start record`,
+          reason: `the first record must be a start record of format ${NAMED}`,
         },
       });
     yield { line: current.number, seq: expected, name: cur.name ?? '?', json: cur.json };

@@ -191,6 +191,11 @@ export class FindingsCollector {
     }
   }
 
+  /** Query output lines the parser only counted (src/psql/parse.ts: onOutputLines). */
+  countOutput(lines: number): void {
+    this.found.counts.events += lines;
+  }
+
   /** What the events so far add up to (a snapshot; the collector goes on). */
   get findings(): Findings {
     return { ...this.found, checks: [...this.checks.values()] };

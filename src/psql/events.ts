@@ -39,7 +39,8 @@ export type Severity = z.infer<typeof severitySchema>;
 
 const base = {
   stream: streamSchema,
-  raw: z.array(z.string()),
+  /** Absent in a oneroof-runlog/2 record (the lines are the .log's bytes): read as []. */
+  raw: z.array(z.string()).default([]),
 };
 const placed = {
   location: locationSchema.optional(),
@@ -228,4 +229,25 @@ export type MarkerEvent =
 /** Severities at which psql (with ON_ERROR_STOP) stops: the statement failed. */
 export function isErrorSeverity(severity: Severity): boolean {
   return severity === 'ERROR' || severity === 'FATAL' || severity === 'PANIC';
+}
+
+/**
+ * What a run log records of a batch of events (oneroof-runlog/2): every event but query output
+ * (already in the .log byte for byte), each without its raw lines (they are the .log's bytes);
+ * `urgent` when one is more than a command tag — it may be shown at once, so the records must
+ * hold it first.
+ */
+export function forRecords(batch: readonly PsqlEvent[]): {
+  events: Omit<PsqlEvent, 'raw'>[];
+  urgent: boolean;
+} {
+  const events: Omit<PsqlEvent, 'raw'>[] = [];
+  let urgent = false;
+  for (const event of batch) {
+    if (event.kind === 'output') continue;
+    if (event.kind !== 'tag') urgent = true;
+    const { raw: _raw, ...rest } = event;
+    events.push(rest);
+  }
+  return { events, urgent };
 }

@@ -24,21 +24,41 @@ export class LineSplitter {
   constructor(private readonly maxLine = MAX_LINE_BYTES) {}
 
   push(chunk: Buffer | string): string[] {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const found: string[] = [];
+    this.each(chunk, (line) => found.push(line));
+    return found;
+  }
+
+  /**
+   * Each whole line, in order, to `line`. A line that lies whole in this chunk and that
+   * `plain(bytes, from, to)` claims (asked just before it would be handed on) is not decoded
+   * at all: the caller counted it (a hand-made log's query output, the bulk of a big log).
+   */
+  each(
+    chunk: Buffer | string,
+    line: (text: string) => void,
+    plain?: (bytes: Buffer, from: number, to: number) => boolean,
+  ): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let from = 0;
     for (let eol = bytes.indexOf(0x0a); eol >= 0; eol = bytes.indexOf(0x0a, from)) {
-      const piece = bytes.subarray(from, eol);
-      if (this.pending.length === 0 && this.dropped === 0 && piece.length <= this.maxLine)
-        found.push(piece.toString('utf8'));
-      else {
-        this.keep(piece);
-        found.push(this.take());
-      }
+      if (this.pending.length === 0 && this.dropped === 0) {
+        if (plain?.(bytes, from, eol) !== true)
+          line(
+            eol - from <= this.maxLine
+              ? bytes.toString('utf8', from, eol)
+              : this.cut(bytes.subarray(from, eol)),
+          );
+      } else line(this.cut(bytes.subarray(from, eol)));
       from = eol + 1;
     }
     if (from < bytes.length) this.keep(bytes.subarray(from));
-    return found;
+  }
+
+  /** The pending bytes and this last piece of the line, as one (capped) line. */
+  private cut(piece: Buffer): string {
+    this.keep(piece);
+    return this.take();
   }
 
   end(): string[] {

@@ -59,6 +59,17 @@ export interface PsqlParserOptions {
   input?: string;
   /** Which packet files own which claims (PREFLIGHT, GO, VERIFY PASS); unknown: any file. */
   claims?: MarkerClaims;
+  /**
+   * Replay's fast path: stdout (or combined) lines that can only be query output — no message
+   * open, and a first byte that starts no tag, marker, sentinel, severity, `psql:` or
+   * continuation (not A–Z, `p` or TAB) — are counted here, not decoded into output events.
+   */
+  onOutputLines?: (count: number) => void;
+}
+
+/** A line starting with this byte may be more than query output (see onOutputLines). */
+function mayMean(first: number): boolean {
+  return (first >= 0x41 && first <= 0x5a) || first === 0x70 || first === 0x09;
 }
 
 export interface PsqlParser {
@@ -269,7 +280,17 @@ export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
     push(stream, chunk) {
       const handle =
         stream === 'stdout' ? stdoutLine : stream === 'stderr' ? stderrLine : combinedLine;
-      for (const line of lines[stream].push(chunk)) handle(line);
+      let counted = 0;
+      const plain =
+        options.onOutputLines === undefined || stream === 'stderr'
+          ? undefined
+          : (bytes: Buffer, from: number, to: number): boolean => {
+              if (open !== undefined || (to > from && mayMean(bytes[from]!))) return false;
+              counted++;
+              return true;
+            };
+      lines[stream].each(chunk, handle, plain);
+      if (counted > 0) options.onOutputLines?.(counted);
       return take();
     },
     end() {

@@ -1,5 +1,6 @@
 /**
- * The hash chain of a run's records file (`<kind>_<stamp>.jsonl`), format `oneroof-runlog/1`.
+ * The hash chain of a run's records file (`<kind>_<stamp>.jsonl`), formats `oneroof-runlog/1`
+ * and `/2` (the same chain; /2 records events more compactly: ./records.ts).
  *
  * Every line is one JSON object that starts with `{"seq":N,` (N = 0, 1, 2, … = line − 1) and
  * ends with `,"chain":"<64 hex>"}`. The chain digest of line i covers the previous line's
@@ -16,8 +17,16 @@
  */
 import { createHash } from 'node:crypto';
 
-export const RUNLOG_FORMAT = 'oneroof-runlog/1';
-export const GENESIS: Buffer = createHash('sha256').update(`${RUNLOG_FORMAT}\n`).digest();
+/**
+ * The format this version writes (the start record's `format`). /2 holds each parsed event once,
+ * without its raw lines, in the output record of the chunk it was parsed from; /1 held every
+ * event in a record of its own, with its raw lines. The chain rule is the same for both.
+ */
+export const RUNLOG_FORMAT = 'oneroof-runlog/2';
+/** Every format replay reads. */
+export const RUNLOG_FORMATS = ['oneroof-runlog/1', RUNLOG_FORMAT] as const;
+/** The chain's genesis, the same for every format (the rule has not changed since /1). */
+export const GENESIS: Buffer = createHash('sha256').update('oneroof-runlog/1\n').digest();
 
 const CHAIN_KEY = Buffer.from(',"chain":"');
 /** `,"chain":"` + 64 hex + `"}` */

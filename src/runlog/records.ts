@@ -7,7 +7,7 @@
  * it does not know. A kind is here only if oneroof writes it (test/unit/record-catalogue.test.ts).
  */
 import { z } from 'zod';
-import { RUNLOG_FORMAT } from './chain.js';
+import { RUNLOG_FORMATS } from './chain.js';
 import { packetSummarySchema } from '../contract/summary.js';
 import { endRecordSchema, execEndSchema } from './end-record.js';
 
@@ -15,7 +15,8 @@ import { endRecordSchema, execEndSchema } from './end-record.js';
 const whoSchema = z.object({ user: z.string(), host: z.string() });
 
 const startRecordSchema = z.object({
-  format: z.literal(RUNLOG_FORMAT),
+  /** oneroof-runlog/1 or /2 (./chain.ts): where the events are (event records, or output records). */
+  format: z.enum(RUNLOG_FORMATS),
   run: z.string(),
   kind: z.string(),
   target: z.string(),
@@ -41,11 +42,23 @@ export type PeerInfo = z.infer<typeof peerSchema>;
 
 const connectedRecordSchema = z.object({ peer: peerSchema });
 
+/**
+ * Bytes of psql's output: the .log's bytes offset..offset+length, all from `stream`, and their
+ * sha256. In oneroof-runlog/2 one record covers consecutive chunks of one stream and step, and
+ * holds the events parsed as they arrived (`events`, each without its raw lines: those are the
+ * .log's bytes, once); in /1 one record per chunk, and events in event records of their own.
+ */
 export const outputRecordSchema = z.object({
   stream: z.enum(['stdout', 'stderr']),
   offset: z.number().int().nonnegative(),
   length: z.number().int().positive(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  step: z.string().optional(),
+  /**
+   * psql events (src/psql/events.ts) minus `raw`, and minus `stream` when it is the record's;
+   * read through psqlEventSchema by replay.
+   */
+  events: z.array(z.unknown()).optional(),
 });
 export type OutputRecord = z.infer<typeof outputRecordSchema>;
 
@@ -57,12 +70,13 @@ const streamRecordSchema = z.object({
   files: z.array(z.object({ path: z.string(), sha256: z.string() })).default([]),
   variables: z.record(z.string(), z.string()).default({}),
   readOnly: z.boolean().optional(),
-  /** The bundle's line map (src/packet/source-map.ts), as it serialises itself. */
+  /** /1 only: the bundle's line map (src/packet/source-map.ts); /2 events carry their `at`. */
   map: z.unknown().optional(),
 });
 
 const execRecordSchema = z.object({ step: z.string().optional(), commandLine: z.string() });
 
+/** One psql event: /1 with its raw lines; /2 only for events parsed with no chunk (the end). */
 const eventRecordSchema = z.object({ step: z.string().optional(), event: z.unknown() });
 
 const stepEndRecordSchema = z.object({

@@ -2,15 +2,17 @@
  * A run's log: two files opened before anything connects.
  *   <kind>_<UTC stamp>.log    psql's combined output, byte for byte as `2>&1 | tee` has it
  *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines, timestamped), hash-
- *                                      chained (src/audit/chain.ts, format oneroof-runlog/1):
- *                                      what ran where, every parsed event, and for every output
- *                                      chunk its stream, offset, length and sha256 — so the
- *                                      timing and the stdout/stderr split can be reconstructed
+ *                                      chained (./chain.ts, format oneroof-runlog/2): what ran
+ *                                      where, and for every run of output chunks of one stream
+ *                                      its offset, length and sha256 with the events parsed
+ *                                      from it (their raw lines are the .log's bytes, once) — so
+ *                                      the timing and the stdout/stderr split can be rebuilt
  *                                      from the .log, and any change to it is found and located.
  * Every record carries `seq` (its line number − 1), `t` (seconds since the log was opened, from
  * a monotonic clock) and `chain`. Everything a caller logs goes through the chain, including
- * lines written with `log.logger` directly. Both files are written synchronously as data
- * arrives, one write per record, so a crash leaves a valid prefix; after a write error nothing
+ * lines written with `log.logger` directly. Both files are written synchronously, one write per
+ * record (an output record is held until its run of chunks ends: see output()), so a crash
+ * leaves a valid prefix; after a write error nothing
  * more is written (a clean prefix, never a gap). `close()` returns the seal — the final chain
  * head, the record count and the .log's length — which src/audit/ signs and anchors.
  * Opening fails (and the run stops before any mutation) when the directory is not writable.
@@ -18,7 +20,7 @@
  * the usual secret-named fields as a second line of defence.
  */
 import type { PacketSummary } from '../contract/summary.js';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync } from 'node:fs';
 import { whoAmI } from '../local/who.js';
 import { basename, resolve } from 'node:path';
@@ -70,6 +72,27 @@ export interface RunLogSeal {
   failure?: string;
 }
 
+/** A held output record is written once it covers this many bytes. */
+const MAX_PENDING = 1 << 20;
+
+/** An event of an output record names its stream only when it is not the record's. */
+function sameStream(event: object, stream: string): object {
+  if (!('stream' in event) || event.stream !== stream) return event;
+  const { stream: _stream, ...rest } = event;
+  return rest;
+}
+
+interface PendingOutput {
+  stream: 'stdout' | 'stderr';
+  step: string | undefined;
+  offset: number;
+  length: number;
+  hash: Hash;
+  events: object[];
+  /** When its first chunk arrived: the record's `t` (playback). */
+  t: number;
+}
+
 const REDACT = [
   'passphrase',
   'password',
@@ -88,6 +111,8 @@ export class RunLog {
   private readonly startedAt: string;
   private readonly target: string;
   private offset = 0;
+  /** The output record being held (see output()). */
+  private pending: PendingOutput | undefined;
   private closed = false;
   private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
@@ -152,25 +177,83 @@ export class RunLog {
     return log;
   }
 
-  /** One chunk of psql's output, appended to the .log and indexed (and digested) in the records. */
-  output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    if (this.closed || chunk.length === 0 || this.writeError) return;
-    try {
-      writeAll(this.outputFd, chunk);
-    } catch (error) {
-      // The far side is already running; keep reading so psql is not killed by a broken pipe,
-      // and report the failure (the run cancels its open tier). Nothing more is written: the
-      // files stay a prefix.
-      this.fail(error as Error);
-      return;
+  /**
+   * One chunk of psql's output, appended to the .log at once, and the events parsed as it
+   * arrived (each without its raw lines: they are these bytes). Its record waits, so that
+   * consecutive chunks of one stream and step share one output record (one digest, one chain
+   * link); it is written before any other record, when the stream or step changes, when
+   * `flush` is set (the caller is about to show an event: what the operator sees is in the
+   * records first), past MAX_PENDING bytes, and at close. A crash loses only the held record:
+   * replay reports its bytes as the .log's unindexed tail.
+   */
+  output(
+    stream: 'stdout' | 'stderr',
+    chunk: Buffer,
+    parsed: { step?: string; events?: readonly object[]; flush?: boolean } = {},
+  ): void {
+    if (this.closed || this.writeError) return;
+    if (chunk.length > 0) {
+      try {
+        writeAll(this.outputFd, chunk);
+      } catch (error) {
+        // The far side is already running; keep reading so psql is not killed by a broken
+        // pipe, and report the failure (the run cancels its open tier). Nothing more is
+        // written: the files stay a prefix.
+        this.fail(error as Error);
+        return;
+      }
+      if (
+        this.pending !== undefined &&
+        (this.pending.stream !== stream || this.pending.step !== parsed.step)
+      )
+        this.flush();
+      this.pending ??= {
+        stream,
+        step: parsed.step,
+        offset: this.offset,
+        length: 0,
+        hash: createHash('sha256'),
+        events: [],
+        t: this.records.now(),
+      };
+      this.pending.hash.update(chunk);
+      this.pending.length += chunk.length;
+      this.offset += chunk.length;
     }
+    this.events(parsed.step, parsed.events ?? [], parsed.flush === true);
+    if (this.pending !== undefined && this.pending.length >= MAX_PENDING) this.flush();
+  }
+
+  /**
+   * Events parsed with no new chunk (the parser's end, or output not teed): held with the
+   * pending output record of their step when there is one, else one event record each.
+   */
+  events(step: string | undefined, events: readonly object[], flush = false): void {
+    if (this.closed) return;
+    if (this.pending !== undefined && this.pending.step === step)
+      this.pending.events.push(...events);
+    else
+      for (const event of events)
+        this.write('event', { ...(step === undefined ? {} : { step }), event });
+    if (flush) this.flush();
+  }
+
+  /** Writes the held output record, if any. */
+  private flush(): void {
+    const held = this.pending;
+    if (held === undefined) return;
+    this.pending = undefined;
+    this.records.stampNext(held.t);
     this.write('output', {
-      stream,
-      offset: this.offset,
-      length: chunk.length,
-      sha256: createHash('sha256').update(chunk).digest('hex'),
+      stream: held.stream,
+      offset: held.offset,
+      length: held.length,
+      sha256: held.hash.digest('hex'),
+      ...(held.step === undefined ? {} : { step: held.step }),
+      ...(held.events.length === 0
+        ? {}
+        : { events: held.events.map((e) => sameStream(e, held.stream)) }),
     });
-    this.offset += chunk.length;
   }
 
   /**
@@ -187,6 +270,7 @@ export class RunLog {
   }
 
   private write<K extends KnownRecordName>(record: K, fields: RecordFields<K>, msg?: string): void {
+    if (record !== 'output') this.flush();
     const line: object = { record, ...fields };
     this.logger.info(line, msg);
   }
@@ -222,6 +306,7 @@ export class RunLog {
    */
   close(fields: EndFields = {}): RunLogSeal {
     if (this.sealed) return this.sealed;
+    this.flush();
     const log = { bytes: this.offset };
     this.write('end', { bytes: this.offset, log, ...fields });
     this.closed = true;

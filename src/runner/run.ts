@@ -14,7 +14,7 @@ import type { RunOutcome } from '../model/judge.js';
 import { EXIT, OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { createPsqlParser } from '../psql/parse.js';
-import type { PsqlEvent } from '../psql/events.js';
+import { forRecords, type PsqlEvent } from '../psql/events.js';
 import {
   RunLog,
   type EndFields,
@@ -153,7 +153,6 @@ export class RunSession {
       files: prepared.files,
       variables: request.variables ?? {},
       readOnly: request.readOnly === true,
-      map: prepared.map?.toJSON(),
     });
     const running = this.connection.exec({
       container: this.request.target.container,
@@ -171,30 +170,38 @@ export class RunSession {
     let outputLines = 0;
     const take = (batch: PsqlEvent[]) => {
       for (const event of batch) {
-        // Recorded first, then shown: whatever the operator saw (a tier ok) is already in the
-        // records, even when the runner is killed right after printing it.
         // Query output is already in the .log byte for byte: keep a bounded sample, and do
         // not copy it into the records, so a large SELECT costs neither memory nor log space.
         const kept = event.kind !== 'output' || ++outputLines <= MAX_OUTPUT_EVENTS;
         if (kept) events.push(event);
-        if (event.kind !== 'output') this.log.record('event', { step: step.name, event });
         request.onEvent?.(event);
       }
+    };
+    // Recorded first, then shown: whatever the operator saw (a tier ok) is already in the
+    // records, even when the runner is killed right after printing it (forRecords: urgent).
+    const record = (batch: PsqlEvent[], chunk?: { stream: 'stdout' | 'stderr'; bytes: Buffer }) => {
+      const { events: kept, urgent } = forRecords(batch);
+      const parsed = { step: step.name, events: kept, flush: urgent };
+      if (chunk && tee) this.log.output(chunk.stream, chunk.bytes, parsed);
+      else this.log.events(step.name, kept, urgent || chunk === undefined);
     };
     const pump = (stream: 'stdout' | 'stderr') =>
       new Promise<void>((resolve) => {
         const source = stream === 'stdout' ? running.stdout : running.stderr;
         source.on('data', (chunk: Buffer) => {
-          if (tee) this.log.output(stream, chunk);
+          const batch = parser.push(stream, chunk);
+          record(batch, { stream, bytes: chunk });
           request.onOutput?.(stream, chunk);
-          take(parser.push(stream, chunk));
+          take(batch);
         });
         source.once('end', resolve);
         source.once('close', resolve);
         source.once('error', () => resolve());
       });
     const [end] = await Promise.all([running.done, pump('stdout'), pump('stderr')]);
-    take(parser.end());
+    const last = parser.end();
+    record(last);
+    take(last);
 
     const sentinelSeen = events.some((e) => e.kind === 'sentinel' && e.nonce === prepared.sentinel);
     const outcome = classify(end, sentinelSeen);

@@ -114,9 +114,10 @@ export function recordsIn(logDir: string): string | undefined {
  */
 /**
  * The records reached `moment`: a record naming it (`"record":"start"`), or, for a packet
- * marker (`ONEROOF …`), a psql event the run recorded that says it. Only event records count
- * for a marker: the stream record's source map holds the packet's marker formats (ONEROOF TIER
- * 20 BEGIN …) before any of them ran.
+ * marker (`ONEROOF …`), a psql event the run recorded that says it. Only records that hold
+ * events count for a marker (an event record, an output record's `events`): a log of format /1
+ * held the packet's marker formats (ONEROOF TIER 20 BEGIN …) in its stream record's source map
+ * before any of them ran.
  */
 export function recordsReached(records: string, moment: string | RegExp): boolean {
   const marker = typeof moment === 'string' && moment.startsWith('ONEROOF ');
@@ -124,7 +125,7 @@ export function recordsReached(records: string, moment: string | RegExp): boolea
     .split('\n')
     .some(
       (line) =>
-        (!marker || line.includes('"record":"event"')) &&
+        (!marker || line.includes('"record":"event"') || line.includes('"events":[')) &&
         (typeof moment === 'string' ? line.includes(moment) : moment.test(line)),
     );
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PacketSummary } from '../../src/contract/summary.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
+import { forRecords } from '../../src/psql/events.js';
 import { RunLog, type RunLogOptions, type RunLogSeal } from '../../src/runlog/writer.js';
 
 const PSQL = join(import.meta.dirname, '..', 'fixtures', 'psql');
@@ -85,9 +86,10 @@ export function writeFixtureRun(options: FixtureRun): {
   });
   const parser = createPsqlParser();
   const size = options.chunk ?? 64;
-  const take = (events: ReturnType<typeof parser.end>) => {
-    for (const event of events)
-      if (event.kind !== 'output') log.record('event', { step: 'main', event });
+  // As the runner records them (src/runner/run.ts).
+  const recorded = (events: ReturnType<typeof parser.end>) => {
+    const { events: kept, urgent } = forRecords(events);
+    return { step: 'main', events: kept, flush: urgent };
   };
   for (const [stream, bytes] of [
     ['stderr', stderr],
@@ -95,10 +97,10 @@ export function writeFixtureRun(options: FixtureRun): {
   ] as const)
     for (let at = 0; at < bytes.length; at += size) {
       const chunk = bytes.subarray(at, at + size);
-      log.output(stream, chunk);
-      take(parser.push(stream, chunk));
+      log.output(stream, chunk, recorded(parser.push(stream, chunk)));
     }
-  take(parser.end());
+  const last = recorded(parser.end());
+  log.events(last.step, last.events, true);
   const outcome = exit === 0 ? 'ok' : exit === 3 ? 'sql-error' : 'failed';
   log.record('step-end', {
     step: 'main',

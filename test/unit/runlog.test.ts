@@ -80,15 +80,17 @@ describe('run log', () => {
     log.record('connected', { peer: { transport: 'ssh2', host: 'h' } });
     log.logger.info({ record: 'direct' }, 'written through the logger itself');
     log.output('stdout', Buffer.from('x\n'));
+    // The output record is held until its run of chunks ends (here: at close).
     const head = log.head;
     const seal = log.close({ outcome: 'ok' });
     expect(log.close()).toBe(seal);
     const rs = records(log.paths.records);
     expect(rs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
-    expect(rs[0]).toMatchObject({ record: 'start', format: 'oneroof-runlog/1', run: seal.run });
+    expect(rs[0]).toMatchObject({ record: 'start', format: 'oneroof-runlog/2', run: seal.run });
     const ts = rs.map((r) => r.t as number);
     expect([...ts].sort((x, y) => x - y)).toEqual(ts);
-    expect(rs[3]!.chain).toBe(head);
+    expect(rs[2]!.chain).toBe(head);
+    expect(rs[3]).toMatchObject({ record: 'output', offset: 0, length: 2 });
     expect(seal).toMatchObject({
       name: 'rollout_20261125T113005Z',
       target: 'replica',
