@@ -21,7 +21,7 @@
 import { OneroofError } from '../errors.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import type { Target } from '../inventory/load.js';
-import type { TransportName } from '../inventory/schema.js';
+import type { TransportName } from '../inventory/identifiers.js';
 import type { AskPassphrase } from './ssh2-auth.js';
 import type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
 import type { Transport } from './types.js';
