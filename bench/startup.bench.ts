@@ -2,13 +2,19 @@
  * Start-up and per-run overhead (issue 13): each command a cold `node bin/oneroof …` runs, timed
  * ONEROOF_BENCH_RUNS times (default 7) interleaved with its baseline — `node -e 0` for the
  * commands that reach no target, the raw one-liner an operator would type for preflight and
- * apply — and printed as medians and their ratio. Then, for the same commands, how many modules
+ * apply — and printed as medians and their ratio: wall time, and (with /usr/bin/time, Debian's
+ * `time`) the CPU time (user + sys) and peak RSS of the process tree's largest member, which a
+ * loaded machine disturbs much less than wall time. Then, for the same commands, how many modules
  * each loads and from which packages (test/helpers/module-trace.mjs). Prints; asserts only that
  * every run did what it should.
  *
  *   npm run build && ONEROOF_TESTBED_ID=<id> npx vitest run --project bench bench/startup.bench.ts
+ *
+ * ONEROOF_BENCH_BIN=/other/checkout/bin/oneroof times another build (an older commit, built) on
+ * the same testbed, for a before/after table.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
@@ -21,14 +27,26 @@ const RUNS = Number(process.env.ONEROOF_BENCH_RUNS ?? 7);
 const APR = 'APR-2026-0142';
 const TRACE = new URL('../test/helpers/module-trace.mjs', import.meta.url).pathname;
 
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME);
+
 interface Timed {
   seconds: number;
+  /** user + sys of the command and its children (NaN without /usr/bin/time). */
+  cpu: number;
+  /** Peak RSS in MiB (NaN without /usr/bin/time). */
+  rss: number;
   code: number | null;
   stderr: string;
 }
 
-function timed(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
-  return new Promise((resolve, reject) => {
+async function timed(
+  command: string[],
+  env: NodeJS.ProcessEnv = {},
+  usageFile?: string,
+): Promise<Timed> {
+  const argv = usageFile ? [TIME, '-f', '%U %S %M', '-o', usageFile, ...command] : command;
+  const run = await new Promise<Omit<Timed, 'cpu' | 'rss'>>((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(argv[0]!, argv.slice(1), {
       env: { ...process.env, NO_COLOR: '1', ...env },
@@ -41,7 +59,16 @@ function timed(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
       resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, code, stderr }),
     );
   });
+  if (!usageFile) return { ...run, cpu: NaN, rss: NaN };
+  const [user, sys, rssKb] = (await readFile(usageFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(' ');
+  return { ...run, cpu: Number(user) + Number(sys), rss: Number(rssKb) / 1024 };
 }
+
+type Metric = 'seconds' | 'cpu' | 'rss';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -140,24 +167,29 @@ it(
       const lines = [
         `start-up and per-run overhead, median of ${RUNS} interleaved runs (${new Date().toISOString()})`,
         `load at start: ${(await readFile('/proc/loadavg', 'utf8')).trim()}`,
-        `${'command'.padEnd(48)} ${'oneroof s'.padStart(9)} ${'base s'.padStart(7)}  ratio  baseline`,
+        `${''.padEnd(48)} ${'wall s'.padStart(23)}  ${'cpu s (user+sys)'.padStart(21)}  peak RSS MiB`,
+        `${'command'.padEnd(48)} ${'oneroof'.padStart(8)} ${'base'.padStart(7)} ${'ratio'.padStart(6)}  ${'oneroof'.padStart(7)} ${'base'.padStart(6)} ${'ratio'.padStart(6)}  ${'oneroof'.padStart(7)} ${'base'.padStart(5)}  baseline`,
       ];
+      const usage = haveTime ? join(dir, 'usage.txt') : undefined;
       for (const pair of pairs) {
-        const mine: number[] = [];
-        const theirs: number[] = [];
+        const mine: Timed[] = [];
+        const theirs: Timed[] = [];
         for (let i = 0; i < RUNS; i++) {
           await pair.before?.();
-          const a = await timed(pair.oneroof);
+          const a = await timed(pair.oneroof, {}, usage);
           expect(a.code, `${pair.name}: ${a.stderr}`).toBe(pair.ok);
-          mine.push(a.seconds);
+          mine.push(a);
           await pair.before?.();
-          const b = await timed(pair.baseline);
+          const b = await timed(pair.baseline, {}, usage);
           expect(b.code, `${pair.baselineName}: ${b.stderr}`).toBe(0);
-          theirs.push(b.seconds);
+          theirs.push(b);
         }
-        const [m, t] = [median(mine), median(theirs)];
+        const m = (runs: Timed[], key: Metric) => median(runs.map((r) => r[key]));
+        const cell = (runs: Timed[], key: Metric, width: number, digits = 3) =>
+          m(runs, key).toFixed(digits).padStart(width);
+        const ratio = (key: Metric) => (m(mine, key) / m(theirs, key)).toFixed(2).padStart(6);
         lines.push(
-          `${pair.name.padEnd(48)} ${m.toFixed(3).padStart(9)} ${t.toFixed(3).padStart(7)} ${(m / t).toFixed(2).padStart(6)}  ${pair.baselineName}`,
+          `${pair.name.padEnd(48)} ${cell(mine, 'seconds', 8)} ${cell(theirs, 'seconds', 7)} ${ratio('seconds')}  ${cell(mine, 'cpu', 7)} ${cell(theirs, 'cpu', 6)} ${ratio('cpu')}  ${cell(mine, 'rss', 7, 0)} ${cell(theirs, 'rss', 5, 0)}  ${pair.baselineName}`,
         );
       }
       lines.push(`load at end: ${(await readFile('/proc/loadavg', 'utf8')).trim()}`);
