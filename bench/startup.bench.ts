@@ -92,7 +92,7 @@ it(
     const logDir = join(dir, 'logs');
     const cli = (...args: string[]) => [
       process.execPath,
-      BIN,
+      process.env.ONEROOF_BENCH_BIN ?? BIN,
       '--inventory',
       testbed.inventory,
       '--log-dir',
