@@ -3,8 +3,6 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from './context.js';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { loadPacket, readDescriptor } from '../contract/load.js';
-import { packetDescriptorSchema } from '../contract/schema.js';
 import { OneroofError } from '../errors.js';
 import { scaffoldPacket, STARTER_TEMPLATE } from '../packet/scaffold.js';
 import { shellQuote } from '../remote/quote.js';
@@ -21,6 +19,10 @@ export function registerInit(program: Command, context: ContextFactory): void {
     .option('--name <name>', "the packet's name in packet.yml (default: DIR's name)")
     .action(async (dirArgument, options, command) => {
       const { io, ui } = context(command);
+      const [{ loadPacket, readDescriptor }, { packetDescriptorSchema }] = await Promise.all([
+        import('../contract/load.js'),
+        import('../contract/schema.js'),
+      ]);
       const dir = resolve(io.cwd, dirArgument);
       const name = options.name ?? basename(dir);
       const checked = packetDescriptorSchema.shape.name.safeParse(name);

@@ -5,8 +5,6 @@ import { findSigningKey, signFile } from '../ssh/sign.js';
 import type { ContextFactory } from './context.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { OneroofError } from '../errors.js';
-import { checkPacket } from '../engine/packet-check.js';
-import { readDescriptor } from '../contract/load.js';
 import { MANIFEST_FILE, SIGNATURE_FILE, writeManifest } from '../packet/manifest.js';
 import { PACKET_NAMESPACE, describeSignature } from '../packet/signature.js';
 
@@ -32,6 +30,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
       const { io, ui } = context(command);
       const root = packetRoot(options.packet, io.env);
       const signers = options.packetSigners;
+      const { checkPacket } = await import('../engine/packet-check.js');
       const identity = await checkPacket(root, {
         env: io.env,
         ...(signers === undefined
@@ -61,6 +60,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
     .action(async (options, command) => {
       const { io, ui } = context(command);
       const root = packetRoot(options.packet, io.env);
+      const { readDescriptor } = await import('../contract/load.js');
       const { checksums } = await readDescriptor(root);
       const result = await writeManifest(root, checksums);
       const include = checksums
@@ -94,6 +94,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
           hint: 'pass --key FILE, or set ONEROOF_SIGNING_KEY, or have a key in ~/.ssh',
         });
       // Only a manifest that matches the files is signed (exit 5 otherwise).
+      const { checkPacket } = await import('../engine/packet-check.js');
       const before = await checkPacket(root, { env: io.env });
       await signFile(join(root, MANIFEST_FILE), join(root, SIGNATURE_FILE), PACKET_NAMESPACE, {
         key,

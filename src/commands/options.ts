@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Io } from './io.js';
-import { TRANSPORTS, type TransportName } from '../inventory/schema.js';
+import { TRANSPORTS, type TransportName } from '../inventory/identifiers.js';
 import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
 import { PACKAGE_ROOT } from '../package-root.js';

@@ -7,11 +7,7 @@ import type { Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { OneroofError, ReportedExit, EXIT } from '../errors.js';
-import { loadInventory, selectTargets } from '../inventory/load.js';
-import { runReaderSetup } from '../engine/reader.js';
-import { describePeer } from './render.js';
 import { reportAudit } from './run/audit-report.js';
-import { askTargetName } from './run/confirm.js';
 import { operatorPrompt, reach } from './run/reach.js';
 
 export function registerReader(program: Command, context: ContextFactory): void {
@@ -37,6 +33,17 @@ async function setup(
   flags: { target: string; yes?: boolean; json?: boolean; packet?: string },
 ): Promise<void> {
   const { io, ui, settings } = ctx;
+  const [
+    { loadInventory, selectTargets },
+    { runReaderSetup },
+    { describePeer },
+    { askTargetName },
+  ] = await Promise.all([
+    import('../inventory/load.js'),
+    import('../engine/reader.js'),
+    import('./render.js'),
+    import('./run/confirm.js'),
+  ]);
   const inventory = await loadInventory(settings.inventory, io.cwd);
   const targets = selectTargets(inventory, flags.target);
   if (targets.length !== 1)

@@ -4,20 +4,19 @@
  * every member with bounded concurrency, prints one summary and exits with the worst code.
  * What a run needs around the engine lives in ./run/: one target (target.ts), the group's
  * pool (fleet.ts), the confirmation prompt (confirm.ts) and Ctrl-C (interrupt.ts).
+ * The wiring below loads nothing heavy: a command's action imports the inventory loader, the
+ * engine and the renderer when it runs (`--help` starts without them).
  */
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { EXIT, OneroofError, ReportedExit } from '../errors.js';
-import { loadInventory, selectTargets } from '../inventory/load.js';
-import { validateApr } from '../engine/release-options.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
-import { renderResult } from './render.js';
 import { runFleet } from './run/fleet.js';
 import { worstExit } from '../model/group-exit.js';
 import { operatorPrompt } from './run/reach.js';
-import { runOnTarget, type TargetRun } from './run/target.js';
+import type { TargetRun } from './run/target.js';
 
 interface CommonFlags {
   target: string;
@@ -167,6 +166,13 @@ async function runChecked(
   fleet: boolean,
 ): Promise<void> {
   const { io, ui, settings } = ctx;
+  const [{ validateApr }, { loadInventory, selectTargets }, { runOnTarget }, { renderResult }] =
+    await Promise.all([
+      import('../engine/release-options.js'),
+      import('../inventory/load.js'),
+      import('./run/target.js'),
+      import('./render.js'),
+    ]);
   // A bad (or empty) --apr is a usage error before anything is read or contacted.
   if (extra.apr !== undefined) validateApr(extra.apr);
   const inventory = await loadInventory(settings.inventory, io.cwd);
@@ -199,7 +205,7 @@ async function runChecked(
 
   if (targets.length === 1) {
     const result = await runOnTarget(ctx, run, targets[0]!, true);
-    report(ctx, flags, [result]);
+    report(ctx, flags, [result], renderResult);
     if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
     return;
   }
@@ -220,7 +226,12 @@ async function runChecked(
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
 }
 
-function report(ctx: Context, flags: CommonFlags, results: ReleaseResult[]): void {
+function report(
+  ctx: Context,
+  flags: CommonFlags,
+  results: ReleaseResult[],
+  renderResult: typeof import('./render.js').renderResult,
+): void {
   const { io, ui, settings } = ctx;
   if (flags.json) {
     ui.json(results[0]);

@@ -10,20 +10,13 @@ import type { Context, ContextFactory } from './context.js';
 import { readAnchors, type AnchorLookup } from '../runlog/anchor.js';
 import { castLines, writeCast } from '../audit/cast.js';
 import { outputChunks } from '../audit/chunks.js';
-import { writeHtml } from '../audit/html.js';
 import { play } from '../audit/play.js';
 import { describeProblem } from '../audit/integrity.js';
-import { replayLog } from '../audit/replay.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
-import { renderText } from '../audit/text.js';
 import { EXIT, OneroofError } from '../errors.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
-import { loadPacket } from '../contract/load.js';
-import { markerClaims } from '../contract/summary.js';
-import { runRelease, type ReleaseResult } from '../engine/release.js';
-import { fateOnTarget } from '../engine/last-run.js';
-import { loadInventory, type Target } from '../inventory/load.js';
-import { createTransport, ttyPassphrasePrompt } from '../transport/index.js';
+import type { ReleaseResult } from '../engine/release.js';
+import type { Target } from '../inventory/load.js';
 import { quoteInput } from '../safe-text.js';
 import type { Transport } from '../transport/types.js';
 
@@ -73,6 +66,13 @@ export function registerReplay(program: Command, context: ContextFactory): void 
     .action(async (logfile, options, command) => {
       const ctx = context(command);
       const { io, ui } = ctx;
+      // Replay reads and checks a log: the engine and the transports only with --target.
+      const [{ replayLog }, { renderText }, { loadPacket }, { markerClaims }] = await Promise.all([
+        import('../audit/replay.js'),
+        import('../audit/text.js'),
+        import('../contract/load.js'),
+        import('../contract/summary.js'),
+      ]);
       const speed = positive('--speed', options.speed ?? '1');
       const maxWait =
         options.maxWait === undefined ? undefined : positive('--max-wait', options.maxWait);
@@ -107,6 +107,7 @@ export function registerReplay(program: Command, context: ContextFactory): void 
 
       if (options.html !== undefined) {
         const file = resolvePath(io.cwd, options.html);
+        const { writeHtml } = await import('../audit/html.js');
         writeHtml({ file, report, chunks: outputChunks(report.source) });
         ui.info(`page: ${file}`);
       }
@@ -159,6 +160,10 @@ async function onTarget(
   report: ReplayReport,
 ): Promise<OnTarget> {
   const name = reached.target.name;
+  const [{ runRelease }, { fateOnTarget }] = await Promise.all([
+    import('../engine/release.js'),
+    import('../engine/last-run.js'),
+  ]);
   let status: Pick<ReleaseResult, 'exitCode' | 'message' | 'probes'>;
   try {
     status = await runRelease('status', {
@@ -193,6 +198,10 @@ async function onTarget(
 }
 
 async function reachTarget(ctx: Context, name: string): Promise<Reached> {
+  const [{ loadInventory }, { createTransport, ttyPassphrasePrompt }] = await Promise.all([
+    import('../inventory/load.js'),
+    import('../transport/index.js'),
+  ]);
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const target = inventory.targets.get(name);
   if (target === undefined)

@@ -3,16 +3,35 @@ import { basename } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
-import { loadPacket } from '../contract/load.js';
-import { checkPacket } from '../engine/packet-check.js';
-import { loadInventory, selectTargets, type Target } from '../inventory/load.js';
-import { connectDocker } from '../docker/client.js';
-import { assertLocal, listReplicas } from '../replica/container.js';
-import { Replica } from '../replica/replica.js';
+import type { Target } from '../inventory/load.js';
+import type { Replica } from '../replica/replica.js';
 import { OneroofError } from '../errors.js';
-import { validateApr } from '../engine/release-options.js';
 
 const DEFAULT_TARGET = 'replica';
+
+/** What the replica commands run on (dockerode among it), loaded when one runs, not for --help. */
+async function load() {
+  const [contract, check, inventory, docker, container, replica, options] = await Promise.all([
+    import('../contract/load.js'),
+    import('../engine/packet-check.js'),
+    import('../inventory/load.js'),
+    import('../docker/client.js'),
+    import('../replica/container.js'),
+    import('../replica/replica.js'),
+    import('../engine/release-options.js'),
+  ]);
+  return {
+    loadPacket: contract.loadPacket,
+    checkPacket: check.checkPacket,
+    loadInventory: inventory.loadInventory,
+    selectTargets: inventory.selectTargets,
+    connectDocker: docker.connectDocker,
+    assertLocal: container.assertLocal,
+    listReplicas: container.listReplicas,
+    Replica: replica.Replica,
+    validateApr: options.validateApr,
+  };
+}
 
 export function registerReplica(program: Command, context: ContextFactory): void {
   const replica = program
@@ -28,6 +47,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .addOption(packetOption())
     .action(async (options, command) => {
       const ctx = context(command);
+      const { loadPacket } = await load();
       const packet = packetRoot(options.packet, ctx.io.env);
       // The read role is made by the packet's reader file: the packet is read first.
       await loadPacket(packet);
@@ -73,6 +93,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .addOption(packetOption())
     .action(async (options, command) => {
       const ctx = context(command);
+      const { loadPacket, validateApr, checkPacket } = await load();
       const packet = packetRoot(options.packet, ctx.io.env);
       // Checked before anything is read or contacted: the code goes to psql as a variable, and
       // must look as the packet's gate says.
@@ -105,6 +126,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
     .option('--json', 'one JSON document on stdout')
     .action(async (options, command) => {
       const { ui, io } = context(command);
+      const { connectDocker, listReplicas } = await load();
       const docker = await connectDocker(io.env);
       const rows = await listReplicas(docker, options.target);
       if (options.json) {
@@ -125,6 +147,7 @@ async function openReplica(
   beforeConnect?: (target: Target) => Promise<unknown>,
   packetDir?: string,
 ): Promise<Replica> {
+  const { loadInventory, selectTargets, assertLocal, connectDocker, Replica } = await load();
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const targets = selectTargets(inventory, name);
   if (targets.length !== 1)

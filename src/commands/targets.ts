@@ -2,7 +2,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from './context.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
-import { loadInventory, type Target } from '../inventory/load.js';
+import type { Target } from '../inventory/load.js';
 import { readOnlyUser } from '../runner/read-only.js';
 
 interface TargetReport {
@@ -34,6 +34,7 @@ export function registerTargets(program: Command, context: ContextFactory): void
     .option('--json', 'one JSON document on stdout')
     .action(async (options, command) => {
       const { ui, settings, io } = context(command);
+      const { loadInventory } = await import('../inventory/load.js');
       const inventory = await loadInventory(settings.inventory, io.cwd);
       const targets = await Promise.all(
         [...inventory.targets.values()].map((t) => report(t, settings.transport, io.env)),

@@ -6,6 +6,10 @@
  */
 import { isIP } from 'node:net';
 
+/** How a target is reached (the inventory's `transport:`, the global --transport). */
+export const TRANSPORTS = ['ssh2', 'openssh', 'local'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
 export interface IdentifierRule {
   readonly pattern: RegExp;
   /** What was expected, for the error message. */

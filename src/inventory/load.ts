@@ -13,8 +13,8 @@ import {
   DEFAULT_READ_USER,
   inventoryFileSchema,
   type TargetSpec,
-  type TransportName,
 } from './schema.js';
+import type { TransportName } from './identifiers.js';
 import { parseYamlFile } from '../yaml-file.js';
 import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
 

@@ -12,6 +12,7 @@ import {
   SSH_ALIAS,
   SSH_USER,
   TARGET_NAME,
+  TRANSPORTS,
   isHostname,
   isSafePath,
   type IdentifierRule,
@@ -26,9 +27,6 @@ function ident(rule: IdentifierRule) {
 const path = z
   .string({ error: `expected ${PATH_EXPECTED}` })
   .refine(isSafePath, { error: `expected ${PATH_EXPECTED}` });
-
-export const TRANSPORTS = ['ssh2', 'openssh', 'local'] as const;
-export type TransportName = (typeof TRANSPORTS)[number];
 
 const transport = z.enum(TRANSPORTS, { error: `expected one of ${TRANSPORTS.join(', ')}` });
 

@@ -14,16 +14,16 @@
  *     the same; nothing we run exits 255). local — the exec stream broke before its end, or
  *     docker gave no exit code; exec could not start.
  *   In every `lost` case the far side may still be running: a closed channel does not stop it.
+ *
+ * Each transport's module is imported when a target needs it: a run over ssh2 does not load
+ * dockerode (and the gRPC stack it brings), a local one does not load ssh2.
  */
 import { OneroofError } from '../errors.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import type { Target } from '../inventory/load.js';
-import type { TransportName } from '../inventory/schema.js';
-import { LocalTransport } from './local.js';
-import { OpensshTransport } from './openssh.js';
+import type { TransportName } from '../inventory/identifiers.js';
 import type { AskPassphrase } from './ssh2-auth.js';
 import type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
-import { Ssh2Transport } from './ssh2.js';
 import type { Transport } from './types.js';
 
 export type { Transport } from './types.js';
@@ -60,8 +60,10 @@ export async function createTransport(
       { hint: 'use --transport ssh2 or openssh, or a target with transport: local' },
     );
   }
-  if (kind === 'local')
+  if (kind === 'local') {
+    const { LocalTransport } = await import('./local.js');
     return new LocalTransport({ container: target.container, targetName: target.name, env });
+  }
 
   const ssh = target.ssh;
   if (ssh === undefined)
@@ -69,6 +71,7 @@ export async function createTransport(
   const endpoint = await resolveEndpoint(target, env);
   const hostKeyPolicy = options.hostKeyPolicy ?? target.hostKeyPolicy;
   if (kind === 'openssh') {
+    const { OpensshTransport } = await import('./openssh.js');
     return new OpensshTransport({
       ssh,
       endpoint,
@@ -77,6 +80,7 @@ export async function createTransport(
       ...(target.knownHosts === undefined ? {} : { knownHostsOverride: target.knownHosts }),
     });
   }
+  const { Ssh2Transport } = await import('./ssh2.js');
   return new Ssh2Transport(endpoint, {
     hostKeyPolicy,
     env,
