@@ -11,6 +11,7 @@
 const LAYERS = [
   ['cli'], // the program: commander wiring of the commands
   ['commands'], // one file per command: parse, validate, one call, render
+  ['evidence'], // the evidence set: documents written from the packet and from run logs
   ['replica'], // local Docker replicas of production targets
   ['engine'], // the gated release (preflight/apply/rollback/verify/status), reader setup
   ['audit', 'runner'], // replay of a run log | one psql session run through a transport

@@ -23,6 +23,7 @@ import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
 import { registerReader } from '../commands/reader.js';
 import { registerInit } from '../commands/init.js';
+import { registerEvidence } from '../commands/evidence.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -85,6 +86,7 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerManifest(program, context);
   registerReader(program, context);
   registerInit(program, context);
+  registerEvidence(program, context);
   return program;
 }
 
