@@ -14,9 +14,22 @@ function file(input: EvidenceInput, path: string): FileFacts {
       path,
       sha256: 'not read',
       includes: [],
+      includePaths: [],
       markers: [],
     }
   );
+}
+
+/** The files `f` includes, transitively, as read (each once, in the order first included). */
+function included(input: EvidenceInput, f: FileFacts, seen = new Set<string>()): FileFacts[] {
+  const out: FileFacts[] = [];
+  for (const path of f.includePaths) {
+    const facts = input.packet.files[path];
+    if (facts === undefined || seen.has(path)) continue;
+    seen.add(path);
+    out.push(facts, ...included(input, facts, seen));
+  }
+  return out;
 }
 
 /** The marker formats of a file whose text starts with one of `prefixes`, as table rows. */
@@ -84,7 +97,10 @@ export function canonicalSequence(input: EvidenceInput): EvidenceDoc {
   for (const t of d.tiers) {
     const f = file(input, t.file);
     blocks.push({ kind: 'h', text: `Tier ${t.tier} ${t.name}: guards and assertions` });
-    const rows = markerRows(f, ['ONEROOF TIER', ...GUARDS, ...ASSERTS]);
+    const rows = [
+      ...markerRows(f, ['ONEROOF TIER', ...GUARDS, ...ASSERTS]),
+      ...included(input, f).flatMap((i) => markerRows(i, [...GUARDS, ...ASSERTS])),
+    ];
     blocks.push(
       rows.length
         ? { kind: 'table', head: ['at', 'marker format'], rows }
@@ -105,6 +121,11 @@ export function executor(input: EvidenceInput): EvidenceDoc {
   });
   blocks.push({ kind: 'h', text: 'What it runs, in order (its includes)' });
   blocks.push({ kind: 'list', items: f.includes.length ? f.includes : ['no includes'] });
+  const guards = included(input, f).flatMap((i) => markerRows(i, GUARDS));
+  if (guards.length) {
+    blocks.push({ kind: 'h', text: 'Guards it runs (from its includes)' });
+    blocks.push({ kind: 'table', head: ['at', 'marker format'], rows: guards });
+  }
   blocks.push({ kind: 'h', text: 'Stop rules' });
   blocks.push({
     kind: 'list',

@@ -5,7 +5,7 @@
  * statements raise (guards, assertions, verify checks; src/contract/tier-markers.ts). Read from
  * the packet checked against its manifest, so the documents describe exactly the files that run.
  */
-import { basename, join } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { PACKET_FILE, readCheckedText } from '../bounded-file.js';
 import { loadPacket } from '../contract/load.js';
 import type { PacketDescriptor } from '../contract/schema.js';
@@ -19,8 +19,10 @@ import { MANIFEST_FILE, parseManifest } from '../packet/manifest.js';
 export interface FileFacts {
   path: string;
   sha256: string;
-  /** The files it includes (`\ir`), as written. */
+  /** The files it includes (`\ir`), as written (relative to its folder). */
   includes: string[];
+  /** Those includes by their path in the packet (the ones inside it). */
+  includePaths: string[];
   /** The marker formats its own statements raise, with their line. */
   markers: { line: number; format: string }[];
 }
@@ -35,7 +37,7 @@ export interface PacketFacts {
   descriptor: PacketDescriptor;
   /** Every file of the manifest, with its digest. */
   manifest: { path: string; sha256: string }[];
-  /** Each file the descriptor names, read. */
+  /** Each file the descriptor names and each file they include, read; by path in the packet. */
   files: Record<string, FileFacts>;
 }
 
@@ -50,16 +52,26 @@ export async function readPacketFacts(root: string, env?: NodeJS.ProcessEnv): Pr
     ...Object.values(descriptor.replica).filter((f): f is string => typeof f === 'string'),
   ]);
   const files: Record<string, FileFacts> = {};
-  for (const path of named) {
+  // Each named file and, transitively, what it includes (guards live in includes).
+  const queue = [...named];
+  for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+    if (files[path] !== undefined) continue;
     const text = await readCheckedText(join(root, path), PACKET_FILE);
+    const includes = scanPsqlScript(text)
+      .commands.filter((c) => c.name === 'ir' || c.name === 'include_relative')
+      .map((c) => c.argv[0]?.value ?? c.args.trim());
+    // The bundler refuses an include outside the packet; here it is only not followed.
+    const inPacket = includes
+      .map((include) => posix.normalize(posix.join(posix.dirname(path), include)))
+      .filter((resolved) => digest.has(resolved));
     files[path] = {
       path,
       sha256: digest.get(path) ?? 'not in the manifest',
-      includes: scanPsqlScript(text)
-        .commands.filter((c) => c.name === 'ir' || c.name === 'include_relative')
-        .map((c) => c.argv[0]?.value ?? c.args.trim()),
+      includes,
+      includePaths: inPacket,
       markers: markerLines(text),
     };
+    queue.push(...inPacket);
   }
   return {
     name: descriptor.name,
