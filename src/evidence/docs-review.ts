@@ -1,23 +1,41 @@
 /**
  * 04 clone revalidation and 10 self-review. The revalidation run is not part of this set yet
- * (no engine command runs the revalidation script): 04 says so and 10 marks it "not checked",
- * rather than restate a number no run of this set has shown.
+ * (no engine command runs the revalidation script): 04 says so, lists what the packet's
+ * revalidation (packet.yml replica.revalidate) checks, and 10 marks it "not checked", rather
+ * than restate a number no run of this set has shown.
  */
-import type { EvidenceDoc } from './doc.js';
+import type { Block, EvidenceDoc } from './doc.js';
 import { cite, header, type EvidenceInput } from './input.js';
 
 export function cloneRevalidation(input: EvidenceInput): EvidenceDoc {
-  return {
-    file: '04-clone-revalidation.md',
-    title: '04 Clone revalidation',
-    blocks: [
-      ...header(input, []),
+  const d = input.packet.descriptor;
+  const path = d.replica.revalidate;
+  const f = path === undefined ? undefined : input.packet.files[path];
+  const blocks: Block[] = [
+    ...header(input, []),
+    {
+      kind: 'p',
+      text: 'Not checked: this evidence set holds no clone revalidation run. Nothing here claims it passed; below is what such a run checks, from the packet.',
+    },
+  ];
+  if (path === undefined || f === undefined)
+    blocks.push({
+      kind: 'p',
+      text: 'The packet declares no clone revalidation (packet.yml replica.revalidate).',
+    });
+  else
+    blocks.push(
       {
         kind: 'p',
-        text: 'Not checked: this evidence set holds no clone revalidation run (the revalidation script rolled back on a golden clone, the canonical verify, the DDL recompile, the scanner twice). Nothing here claims it passed.',
+        text: `The revalidation is ${path} (sha256 ${f.sha256}), run on a replica built to the target's baseline (${d.replica.golden_clone}, ${d.replica.approve}) with the release applied; it includes ${f.includes.join(', ') || 'nothing'}.`,
       },
-    ],
-  };
+      {
+        kind: 'table',
+        head: ['at', 'marker format'],
+        rows: f.markers.map((m) => [`${f.path}:${m.line}`, m.format]),
+      },
+    );
+  return { file: '04-clone-revalidation.md', title: '04 Clone revalidation', blocks };
 }
 
 export function selfReview(input: EvidenceInput): EvidenceDoc {
