@@ -65,10 +65,17 @@ export function renderMarkdown(doc: EvidenceDoc): string {
 }
 
 const h = (text: string) => escapeHtml(line(text));
+/** A digest in a cell is set in code, which may break anywhere (it has no spaces to break at). */
+const cell = (text: string) => (/^[0-9a-f]{32,}$/.test(text) ? `<code>${h(text)}</code>` : h(text));
+
+/** The id of the document's section on the page (`doc-01-state-baselines`). */
+export function sectionId(doc: EvidenceDoc): string {
+  return `doc-${doc.file.replace(/\.md$/, '')}`;
+}
 
 /** The document as one `<section>` of the HTML page. */
 export function renderHtmlSection(doc: EvidenceDoc): string {
-  const id = doc.file.replace(/\.md$/, '');
+  const id = sectionId(doc);
   const out: string[] = [`<section id="${h(id)}"><h2>${h(doc.title)}</h2>`];
   for (const b of doc.blocks) {
     switch (b.kind) {
@@ -84,7 +91,7 @@ export function renderHtmlSection(doc: EvidenceDoc): string {
       case 'table':
         out.push(
           `<table><tr>${b.head.map((c) => `<th>${h(c)}</th>`).join('')}</tr>${b.rows
-            .map((r) => `<tr>${r.map((c) => `<td>${h(c)}</td>`).join('')}</tr>`)
+            .map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`)
             .join('')}</table>`,
         );
         break;

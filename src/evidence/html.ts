@@ -5,15 +5,13 @@
  */
 import { pageHead } from '../audit/html.js';
 import { escapeHtml } from '../audit/html-parts.js';
-import { renderHtmlSection, type EvidenceDoc } from './doc.js';
+import { renderHtmlSection, sectionId, type EvidenceDoc } from './doc.js';
 import type { EvidenceInput } from './input.js';
 
 export function renderEvidenceHtml(input: EvidenceInput, docs: EvidenceDoc[]): string {
   const e = escapeHtml;
   const title = `oneroof evidence: ${input.packet.name} ${input.packet.version} on ${input.target}`;
-  const toc = docs
-    .map((d) => `<li><a href="#${e(d.file.replace(/\.md$/, ''))}">${e(d.title)}</a></li>`)
-    .join('');
+  const toc = docs.map((d) => `<li><a href="#${e(sectionId(d))}">${e(d.title)}</a></li>`).join('');
   return [
     pageHead(title),
     `<h1 id="title">${e(title)}</h1>\n`,
