@@ -69,13 +69,23 @@ export function writeHtml(options: HtmlOptions): void {
   }
 }
 
+/**
+ * The page's head and the opening of its body: no script, no network (the CSP), inline CSS.
+ * Shared with the evidence page (src/evidence/html.ts).
+ */
+export function pageHead(title: string): string {
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">\n` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1">\n` +
+    `<title>${e(title)}</title><style>${CSS}</style></head><body><main>\n`
+  );
+}
+
 function* page(report: ReplayReport): Generator<string> {
   const { run, integrity } = report;
   const title = `${run.command ?? run.kind ?? 'psql'} on ${run.target ?? 'an unnamed target'}${run.startedAt ? `, ${run.startedAt}` : ''}`;
-  yield `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n`;
-  yield `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">\n`;
-  yield `<meta name="viewport" content="width=device-width,initial-scale=1">\n`;
-  yield `<title>oneroof replay: ${e(title)}</title><style>${CSS}</style></head><body><main>\n`;
+  yield pageHead(`oneroof replay: ${title}`);
   yield `<h1 id="title">${e(title)}</h1>\n`;
   yield `<p class="sub">${e(basename(report.source.log))} · replayed by oneroof at ${e(report.replay.generatedAt)}</p>\n`;
   yield* integritySection(report);

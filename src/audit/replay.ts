@@ -23,7 +23,7 @@ import type { ReplayReport } from './report.js';
 import type { SignatureCheck } from '../ssh/sign.js';
 import { verifyRunLogSignature } from '../ssh/sign.js';
 import { LogChecker } from './log-check.js';
-import { verifyChain, type ChainResult, type Problem } from './verify.js';
+import { verifyChain, type ChainResult, type Problem, type VerifiedRecord } from './verify.js';
 
 export interface ReplayOptions {
   /** LOGFILE: the .log, or its .jsonl. */
@@ -39,6 +39,8 @@ export interface ReplayOptions {
    * for such a log (a oneroof log's records already hold its events).
    */
   claims?: () => Promise<MarkerClaims>;
+  /** Sees every intact record as it is read (a figure's record number, for evidence). */
+  onRecord?: (record: VerifiedRecord) => void;
 }
 
 export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
@@ -90,6 +92,7 @@ async function replayRecords(
         }
       }
       reconstruction.record(record);
+      options.onRecord?.(record);
     }
     problem ??= chain.problem;
     if (problem === undefined) {

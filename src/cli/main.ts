@@ -23,6 +23,7 @@ import { registerRelease } from '../commands/release.js';
 import { registerManifest } from '../commands/manifest.js';
 import { registerReader } from '../commands/reader.js';
 import { registerInit } from '../commands/init.js';
+import { registerEvidence } from '../commands/evidence.js';
 import { addEvidenceVerify } from '../commands/evidence-verify.js';
 
 export function version(): string {
@@ -86,11 +87,7 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerManifest(program, context);
   registerReader(program, context);
   registerInit(program, context);
-  // A minimal `evidence` parent until it is merged with the evidence command (issue 14).
-  addEvidenceVerify(
-    program.command('evidence').description('the evidence set of a target, and its check'),
-    context,
-  );
+  addEvidenceVerify(registerEvidence(program, context), context);
   return program;
 }
 

@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from './context.js';
 import { OneroofError } from '../errors.js';
-import { verifyEvidence } from '../evidence/verify.js';
 import type { EvidenceReport } from '../evidence/verify-report.js';
 
 /** Adds `verify` to the `evidence` command. */
@@ -29,6 +28,7 @@ export function addEvidenceVerify(evidence: Command, context: ContextFactory): v
     .action(async (dir, options, command) => {
       const { io, ui } = context(command);
       const signers = options.allowedSigners ?? io.env.ONEROOF_ALLOWED_SIGNERS;
+      const { verifyEvidence } = await import('../evidence/verify.js');
       const report = await verifyEvidence({
         dir: resolve(io.cwd, dir),
         allowedSigners: signers ? resolve(io.cwd, signers) : undefined,

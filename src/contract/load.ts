@@ -96,6 +96,9 @@ function descriptorFiles(d: PacketDescriptor): { key: string; file: string }[] {
     ...d.probes.verify.map((p, i) => ({ key: `probes.verify.${i}.file`, file: p.file })),
     { key: 'replica.golden_clone', file: d.replica.golden_clone },
     { key: 'replica.approve', file: d.replica.approve },
+    ...(d.replica.revalidate === undefined
+      ? []
+      : [{ key: 'replica.revalidate', file: d.replica.revalidate }]),
   ];
 }
 

@@ -145,6 +145,11 @@ export const packetDescriptorSchema = z
       golden_clone: packetFile,
       /** Records a ratified approval for the gate variable; refuses a database not a clone. */
       approve: packetFile,
+      /**
+       * Clone revalidation on a clone with the release applied, in one transaction rolled back;
+       * owns the `revalidation.` VERIFY PASS claims (src/psql/markers.ts). Optional.
+       */
+      revalidate: packetFile.optional(),
     }),
     /** A generated include of the files' digests, which the tiers record (optional). */
     checksums: z

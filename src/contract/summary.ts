@@ -66,10 +66,17 @@ export function packetVariables(d: PacketDescriptor): string[] {
 
 /**
  * Which packet files own which claims (src/psql/markers.ts, MarkerClaims): the preflight entry
- * its PREFLIGHT lines and GO, the verify entry its VERIFY PASS lines.
+ * its PREFLIGHT lines and GO, the verify entry and the clone revalidation (replica.revalidate)
+ * their VERIFY PASS lines.
  */
 export function markerClaims(d: PacketDescriptor): { preflight: string[]; verify: string[] } {
-  return { preflight: [d.entries.preflight], verify: [d.entries.verify] };
+  return {
+    preflight: [d.entries.preflight],
+    verify: [
+      d.entries.verify,
+      ...(d.replica.revalidate === undefined ? [] : [d.replica.revalidate]),
+    ],
+  };
 }
 
 /** The state vector's legend: its column names joined as the probe prints them. */

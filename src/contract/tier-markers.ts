@@ -122,14 +122,36 @@ function checkFile(
 /** The file's tier (or rollback) markers: the RAISE literals of its statements, with their line. */
 function markersIn(text: string, kind: Kind): Seen[] {
   const pattern = kind === 'TIER' ? TIER_MARKER : ROLLBACK_MARKER;
-  const lines = text.split('\n');
   const seen: Seen[] = [];
+  for (const { line, format } of markerLines(text)) {
+    if (!format.startsWith(`ONEROOF ${kind} `)) continue;
+    const m = pattern.exec(format);
+    seen.push(
+      m === null
+        ? { line, format, tier: undefined, phase: '', name: '' }
+        : {
+            line,
+            format,
+            tier: m[1] === 'full' ? FULL_ROLLBACK_TIER : Number(m[1]),
+            phase: m[2]!,
+            ...nameAndNote(m[3]!),
+          },
+    );
+  }
+  return seen;
+}
+
+/**
+ * Every marker format a file's own statements raise (ONEROOF …, ASSERT …), with its line: a
+ * RAISE whose literal is on one line is placed on that line; one split over lines is found in
+ * the whole statement and placed at its first line.
+ */
+export function markerLines(text: string): { line: number; format: string }[] {
+  const lines = text.split('\n');
+  const found: { line: number; format: string }[] = [];
   for (const statement of scanPsqlScript(text).statements) {
     const body = lines.slice(statement.start - 1, statement.end);
-    // A RAISE whose literal is on one line is placed on that line; one split over lines is
-    // found in the whole statement and placed at its first line.
     const left = markerFormats(body.join('\n'));
-    const found: { line: number; format: string }[] = [];
     body.forEach((text, i) => {
       for (const format of markerFormats(text)) {
         const at = left.indexOf(format);
@@ -138,21 +160,6 @@ function markersIn(text: string, kind: Kind): Seen[] {
       }
     });
     found.push(...left.map((format) => ({ line: statement.start, format })));
-    for (const { line, format } of found) {
-      if (!format.startsWith(`ONEROOF ${kind} `)) continue;
-      const m = pattern.exec(format);
-      seen.push(
-        m === null
-          ? { line, format, tier: undefined, phase: '', name: '' }
-          : {
-              line,
-              format,
-              tier: m[1] === 'full' ? FULL_ROLLBACK_TIER : Number(m[1]),
-              phase: m[2]!,
-              ...nameAndNote(m[3]!),
-            },
-      );
-    }
   }
-  return seen;
+  return found;
 }

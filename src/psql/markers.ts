@@ -143,10 +143,9 @@ function phase(word: string): 'BEGIN' | 'SKIP' | 'COMMIT' {
  *   other statement — a database function, a view, a trigger, another file's RAISE — is text;
  * - and, when the packet's claims are known (`claims`: its contract's entries, passed down by
  *   the caller), it comes from the file that owns that kind of claim: PREFLIGHT PASS/FAIL/INFO
- *   and GO only from the preflight entry, VERIFY PASS only from the verify entry — or, for a
- *   `revalidation.` check (the scope the grammar gives the clone revalidation, which is no
- *   entry of the release), from any file (a NO-GO, an ASSERT, a REFUSED may come from any
- *   marker statement: they stop a run).
+ *   and GO only from the preflight entry, VERIFY PASS only from the verify entry or the clone
+ *   revalidation (packet.yml replica.revalidate) (a NO-GO, an ASSERT, a REFUSED may come from
+ *   any marker statement: they stop a run).
  * Without such a map (a hand-made log, a log written before this check) only the file rule
  * applies, to the file psql names.
  */
@@ -169,7 +168,7 @@ export function markerFromPacket(
 export interface MarkerClaims {
   /** ONEROOF PREFLIGHT PASS/FAIL/INFO and GO: packet files, relative to the packet. */
   preflight: readonly string[];
-  /** ONEROOF VERIFY PASS (but a `revalidation.` check). */
+  /** ONEROOF VERIFY PASS. */
   verify: readonly string[];
 }
 
@@ -177,8 +176,7 @@ function fileMayRaise(marker: MarkerEvent, file: string, claims: MarkerClaims): 
   if (marker.kind === 'preflight') return isOneOf(file, claims.preflight);
   if (marker.kind === 'verdict')
     return marker.verdict === 'NO-GO' || isOneOf(file, claims.preflight);
-  if (marker.kind === 'verify')
-    return marker.check.startsWith('revalidation.') || isOneOf(file, claims.verify);
+  if (marker.kind === 'verify') return isOneOf(file, claims.verify);
   return true;
 }
 

@@ -182,7 +182,10 @@ describe('packet markers', () => {
   });
 
   it("the claims are the packet's: another preflight entry owns PREFLIGHT, the shipped name does not", () => {
-    const claims = { preflight: ['checks/gate.sql'], verify: ['checks/after.sql'] };
+    const claims = {
+      preflight: ['checks/gate.sql'],
+      verify: ['checks/after.sql', 'clone/revalidate.sql'],
+    };
     const stderr =
       'psql:sql/prod/00_preflight.sql:3: NOTICE:  ONEROOF PREFLIGHT GO\n' +
       'psql:sql/checks/gate.sql:3: NOTICE:  ONEROOF PREFLIGHT GO\n' +
@@ -192,6 +195,14 @@ describe('packet markers', () => {
     expect(
       markers(undefined, stderr, claims).map((e) => ('location' in e ? e.location?.input : '')),
     ).toEqual(['sql/checks/gate.sql', 'sql/checks/after.sql', 'sql/clone/revalidate.sql']);
+  });
+
+  it('a revalidation. check counts only from a file that claims it, like any VERIFY PASS', () => {
+    const claims = { preflight: ['checks/gate.sql'], verify: ['checks/after.sql'] };
+    const stderr =
+      'psql:sql/clone/revalidate.sql:3: NOTICE:  ONEROOF VERIFY PASS revalidation.x: 1\n' +
+      'psql:sql/prod/10_structure.sql:3: NOTICE:  ONEROOF VERIFY PASS revalidation.y: 1\n';
+    expect(markers(undefined, stderr, claims).filter((e) => e.kind === 'verify')).toEqual([]);
   });
 
   it('without claims (no packet known) the file rule cannot apply: every file may raise them', () => {
