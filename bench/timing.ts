@@ -46,7 +46,9 @@ export function timed(argv: string[], options: TimedOptions = {}): Sample {
   const stderr = r.stderr?.toString() ?? '';
   const code = r.status ?? -1;
   if (!(options.codes ?? [0]).includes(code))
-    throw new Error(`${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
+    throw new Error(
+      `${argv.join(' ')} exited ${code}:\n${stdout.slice(-3000)}\n${stderr.slice(-2000)}`,
+    );
   const rssKiB = Number(readFileSync(timeFile, 'utf8').trim().split(/\s+/).pop());
   rmSync(timeFile, { force: true });
   return { seconds, rssMiB: rssKiB / 1024, code, stdout, stderr };
