@@ -165,12 +165,13 @@ it(
           'raw',
         );
     } finally {
+      // The figures first: a cleanup that fails (a loaded docker engine) must not lose them.
+      printFigures(
+        `oneroof commands against the raw pipeline over ${ALIAS}; ${ansibleVersion}`,
+        figures,
+      );
       await bench.emptyDatabase();
     }
-    printFigures(
-      `oneroof commands against the raw pipeline over ${ALIAS}; ${ansibleVersion}`,
-      figures,
-    );
     expect(figures).toHaveLength(7);
   },
 );
