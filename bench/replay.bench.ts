@@ -8,45 +8,21 @@
  *     1024) — records checked, every byte of the .log hashed — and the same .log alone, as a
  *     hand-made log (every line through the psql parser), with a 64 MiB log beside each to
  *     show that memory stays flat.
+ * Each process is timed by bench/timing.ts, ONEROOF_BENCH_RUNS times (default 5).
  * It prints throughput and peak RSS; it asserts only that every run ended well.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { tempDir } from '../test/helpers/tmp.js';
+import { load, median, printFigures, RUNS, timed, type Sample } from './timing.js';
 
 const testbed = inject('testbed');
 const REPLAY_MIB = Number(process.env.ONEROOF_BENCH_REPLAY_MIB ?? 1024);
 const RUN_MIB = Number(process.env.ONEROOF_BENCH_RUN_MIB ?? 256);
-const RUNS = Number(process.env.ONEROOF_BENCH_RUNS ?? 3);
 const ROOT = join(import.meta.dirname, '..');
 const CHILD = join(ROOT, 'bench', 'replay-child.mjs');
-
-interface Sample {
-  seconds: number;
-  rssMiB: number;
-  stdout: string;
-}
-
-/** argv under `/usr/bin/time -v`: wall seconds, peak RSS, and the program's stdout. */
-function timed(argv: string[]): Sample {
-  const r = spawnSync('/usr/bin/time', ['-v', ...argv], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const stderr = r.stderr.toString();
-  if (r.status !== 0)
-    throw new Error(`${argv.join(' ')} exited ${r.status}: ${stderr.slice(-2000)}`);
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(
-    stderr,
-  )!;
-  const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)![1]) / 1024;
-  return { seconds, rssMiB: rss, stdout: r.stdout.toString() };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function row(label: string, bytes: number, samples: Sample[]): string {
   const seconds = median(samples.map((s) => s.seconds));
@@ -113,6 +89,7 @@ it(
 
     // 3. Replay: the big log, the same .log as a hand-made log, and a small one of each.
     const logs = new Map<number, { log: string; tee: string }>();
+    let handMade: { size: number; parsed: Sample[] } | undefined;
     for (const mib of [64, REPLAY_MIB]) {
       const to = join(dir, `replay-${mib}`);
       mkdirSync(to);
@@ -143,6 +120,7 @@ it(
         ),
       );
       const parsed = Array.from({ length: RUNS }, replay(tee));
+      if (mib === REPLAY_MIB) handMade = { size, parsed };
       expect((JSON.parse(parsed[0]!.stdout) as { source: { kind: string } }).source.kind).toBe(
         'tee',
       );
@@ -155,5 +133,17 @@ it(
       `machine: ${execFileSync('nproc').toString().trim()} cores, node ${process.version}`,
     );
     console.log(out.join('\n'));
+    const wall = median(handMade!.parsed.map((x) => x.seconds));
+    printFigures('replay', [
+      {
+        figure: `replay of a ${REPLAY_MIB} MiB hand-made log`,
+        oneroof: `${(handMade!.size / 1e6 / wall).toFixed(0)} MB/s`,
+        versus: '—',
+        rssMiB: median(handMade!.parsed.map((x) => x.rssMiB)),
+        goal: '≥ 150 MB/s, flat memory',
+        load: load(),
+        command: `node bin/oneroof replay ${REPLAY_MIB}MiB.log --json`,
+      },
+    ]);
   },
 );

@@ -13,7 +13,7 @@ import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { EXIT, OneroofError, ReportedExit } from '../errors.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
-import { runFleet } from './run/fleet.js';
+import { DEFAULT_CONCURRENCY, runFleet } from './run/fleet.js';
 import { worstExit } from '../model/group-exit.js';
 import { operatorPrompt } from './run/reach.js';
 import type { TargetRun } from './run/target.js';
@@ -54,9 +54,10 @@ const waitOption = () =>
     'wait up to this long for the run lock instead of exiting 6',
   ).argParser(integer('--wait', 0, 86_400));
 const concurrencyOption = () =>
-  new Option('--concurrency <n>', 'targets of a group run at once (default 4)').argParser(
-    integer('--concurrency', 1, 64),
-  );
+  new Option(
+    '--concurrency <n>',
+    `targets of a group run at once (default ${DEFAULT_CONCURRENCY})`,
+  ).argParser(integer('--concurrency', 1, 64));
 
 export function registerRelease(program: Command, context: ContextFactory): void {
   addCommon(program.command('preflight'), true)
@@ -211,7 +212,7 @@ async function runChecked(
   }
 
   // A group: bounded concurrency, one summary, the worst exit code.
-  const limit = flags.concurrency ?? 4;
+  const limit = flags.concurrency ?? DEFAULT_CONCURRENCY;
   const results = await runFleet(ui, command, targets, limit, (target) =>
     runOnTarget(ctx, run, target, false),
   );
