@@ -18,7 +18,7 @@ import { findSigningKey } from '../ssh/sign.js';
 
 /** The options of `oneroof evidence` (src/commands/evidence.ts). */
 export interface EvidenceFlags {
-  target: string;
+  target?: string | undefined;
   out?: string;
   from?: string[];
   apr?: string;
@@ -26,7 +26,12 @@ export interface EvidenceFlags {
   json?: boolean;
 }
 
-export async function evidence(ctx: Context, flags: EvidenceFlags): Promise<void> {
+export async function evidence(ctx: Context, given: EvidenceFlags): Promise<void> {
+  if (given.target === undefined)
+    throw new OneroofError('usage', 'evidence needs --target T (the target the set is for)', {
+      hint: 'oneroof evidence --target T [--out DIR], or oneroof evidence verify DIR',
+    });
+  const flags = { ...given, target: given.target };
   const { io, ui } = ctx;
   const started = Date.now();
   if (flags.apr !== undefined) validateApr(flags.apr);
@@ -98,7 +103,11 @@ export async function evidence(ctx: Context, flags: EvidenceFlags): Promise<void
 }
 
 /** A read-only preflight and a status run, made for the purpose through the one engine. */
-async function runFresh(ctx: Context, flags: EvidenceFlags, packet: string): Promise<RunFacts[]> {
+async function runFresh(
+  ctx: Context,
+  flags: EvidenceFlags & { target: string },
+  packet: string,
+): Promise<RunFacts[]> {
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const targets = selectTargets(inventory, flags.target);
   if (targets.length !== 1)

@@ -34,7 +34,9 @@ export function addEvidenceVerify(evidence: Command, context: ContextFactory): v
         allowedSigners: signers ? resolve(io.cwd, signers) : undefined,
         env: io.env,
       });
-      if (options.json) ui.json(report);
+      // `evidence` has a --json of its own; given after DIR, commander may hand it to the parent.
+      const json = options.json === true || command.optsWithGlobals().json === true;
+      if (json) ui.json(report);
       else ui.out(renderEvidence(report, ui.options.verbose));
       if (report.verdict === 'tampered')
         throw new OneroofError(

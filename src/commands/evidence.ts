@@ -10,22 +10,27 @@ import type { ContextFactory } from './context.js';
 import { PACKET_OPTION_HELP } from './packet-root.js';
 
 export function registerEvidence(program: Command, context: ContextFactory): Command {
-  return program
-    .command('evidence')
-    .description('write the evidence set for a target: ten documents and one page, from real runs')
-    .requiredOption('--target <name>', 'a target of the inventory')
-    .option('--out <dir>', 'a new or empty folder (default evidence/<target>_<stamp>)')
-    .addOption(
-      new Option(
-        '--from <log...>',
-        'use these run logs (a preflight, a status run) instead of running',
-      ),
-    )
-    .option('--apr <code>', 'the approval code the preflight should judge')
-    .option('--json', 'one JSON document on stdout')
-    .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP))
-    .action(async (options, command) => {
-      const { evidence } = await import('./evidence-run.js');
-      await evidence(context(command), options);
-    });
+  return (
+    program
+      .command('evidence')
+      .description(
+        'write the evidence set for a target: ten documents and one page, from real runs',
+      )
+      // Not commander's requiredOption: that would also demand it of `evidence verify DIR`.
+      .option('--target <name>', 'a target of the inventory (required to write a set)')
+      .option('--out <dir>', 'a new or empty folder (default evidence/<target>_<stamp>)')
+      .addOption(
+        new Option(
+          '--from <log...>',
+          'use these run logs (a preflight, a status run) instead of running',
+        ),
+      )
+      .option('--apr <code>', 'the approval code the preflight should judge')
+      .option('--json', 'one JSON document on stdout')
+      .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP))
+      .action(async (options, command) => {
+        const { evidence } = await import('./evidence-run.js');
+        await evidence(context(command), options);
+      })
+  );
 }

@@ -27,7 +27,9 @@ export interface SetEntry {
 export async function walkSet(root: string): Promise<SetEntry[]> {
   const entries: SetEntry[] = [];
   const visit = async (relative: string, depth: number): Promise<void> => {
-    const names = (await readdir(relative === '' ? root : join(root, relative))).sort();
+    const names = (
+      await readdir(relative === '' ? root : join(root, relative)).catch(unreadable(root, relative))
+    ).sort();
     for (const name of names) {
       const path = relative === '' ? name : `${relative}/${name}`;
       if (entries.length >= MAX_ENTRIES)
@@ -35,7 +37,7 @@ export async function walkSet(root: string): Promise<SetEntry[]> {
           'integrity',
           `${root}: more than ${MAX_ENTRIES} entries: not an evidence set`,
         );
-      const info = await lstat(join(root, path));
+      const info = await lstat(join(root, path)).catch(unreadable(root, path));
       if (info.isSymbolicLink())
         entries.push({ path, type: 'symlink', detail: await readlink(join(root, path)) });
       else if (info.isFile()) entries.push({ path, type: 'file' });
@@ -52,6 +54,22 @@ export async function walkSet(root: string): Promise<SetEntry[]> {
   };
   await visit('', 0);
   return entries;
+}
+
+/** A folder or entry that vanished or cannot be read while the set is walked: named, not a crash. */
+function unreadable(root: string, path: string): (error: NodeJS.ErrnoException) => never {
+  return (error) => {
+    const what = path === '' ? root : `${root}: ${path}`;
+    if (error.code === 'ENOENT')
+      throw new OneroofError(
+        'integrity',
+        `${what} vanished while the set was read: something is changing the folder`,
+        { cause: error },
+      );
+    throw new OneroofError('runtime', `${what}: cannot be read (${error.code ?? error.message})`, {
+      cause: error,
+    });
+  };
 }
 
 function kindOf(info: { isFIFO(): boolean; isSocket(): boolean }): string {
