@@ -29,6 +29,7 @@ SET client_min_messages = notice;
 \ir _session.sql
 \ir _reference.sql
 \ir ../prod_verify/_fingerprint_query.sql
+\set oneroof_requires preflight
 \ir ../prod_verify/_prerequisites.sql
 \if :{?apply_user}
 SELECT set_config('oneroof.apply_user', :'apply_user', false) AS oneroof_apply_user_set \gset
