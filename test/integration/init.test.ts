@@ -42,7 +42,7 @@ afterAll(async () => {
 async function inlined(path: string): Promise<string> {
   const lines = (await readFile(path, 'utf8')).split('\n');
   const parts = await Promise.all(
-    lines.map((line) => {
+    lines.map(async (line) => {
       const include = /^\\ir (\S+)$/.exec(line);
       return include ? inlined(join(dirname(path), include[1]!)) : line;
     }),
