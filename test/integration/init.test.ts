@@ -75,112 +75,128 @@ async function step(
 
 const T = ['--target', SSH_TARGET];
 
-describe('oneroof init: the README rehearsal on a replica, right after init', () => {
-  it('replica reset --approve: the golden clone and a ratified approval', async () => {
-    const run = await step('reset', ['replica', 'reset', '--target', 'replica', '--approve', CODE]);
-    expect(run.stderr).not.toMatch(/error/);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(await probe('state_vector')).toBe(STATE.approved);
-    baseline = await probe('fingerprint');
-  });
+// A story, in order: each step starts from the state the one before left (never shuffled).
+describe(
+  'oneroof init: the README rehearsal on a replica, right after init',
+  { shuffle: false },
+  () => {
+    it('replica reset --approve: the golden clone and a ratified approval', async () => {
+      const run = await step('reset', [
+        'replica',
+        'reset',
+        '--target',
+        'replica',
+        '--approve',
+        CODE,
+      ]);
+      expect(run.stderr).not.toMatch(/error/);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(await probe('state_vector')).toBe(STATE.approved);
+      baseline = await probe('fingerprint');
+    });
 
-  it('preflight: GO, exit 0', async () => {
-    const run = await step('preflight', ['preflight', ...T, '--apr', CODE], 'preflight');
-    expect(run.stderr).not.toMatch(SHIPPED_NAMES);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-  });
+    it('preflight: GO, exit 0', async () => {
+      const run = await step('preflight', ['preflight', ...T, '--apr', CODE], 'preflight');
+      expect(run.stderr).not.toMatch(SHIPPED_NAMES);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    });
 
-  it('apply --dry-run: exit 0, and the state vector and fingerprint are unchanged', async () => {
-    const run = await step(
-      'dry run',
-      ['apply', ...T, '--apr', CODE, '--dry-run', '--yes'],
-      'rollout',
-    );
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(await probe('state_vector')).toBe(STATE.approved);
-    expect(await probe('fingerprint')).toBe(baseline);
-  });
+    it('apply --dry-run: exit 0, and the state vector and fingerprint are unchanged', async () => {
+      const run = await step(
+        'dry run',
+        ['apply', ...T, '--apr', CODE, '--dry-run', '--yes'],
+        'rollout',
+      );
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(await probe('state_vector')).toBe(STATE.approved);
+      expect(await probe('fingerprint')).toBe(baseline);
+    });
 
-  it('apply --yes: both tiers, exit 0', async () => {
-    const run = await step('apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    // The scaffold's tiers, and no other (none of the shipped packet's left pending).
-    expect(tierLines(run.stdout)).toEqual([
-      'tier 10 loyalty_schema ok',
-      'tier 20 enrol_customers ok',
-    ]);
-    expect(await probe('state_vector')).toBe(STATE.released);
-    expect(await probe('members')).toBe('5|5');
-  });
+    it('apply --yes: both tiers, exit 0', async () => {
+      const run = await step('apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      // The scaffold's tiers, and no other (none of the shipped packet's left pending).
+      expect(tierLines(run.stdout)).toEqual([
+        'tier 10 loyalty_schema ok',
+        'tier 20 enrol_customers ok',
+      ]);
+      expect(await probe('state_vector')).toBe(STATE.released);
+      expect(await probe('members')).toBe('5|5');
+    });
 
-  it('verify: exit 0', async () => {
-    const run = await step('verify', ['verify', ...T], 'verify');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-  });
+    it('verify: exit 0', async () => {
+      const run = await step('verify', ['verify', ...T], 'verify');
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    });
 
-  it('status: exit 0, the ledger names both tiers applied', async () => {
-    const run = await step('status', ['status', ...T, '--json'], 'status');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    const text = run.stdout;
-    for (const tier of TIERS) expect(text).toContain(tier);
-    expect(text).not.toMatch(SHIPPED_NAMES);
-  });
+    it('status: exit 0, the ledger names both tiers applied', async () => {
+      const run = await step('status', ['status', ...T, '--json'], 'status');
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const text = run.stdout;
+      for (const tier of TIERS) expect(text).toContain(tier);
+      expect(text).not.toMatch(SHIPPED_NAMES);
+    });
 
-  it('rollback --tier 20: exit 0, tier 20 only', async () => {
-    const run = await step('rollback 20', ['rollback', ...T, '--tier', '20', '--yes'], 'rollback');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual(['tier 20 enrol_customers ok']);
-    expect(await probe('state_vector')).toBe(STATE.tier20RolledBack);
-    const status = (await probe('tier_status')).split('\n').map((l) => l.split('|').slice(0, 3));
-    expect(status).toEqual([
-      ['10', 'loyalty_schema', 't'],
-      ['20', 'enrol_customers', 'f'],
-    ]);
-  });
+    it('rollback --tier 20: exit 0, tier 20 only', async () => {
+      const run = await step(
+        'rollback 20',
+        ['rollback', ...T, '--tier', '20', '--yes'],
+        'rollback',
+      );
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual(['tier 20 enrol_customers ok']);
+      expect(await probe('state_vector')).toBe(STATE.tier20RolledBack);
+      const status = (await probe('tier_status')).split('\n').map((l) => l.split('|').slice(0, 3));
+      expect(status).toEqual([
+        ['10', 'loyalty_schema', 't'],
+        ['20', 'enrol_customers', 'f'],
+      ]);
+    });
 
-  it('apply again: tier 10 skips, tier 20 is applied again, exit 0', async () => {
-    const run = await step('re-apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual([
-      'tier 10 loyalty_schema skipped',
-      'tier 20 enrol_customers ok',
-    ]);
-    expect(await probe('state_vector')).toBe(STATE.released);
-  });
+    it('apply again: tier 10 skips, tier 20 is applied again, exit 0', async () => {
+      const run = await step('re-apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual([
+        'tier 10 loyalty_schema skipped',
+        'tier 20 enrol_customers ok',
+      ]);
+      expect(await probe('state_vector')).toBe(STATE.released);
+    });
 
-  it('rollback --full: exit 0, back to the baseline (state and fingerprint)', async () => {
-    const run = await step('rollback full', ['rollback', ...T, '--full', '--yes'], 'rollback');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(tierLines(run.stdout)).toEqual(['full rollback ok']);
-    expect(await probe('state_vector')).toBe(STATE.approved);
-    expect(await probe('fingerprint')).toBe(baseline);
-  });
+    it('rollback --full: exit 0, back to the baseline (state and fingerprint)', async () => {
+      const run = await step('rollback full', ['rollback', ...T, '--full', '--yes'], 'rollback');
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(tierLines(run.stdout)).toEqual(['full rollback ok']);
+      expect(await probe('state_vector')).toBe(STATE.approved);
+      expect(await probe('fingerprint')).toBe(baseline);
+    });
 
-  it('preflight again: GO, exit 0', async () => {
-    const run = await step('preflight again', ['preflight', ...T, '--apr', CODE], 'preflight');
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-  });
+    it('preflight again: GO, exit 0', async () => {
+      const run = await step('preflight again', ['preflight', ...T, '--apr', CODE], 'preflight');
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    });
 
-  it('replay of each run’s log: exit 0, the scaffold’s tiers, never the shipped packet’s', async () => {
-    expect(runs.map((r) => r.name)).toEqual([
-      'preflight',
-      'dry run',
-      'apply',
-      'verify',
-      'status',
-      'rollback 20',
-      're-apply',
-      'rollback full',
-      'preflight again',
-    ]);
-    for (const { name, run, kind } of runs) {
-      const { log } = await expectOneLog(run, kind);
-      const replay = await oneroof(testbed, ['replay', log]);
-      const text = replay.stdout + replay.stderr;
-      expect(replay.code, `${name}: ${text}`).toBe(0);
-      expect(text, name).not.toMatch(SHIPPED_NAMES);
-      if (kind === 'rollout') for (const tier of TIERS) expect(text, name).toContain(tier);
-      if (name === 'rollback 20') expect(text, name).toContain('enrol_customers');
-    }
-  });
-});
+    it('replay of each run’s log: exit 0, the scaffold’s tiers, never the shipped packet’s', async () => {
+      expect(runs.map((r) => r.name)).toEqual([
+        'preflight',
+        'dry run',
+        'apply',
+        'verify',
+        'status',
+        'rollback 20',
+        're-apply',
+        'rollback full',
+        'preflight again',
+      ]);
+      for (const { name, run, kind } of runs) {
+        const { log } = await expectOneLog(run, kind);
+        const replay = await oneroof(testbed, ['replay', log]);
+        const text = replay.stdout + replay.stderr;
+        expect(replay.code, `${name}: ${text}`).toBe(0);
+        expect(text, name).not.toMatch(SHIPPED_NAMES);
+        if (kind === 'rollout') for (const tier of TIERS) expect(text, name).toContain(tier);
+        if (name === 'rollback 20') expect(text, name).toContain('enrol_customers');
+      }
+    });
+  },
+);
