@@ -15,16 +15,22 @@
 --                        oneroof runs this file as its read role and passes the apply role here
 --   server_version       PostgreSQL 15 (what the packet was validated on)
 --   prerequisites        public.directus_collections, directus_roles, directus_users, os_proposals, os_proposal_approvals
+--                        and the columns the packet reads, through the catalogue (../prod_verify/_prerequisites.sql);
+--                        each missing schema, table or column named. The checks below that read these tables
+--                        are then not run (FAIL, "not checked: prerequisites missing"), never a raw SQL error
 --   gate.ospa            os_proposal_approvals >= 1
 --   gate.apr_ratified    :'ratified_apr' names a ratified L2/L4 approval
 --   idle_in_transaction  no other session on this database is idle in transaction
---   state                baseline (no schema governance), or tiers applied in order by this very packet
+--   state                baseline (no schema governance), or tiers applied in order by this very packet; a schema
+--                        governance without the ledger, views and scanner the packet made is named (not ours)
 --   reference.axis       every axis steward names one Directus role; every governed entity on exactly one axis point
 --   reference.topics     every governed entity matches exactly one reference topic, on its own axis point
 SET client_min_messages = notice;
 \ir _session.sql
 \ir _reference.sql
 \ir ../prod_verify/_fingerprint_query.sql
+\set oneroof_requires preflight
+\ir ../prod_verify/_prerequisites.sql
 \if :{?apply_user}
 SELECT set_config('oneroof.apply_user', :'apply_user', false) AS oneroof_apply_user_set \gset
 \else
@@ -55,7 +61,8 @@ DECLARE
   v_details    text[] := '{}';
   v_prereqs    text[] := ARRAY['public.directus_collections', 'public.directus_roles', 'public.directus_users',
                                'public.os_proposals', 'public.os_proposal_approvals'];
-  v_missing    text[];
+  v_missing    text := current_setting('oneroof.prerequisites_missing_public');
+  v_missing_gov text := current_setting('oneroof.prerequisites_missing_governance');
   v_have_directus boolean;
   v_apply      text := current_setting('oneroof.apply_user');
   v_super      boolean;
@@ -110,16 +117,16 @@ BEGIN
   c_expected := c_expected || '15.x'::text; c_observed := c_observed || current_setting('server_version');
 
   -- prerequisites
-  SELECT coalesce(array_agg(t ORDER BY t), '{}') INTO v_missing FROM unnest(v_prereqs) AS t WHERE to_regclass(t) IS NULL;
-  v_have_directus := cardinality(v_missing) = 0;
+  -- (the catalogue, read by ../prod_verify/_prerequisites.sql: a missing column is named too)
+  v_have_directus := v_missing = '';
   c_name := c_name || 'prerequisites'::text; c_ok := c_ok || v_have_directus;
-  c_expected := c_expected || ('tables ' || array_to_string(v_prereqs, ', '));
-  c_observed := c_observed || CASE WHEN v_have_directus THEN 'all 5 present' ELSE 'missing ' || array_to_string(v_missing, ', ') END;
+  c_expected := c_expected || ('tables ' || array_to_string(v_prereqs, ', ') || ' with the columns the packet reads');
+  c_observed := c_observed || CASE WHEN v_have_directus THEN 'all 5 present' ELSE 'missing ' || v_missing END;
 
   -- gate.ospa, gate.apr_ratified (the same rules as _guard.sql)
   c_name := c_name || 'gate.ospa'::text; c_expected := c_expected || '>= 1'::text;
-  IF to_regclass('public.os_proposal_approvals') IS NULL THEN
-    c_ok := c_ok || false; c_observed := c_observed || 'table public.os_proposal_approvals missing'::text;
+  IF NOT v_have_directus THEN
+    c_ok := c_ok || false; c_observed := c_observed || 'not checked: prerequisites missing'::text;
   ELSE
     SELECT count(*) INTO v_ospa FROM public.os_proposal_approvals;
     c_ok := c_ok || (v_ospa >= 1); c_observed := c_observed || v_ospa::text;
@@ -131,8 +138,8 @@ BEGIN
     c_ok := c_ok || false; c_observed := c_observed || 'ratified_apr not set'::text;
   ELSIF v_apr = '' THEN
     c_ok := c_ok || false; c_observed := c_observed || 'an empty ratified_apr'::text;
-  ELSIF to_regclass('public.os_proposal_approvals') IS NULL THEN
-    c_ok := c_ok || false; c_observed := c_observed || 'table public.os_proposal_approvals missing'::text;
+  ELSIF NOT v_have_directus THEN
+    c_ok := c_ok || false; c_observed := c_observed || 'not checked: prerequisites missing'::text;
   ELSE
     SELECT format('%L (%s ratified, proposal %s, decided %s)', a.apr_code, a.level, a.proposal,
                   coalesce(to_char(a.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '?'))
@@ -167,8 +174,9 @@ BEGIN
   c_expected := c_expected || 'baseline (no schema governance) or tiers applied in order by this packet'::text;
   IF to_regnamespace('governance') IS NULL THEN
     c_ok := c_ok || true; c_observed := c_observed || 'baseline (schema governance absent)'::text;
-  ELSIF to_regclass('governance.ledger') IS NULL THEN
-    c_ok := c_ok || false; c_observed := c_observed || 'schema governance present without governance.ledger'::text;
+  ELSIF v_missing_gov <> '' THEN
+    c_ok := c_ok || false;
+    c_observed := c_observed || ('schema governance present, not this packet''s structure: missing ' || v_missing_gov);
   ELSE
     SELECT coalesce(array_agg(l.tier ORDER BY l.tier), '{}') INTO v_applied FROM governance.ledger l WHERE l.rolled_back_at IS NULL;
     SELECT string_agg(format('%s (ledger %s, packet %s)', l.file, left(l.file_sha256, 12),
@@ -195,7 +203,7 @@ BEGIN
   c_expected := c_expected || 'every governed entity matching exactly one reference topic, on its own axis point'::text;
   IF NOT v_have_directus THEN
     c_ok := c_ok || ARRAY[false, false];
-    c_observed := c_observed || ARRAY['prerequisites missing', 'prerequisites missing'];
+    c_observed := c_observed || ARRAY['not checked: prerequisites missing', 'not checked: prerequisites missing'];
   ELSE
     SELECT string_agg(a.steward || ' (' || m.n || ' roles)', ', ' ORDER BY a.ordinal) FILTER (WHERE m.n <> 1)
       INTO v_stewards

@@ -4,6 +4,8 @@
 --
 --   psql -X -At -U workflow_admin -d directus -f sql/prod_verify/findings_new.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_client_min_messages \gset
+\set oneroof_requires findings_new
+\ir _requires.sql
 SELECT to_regclass('governance.v_scanner_new') IS NOT NULL AS oneroof_probe_structure \gset
 \if :oneroof_probe_structure
 SELECT n.rule, coalesce(n.severity, 'uncatalogued'), n.subject, n.detail

@@ -5,6 +5,8 @@
 --
 --   psql -X -At -U workflow_admin -d directus -f sql/prod_verify/gate.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_client_min_messages \gset
+\set oneroof_requires gate
+\ir _requires.sql
 SELECT a.apr_code, a.level, a.status, a.proposal,
        to_char(a.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
        (a.status = 'ratified' AND a.level IN ('L2', 'L4'))

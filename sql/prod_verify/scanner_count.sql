@@ -4,6 +4,8 @@
 --
 --   psql -X -At -U workflow_admin -d directus -f sql/prod_verify/scanner_count.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_client_min_messages \gset
+\set oneroof_requires scanner_count
+\ir _requires.sql
 SELECT to_regprocedure('governance.scan()') IS NOT NULL AS oneroof_probe_scanner \gset
 \if :oneroof_probe_scanner
 SELECT count(*) FROM governance.scan();

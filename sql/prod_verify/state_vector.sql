@@ -12,6 +12,8 @@
 -- With the structure installed it reads governance.v_release_state; without it, the same
 -- figures from the Directus tables (governed entity: as governance.v_governed_entity).
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_client_min_messages \gset
+\set oneroof_requires state_vector
+\ir _requires.sql
 SELECT to_regclass('governance.v_release_state') IS NOT NULL AS oneroof_probe_structure \gset
 \if :oneroof_probe_structure
 SELECT concat_ws('|', s.ospa, s.ownership, s.gap, s.conflict, s.gov_emit, s.idle) FROM governance.v_release_state s;

@@ -4,6 +4,8 @@
 --
 --   psql -X -At -U workflow_admin -d directus -f sql/prod_verify/tier_status.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_client_min_messages \gset
+\set oneroof_requires tier_status
+\ir _requires.sql
 SELECT to_regclass('governance.v_tier_status') IS NOT NULL AS oneroof_probe_structure \gset
 \if :oneroof_probe_structure
 SELECT t.tier, t.name, t.applied, t.attempt, t.file_sha256, t.apr_code,

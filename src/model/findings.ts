@@ -41,6 +41,12 @@ export interface Findings {
   verdict: 'GO' | 'NO-GO' | null;
   /** The checks a NO-GO named. */
   noGo: string[];
+  /**
+   * The DETAIL of the NO-GO that closed the gate (`<check>: expected <e>, got <o>; …`, the
+   * marker contract): what a NO-GO raised outside the preflight's PASS/FAIL lines (a probe's
+   * prerequisites, a tier's guard) is known by. Null: no NO-GO, or none with a DETAIL.
+   */
+  noGoDetail: string | null;
   checks: GateCheck[];
   verified: { check: string; observed: string }[];
   assertions: Finding[];
@@ -75,9 +81,12 @@ export interface Seen {
 
 export class FindingsCollector {
   private readonly checks = new Map<string, GateCheck>();
+  /** The DETAIL of the last server message: its marker event, if any, comes right after it. */
+  private lastDetail: string | null = null;
   private readonly found: Findings = {
     verdict: null,
     noGo: [],
+    noGoDetail: null,
     checks: [],
     verified: [],
     assertions: [],
@@ -108,6 +117,7 @@ export class FindingsCollector {
       ...(e.detail === undefined ? {} : { detail: e.detail }),
       ...(e.hint === undefined ? {} : { hint: e.hint }),
     });
+    if (event.kind === 'message') this.lastDetail = event.detail ?? null;
     switch (event.kind) {
       case 'message':
         if (event.text === DRY_RUN_ROLLBACK) f.dryRunRollback = true;
@@ -149,8 +159,10 @@ export class FindingsCollector {
       case 'verdict':
         // A NO-GO after a GO (a tier's own guard) closes the gate: the last verdict stands.
         f.verdict = event.verdict;
-        if (event.verdict === 'NO-GO')
+        if (event.verdict === 'NO-GO') {
           for (const check of event.checks) if (!f.noGo.includes(check)) f.noGo.push(check);
+          f.noGoDetail = this.lastDetail;
+        }
         break;
       case 'verify':
         f.counts.verified++;

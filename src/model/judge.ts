@@ -129,7 +129,7 @@ function sqlError(facts: RunFacts, tiers: readonly TierStep[]): Judgement {
     return {
       exitCode: EXIT.noGo,
       outcome: 'NO-GO',
-      message: `NO-GO on ${target}: ${f.noGo.join(', ')}; nothing was mutated`,
+      message: `NO-GO on ${target}: ${f.noGo.join(', ')}${noGoWhy(f)}; nothing was mutated`,
     };
   // A guard refused before anything of this run committed: like a NO-GO, nothing changed.
   if (f.refused !== null && f.counts.assertions === 0 && !tiers.some((t) => t.status === 'ok')) {
@@ -157,6 +157,19 @@ function sqlError(facts: RunFacts, tiers: readonly TierStep[]): Judgement {
     outcome: 'sql-error',
     message: `${command} on ${target} stopped on an error: ${first?.text ?? 'unknown'}${first?.at ? ` (${first.at})` : ''}`,
   };
+}
+
+/**
+ * Why the gate closed, when no PREFLIGHT FAIL line says it (a NO-GO a probe or a guard raised:
+ * a database that lacks what the packet reads): the NO-GO's DETAIL, without the check's name
+ * when it names just that one check.
+ */
+function noGoWhy(f: Findings): string {
+  if (f.noGoDetail === null || f.checks.some((c) => c.status === 'FAIL')) return '';
+  const only = f.noGo.length === 1 ? `${f.noGo[0]}: ` : '';
+  const detail =
+    only !== '' && f.noGoDetail.startsWith(only) ? f.noGoDetail.slice(only.length) : f.noGoDetail;
+  return ` (${detail.replace(/\s+/g, ' ').trim()})`;
 }
 
 function success(facts: RunFacts, tiers: readonly TierStep[]): Judgement {

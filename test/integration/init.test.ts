@@ -6,7 +6,7 @@
  * scaffold's own probes, streamed to psql in the container, never through the code under test.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectOneLog, oneroof, SSH_TARGET, tierLines, type Run } from '../helpers/e2e.js';
 import { PacketBench } from '../helpers/packet.js';
@@ -38,9 +38,21 @@ afterAll(async () => {
   await bench.emptyDatabase();
 });
 
+/** A packet file with its `\ir` includes put in place (psql reads this one from stdin). */
+async function inlined(path: string): Promise<string> {
+  const lines = (await readFile(path, 'utf8')).split('\n');
+  const parts = await Promise.all(
+    lines.map(async (line) => {
+      const include = /^\\ir (\S+)$/.exec(line);
+      return include ? inlined(join(dirname(path), include[1]!)) : line;
+    }),
+  );
+  return parts.join('\n');
+}
+
 /** One of the scaffold's probes, psql -At in the container, as the apply role. */
 async function probe(name: string): Promise<string> {
-  const sql = await readFile(join(dir, 'prod_verify', `${name}.sql`), 'utf8');
+  const sql = await inlined(join(dir, 'prod_verify', `${name}.sql`));
   const result = await bench.replica.psql(testbed.database, {}, sql, [
     '--no-align',
     '--tuples-only',

@@ -113,3 +113,85 @@ describe('the judge of reader setup', () => {
     expect(judged.message).toBe(release.message.replace(/^verify/, 'reader setup'));
   });
 });
+
+describe('the judge of a NO-GO a probe raised (the database lacks what the packet reads)', () => {
+  const DETAIL =
+    'prerequisites: expected what the probe state_vector reads, got missing table public.t';
+  const noGo = (detail: string | undefined, checks = ['prerequisites']) =>
+    summarize([
+      {
+        kind: 'message',
+        stream: 'stderr',
+        raw: ['psql:<stdin>:9: ERROR:  ONEROOF NO-GO: prerequisites'],
+        severity: 'ERROR',
+        text: `ONEROOF NO-GO: ${checks.join(', ')}`,
+        ...(detail === undefined ? {} : { detail }),
+      },
+      { kind: 'verdict', stream: 'stderr', raw: [], severity: 'ERROR', verdict: 'NO-GO', checks },
+    ]);
+  const run = (command: RunFacts['command'], findings: Findings) =>
+    judge({
+      command,
+      target: 'replica',
+      main: { outcome: 'sql-error', end: stopped },
+      mainStarted: true,
+      cancelled: false,
+      findings,
+      dryRun: false,
+    });
+
+  it.each(['preflight', 'verify', 'status'] as const)(
+    '%s: exit 3, and the one line names what is missing (the DETAIL, without the check)',
+    (command) => {
+      expect(run(command, noGo(DETAIL))).toEqual({
+        outcome: 'NO-GO',
+        exitCode: EXIT.noGo,
+        message:
+          'NO-GO on replica: prerequisites (expected what the probe state_vector reads, got missing table public.t); nothing was mutated',
+      });
+    },
+  );
+
+  it('a NO-GO without a DETAIL names its checks only', () => {
+    expect(run('status', noGo(undefined)).message).toBe(
+      'NO-GO on replica: prerequisites; nothing was mutated',
+    );
+  });
+
+  it('the preflight FAIL lines explain a preflight NO-GO: its DETAIL is not repeated', () => {
+    const findings = noGo('gate.ospa: expected >= 1, got 0', ['gate.ospa']);
+    findings.checks.push({ status: 'FAIL', check: 'gate.ospa', expected: '>= 1', observed: '0' });
+    expect(run('preflight', findings).message).toBe(
+      'NO-GO on replica: gate.ospa; nothing was mutated',
+    );
+  });
+
+  it('the DETAIL of an earlier message is not taken for the NO-GO', () => {
+    const findings = summarize([
+      {
+        kind: 'message',
+        stream: 'stderr',
+        raw: [],
+        severity: 'NOTICE',
+        text: 'something',
+        detail: 'not this',
+      },
+      {
+        kind: 'message',
+        stream: 'stderr',
+        raw: [],
+        severity: 'ERROR',
+        text: 'ONEROOF NO-GO: prerequisites',
+      },
+      {
+        kind: 'verdict',
+        stream: 'stderr',
+        raw: [],
+        severity: 'ERROR',
+        verdict: 'NO-GO',
+        checks: ['prerequisites'],
+      },
+    ]);
+    expect(findings.noGoDetail).toBeNull();
+  });
+});

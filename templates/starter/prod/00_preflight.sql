@@ -5,7 +5,8 @@
 --   ONEROOF PREFLIGHT FAIL <check>: expected <expected>, got <observed>
 -- then ONEROOF PREFLIGHT GO, or raises ONEROOF NO-GO: <check>, … (psql exit 3). The checks:
 --   role           the apply role (-v apply_user, default: this session's) may CREATE here
---   prerequisites  app.customer and app.approval exist
+--   prerequisites  what the packet reads exists (../prod_verify/_prerequisites.sql, through the
+--                  catalogue): each missing schema, table or column named
 --   gate.approval  -v approval names a ratified row of app.approval
 --   state          baseline (no schema loyalty), or tiers applied in order by these very files
 --
@@ -17,6 +18,7 @@ SELECT set_config('release.apply_user', :'apply_user', false) AS oneroof_apply_u
 \else
 SELECT set_config('release.apply_user', current_user, false) AS oneroof_apply_user_set \gset
 \endif
+\ir ../prod_verify/_prerequisites.sql
 
 BEGIN READ ONLY;
 DO $preflight$
@@ -25,7 +27,8 @@ DECLARE
   v_user    text := current_setting('release.apply_user');
   v_tiers   int[] := string_to_array(current_setting('release.tiers'), ',')::int[];
   v_sums    jsonb := current_setting('release.checksums')::jsonb;
-  v_ready   boolean := to_regclass('app.customer') IS NOT NULL AND to_regclass('app.approval') IS NOT NULL;
+  v_missing text := current_setting('release.prerequisites_missing');
+  v_ready   boolean := v_missing = '';
   v_applied int[];
   v_text    text;
   v_ok      boolean;
@@ -43,9 +46,9 @@ BEGIN
              AND has_database_privilege(v_user, current_database(), 'CREATE');
   c_got[1] := format('%s (%s)', v_user, CASE WHEN c_ok[1] THEN 'may CREATE' ELSE 'missing, or no CREATE' END);
   -- prerequisites
-  c_want[2] := 'tables app.customer, app.approval';
+  c_want[2] := 'what the packet reads: tables app.customer, app.approval (and loyalty''s, once it exists), with their columns';
   c_ok[2] := v_ready;
-  c_got[2] := CASE WHEN v_ready THEN 'both present' ELSE 'missing (not the golden clone?)' END;
+  c_got[2] := CASE WHEN v_ready THEN 'all present' ELSE 'missing ' || v_missing END;
   -- gate.approval
   c_want[3] := 'a ratified approval named by -v approval';
   IF v_ready AND v_code <> '' THEN
@@ -53,14 +56,14 @@ BEGIN
       FROM app.approval a WHERE a.code = v_code;
   END IF;
   c_ok[3] := coalesce(v_ok, false);
-  c_got[3] := coalesce(v_text, CASE WHEN v_code = '' THEN 'approval not set' WHEN NOT v_ready THEN 'no app.approval'
+  c_got[3] := coalesce(v_text, CASE WHEN v_code = '' THEN 'approval not set' WHEN NOT v_ready THEN 'not checked: prerequisites missing'
                                     ELSE format('no approval %L', v_code) END);
   -- state
   c_want[4] := 'baseline (no schema loyalty) or tiers applied in order by this packet';
   IF to_regnamespace('loyalty') IS NULL THEN
     c_ok[4] := true; c_got[4] := 'baseline (schema loyalty absent)';
-  ELSIF to_regclass('loyalty.ledger') IS NULL THEN
-    c_ok[4] := false; c_got[4] := 'schema loyalty without loyalty.ledger';
+  ELSIF NOT v_ready THEN
+    c_ok[4] := false; c_got[4] := 'not checked: prerequisites missing';
   ELSE
     SELECT coalesce(array_agg(l.tier ORDER BY l.tier), '{}'),
            string_agg(l.file, ', ') FILTER (WHERE l.file_sha256 IS DISTINCT FROM v_sums ->> l.file)

@@ -5,6 +5,7 @@
 --
 --   psql -X -At -f prod_verify/fingerprint.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_messages \gset
+\ir _requires.sql
 SELECT encode(sha256(convert_to(concat_ws(E'\n',
   (SELECT string_agg(format('column %s.%s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull),
                      E'\n' ORDER BY c.relname COLLATE "C", a.attnum)

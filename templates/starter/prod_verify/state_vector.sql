@@ -8,6 +8,7 @@
 --
 --   psql -X -At -f prod_verify/state_vector.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_messages \gset
+\ir _requires.sql
 SELECT to_regclass('loyalty.ledger') IS NOT NULL AS oneroof_probe_release \gset
 \if :oneroof_probe_release
 SELECT concat_ws('|', (SELECT count(*) FROM app.approval),

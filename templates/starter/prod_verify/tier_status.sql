@@ -5,6 +5,7 @@
 --
 --   psql -X -At -f prod_verify/tier_status.sql
 SELECT set_config('client_min_messages', 'notice', false) AS oneroof_probe_messages \gset
+\ir _requires.sql
 SELECT to_regclass('loyalty.ledger') IS NOT NULL AS oneroof_probe_release \gset
 \if :oneroof_probe_release
 SELECT t.tier, t.name, l.tier IS NOT NULL, l.attempt, l.file_sha256, l.approval,
