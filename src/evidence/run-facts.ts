@@ -50,9 +50,21 @@ class RecordIndex {
   take(record: VerifiedRecord): void {
     const { json, name, seq } = record;
     if (name === 'state' && typeof json.at === 'string') this.state.set(json.at, seq);
-    if (name !== 'event' || (typeof json.step === 'string' && json.step !== 'main')) return;
-    const event = json.event as { kind?: unknown; status?: unknown; check?: unknown } | undefined;
-    if (event === undefined || typeof event.kind !== 'string') return;
+    if (typeof json.step === 'string' && json.step !== 'main') return;
+    // Format 1 has an event record per event; format 2 carries them in the output record of the
+    // chunks they were parsed from (src/runlog/records.ts).
+    const events =
+      name === 'event'
+        ? [json.event]
+        : name === 'output' && Array.isArray(json.events)
+          ? json.events
+          : [];
+    for (const event of events) this.takeEvent(event, seq);
+  }
+
+  private takeEvent(value: unknown, seq: number): void {
+    const event = value as { kind?: unknown; status?: unknown; check?: unknown } | undefined;
+    if (event === undefined || event === null || typeof event.kind !== 'string') return;
     const check = typeof event.check === 'string' ? event.check : '';
     if (event.kind === 'preflight')
       this.checks.set(`${event.status === 'INFO' ? 'info ' : ''}${check}`, seq);

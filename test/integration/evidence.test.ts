@@ -70,7 +70,12 @@ describe('oneroof evidence on the golden clone', () => {
   }, 240_000);
 
   it('writes the ten documents and the page, and cites the preflight and the status run', async () => {
-    expect((await readdir(made.out)).sort()).toEqual(DOCS);
+    // The documents, and what sealing adds: the manifest, its signature when a key was found,
+    // and the cited logs copied in.
+    const seal = ['evidence-manifest.json', 'evidence-manifest.json.sig', 'logs'];
+    const entries = (await readdir(made.out)).sort();
+    expect(entries.filter((f) => !seal.includes(f))).toEqual(DOCS);
+    expect(entries).toEqual(expect.arrayContaining(['evidence-manifest.json', 'logs']));
     expect(made.set.files).toEqual(DOCS);
     expect(made.set.citations.map((c) => c.log.replace(/^.*\//, '').split('_')[0])).toEqual([
       'preflight',
@@ -130,6 +135,20 @@ describe('oneroof evidence on the golden clone', () => {
     expect(run.stderr).toContain('preflight_x.log: not evidence: the log was edited');
     await expect(readdir(out)).rejects.toThrow();
   });
+});
+
+describe('oneroof evidence, then evidence verify', () => {
+  it('the set it writes is sealed: evidence verify exits 0; one edited document exits 5 naming it', async () => {
+    await bench.reset();
+    const made = await evidence([]);
+    const intact = await oneroof(testbed, ['evidence', 'verify', made.out, '--json']);
+    expect(intact.code, intact.stdout + intact.stderr).toBe(0);
+    const doc = join(made.out, '09-go-no-go.md');
+    await writeFile(doc, (await readFile(doc, 'utf8')).replace('NO-GO', 'GO'));
+    const edited = await oneroof(testbed, ['evidence', 'verify', made.out]);
+    expect(edited.code).toBe(5);
+    expect(edited.stdout + edited.stderr).toContain('09-go-no-go.md');
+  }, 240_000);
 });
 
 describe('oneroof evidence after the demo approval', () => {

@@ -156,6 +156,7 @@ describe('another session holds the run lock', () => {
   });
 
   it('apply --wait 60 waits for it, and runs once the holder lets go', async () => {
+    await bench.reset(APR); // its own golden clone: the test before it may not have run
     const holder = await hold(bench, HOLDER, [runLockSql]);
     const logDir = join(await tempDir('oneroof-e2e-logs-'), 'logs');
     const cli = start(['apply', ...T, '--apr', APR, '--yes', '--wait', '60'], logDir);
