@@ -4,6 +4,8 @@
  * in memory bounded by the number of tiers and checks, not by the size of the log (lists of
  * findings keep their first MAX_FINDINGS; the counts are exact).
  */
+import { stepNamed } from './step-named.js';
+import { recordEvents } from '../runlog/record-events.js';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { psqlEventSchema, type PsqlEvent } from '../psql/events.js';
 import { describePosition } from '../psql/position.js';
@@ -94,15 +96,13 @@ export class Reconstruction {
       // As the live run does: every tier of the packet listed pending before anything runs,
       // so a log that ends early still shows the tiers it never reached.
       if (parsed.name === 'release' && parsed.fields.command === 'apply' && this.run.packet)
-        for (const t of this.run.packet.tiers)
-          if (!this.trackers.tier.steps.some((s) => s.tier === t.tier))
-            this.trackers.tier.steps.push({ tier: t.tier, name: t.name, status: 'pending' });
+        this.trackers.tier.expect(this.run.packet.tiers);
       return;
     }
     switch (parsed.name) {
       case 'stream': {
         const s = parsed.fields;
-        const step = this.stepNamed(s.step ?? 'main', when.t);
+        const step = stepNamed(this.steps, s.step ?? 'main', when.t);
         step.source = s.source;
         step.sha256 = s.sha256;
         step.length = s.length;
@@ -119,7 +119,7 @@ export class Reconstruction {
       }
       case 'exec': {
         const e = parsed.fields;
-        const step = this.stepNamed(e.step ?? 'main', when.t);
+        const step = stepNamed(this.steps, e.step ?? 'main', when.t);
         step.commandLine = e.commandLine;
         if (step.step === 'main' || this.run.commandLine === null)
           this.run.commandLine = e.commandLine;
@@ -127,7 +127,7 @@ export class Reconstruction {
       }
       case 'step-end': {
         const e = parsed.fields;
-        const step = this.stepNamed(e.step, when.t);
+        const step = stepNamed(this.steps, e.step, when.t);
         step.outcome = e.outcome;
         if (e.end) step.end = e.end;
         if (e.durationMs !== undefined) step.durationMs = e.durationMs;
@@ -137,17 +137,11 @@ export class Reconstruction {
         break;
       }
       case 'event':
-        this.recordedEvent(parsed.fields.event, when, verified.seq);
-        break;
       case 'output':
-        this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
-        // An event names its stream only when it is not the record's (src/runlog/writer.ts).
-        for (const event of parsed.fields.events ?? [])
-          this.recordedEvent(
-            { stream: parsed.fields.stream, ...(event as object) },
-            { ...when, step: parsed.fields.step },
-            verified.seq,
-          );
+        if (parsed.name === 'output')
+          this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
+        for (const held of recordEvents(name, json))
+          this.recordedEvent(held.event, { ...when, step: held.step }, verified.seq);
         break;
       case 'state':
         this.state[parsed.fields.at] = parseStateVector(parsed.fields.vector);
@@ -297,14 +291,5 @@ export class Reconstruction {
       lastTime: this.lastTime,
       note: (text) => this.note(text),
     };
-  }
-
-  private stepNamed(name: string, t: number | undefined): StepReport {
-    let step = this.steps.findLast((s) => s.step === name);
-    if (step === undefined || step.outcome !== undefined) {
-      step = { step: name, ...(t === undefined ? {} : { start: t }) };
-      this.steps.push(step);
-    }
-    return step;
   }
 }

@@ -5,7 +5,8 @@
  */
 import { EXIT } from '../errors.js';
 import { judge, type RunFacts, type RunOutcome } from '../model/judge.js';
-import { failedEnd, type RunSession, type SessionClose } from '../runner/run.js';
+import { failedEnd } from '../runner/outcome.js';
+import type { RunSession, SessionClose } from '../runner/run.js';
 import type { PacketDescriptor } from '../contract/schema.js';
 import {
   parseAlive,

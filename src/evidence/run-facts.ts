@@ -5,6 +5,7 @@
  * with, incomplete or made by hand is refused: evidence is only written from a run oneroof
  * logged whole and whose chain is intact.
  */
+import { recordEvents } from '../runlog/record-events.js';
 import { basename } from 'node:path';
 import { replayLog } from '../audit/replay.js';
 import type { ReplayReport } from '../audit/report.js';
@@ -50,16 +51,8 @@ class RecordIndex {
   take(record: VerifiedRecord): void {
     const { json, name, seq } = record;
     if (name === 'state' && typeof json.at === 'string') this.state.set(json.at, seq);
-    if (typeof json.step === 'string' && json.step !== 'main') return;
-    // Format 1 has an event record per event; format 2 carries them in the output record of the
-    // chunks they were parsed from (src/runlog/records.ts).
-    const events =
-      name === 'event'
-        ? [json.event]
-        : name === 'output' && Array.isArray(json.events)
-          ? json.events
-          : [];
-    for (const event of events) this.takeEvent(event, seq);
+    for (const held of recordEvents(name, json))
+      if (held.step === undefined || held.step === 'main') this.takeEvent(held.event, seq);
   }
 
   private takeEvent(value: unknown, seq: number): void {

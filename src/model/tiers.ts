@@ -40,6 +40,13 @@ export class TierTracker {
     this.steps = tiers.map((t) => ({ tier: t.tier, name: t.name, status: 'pending' }));
   }
 
+  /** Lists these tiers pending, those it does not know yet (replay: the packet's, as live). */
+  expect(tiers: readonly { tier: number; name: string }[]): void {
+    for (const t of tiers)
+      if (!this.steps.some((s) => s.tier === t.tier))
+        this.steps.push({ tier: t.tier, name: t.name, status: 'pending' });
+  }
+
   /** One psql event; returns the step it moved, if any. */
   take(event: PsqlEvent): TierStep | undefined {
     // An ERROR ends the tier's transaction before its COMMIT marker: rolled back. A FATAL (the

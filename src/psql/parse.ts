@@ -25,18 +25,16 @@
  * as more text of the message before them). A log with both streams merged (an operator's
  * `2>&1 | tee`) can be pushed as `combined`.
  */
-import type { SourceMap } from '../packet/source-map.js';
 import {
   isErrorSeverity,
   type Position,
   type PsqlEvent,
   type PsqlLocation,
-  type PsqlStream,
   type Severity,
   type StatementPosition,
 } from './events.js';
 import { LineSplitter } from './lines.js';
-import { markerFromPacket, markerOf, type MarkerClaims } from './markers.js';
+import { markerFromPacket, markerOf } from './markers.js';
 import {
   CARET,
   FIELD,
@@ -50,37 +48,8 @@ import {
   type OpenMessage,
   type OpenPsqlError,
 } from './stderr-shapes.js';
+import { mayMean, type PsqlParser, type PsqlParserOptions } from './parser-options.js';
 import { stdoutEvent } from './stdout-line.js';
-
-export interface PsqlParserOptions {
-  /** Maps psql's input lines (of `input`) back to packet files and lines. */
-  map?: SourceMap;
-  /** The psql input name the map describes: `<stdin>` (psql -f -), or the staged file's path. */
-  input?: string;
-  /** Which packet files own which claims (PREFLIGHT, GO, VERIFY PASS); unknown: any file. */
-  claims?: MarkerClaims;
-  /**
-   * Replay's fast path: stdout (or combined) lines that can only be query output — no message
-   * open, and a first byte that starts no tag, marker, sentinel, severity, `psql:` or
-   * continuation (not A–Z, `p` or TAB) — are counted here, not decoded into output events.
-   */
-  onOutputLines?: (count: number) => void;
-}
-
-/** A line starting with this byte may be more than query output (see onOutputLines). */
-function mayMean(first: number): boolean {
-  return (first >= 0x41 && first <= 0x5a) || first === 0x70 || first === 0x09;
-}
-
-export interface PsqlParser {
-  /**
-   * `combined` is for a log where both streams were merged (`psql … 2>&1 | tee log`): each line
-   * is attributed by its shape (see combinedLine).
-   */
-  push(stream: PsqlStream | 'combined', chunk: Buffer | string): PsqlEvent[];
-  /** The streams ended: flushes partial last lines and the open message. */
-  end(): PsqlEvent[];
-}
 
 export function createPsqlParser(options: PsqlParserOptions = {}): PsqlParser {
   const input = options.input ?? '<stdin>';

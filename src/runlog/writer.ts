@@ -20,7 +20,7 @@
  * the usual secret-named fields as a second line of defence.
  */
 import type { PacketSummary } from '../contract/summary.js';
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync } from 'node:fs';
 import { whoAmI } from '../local/who.js';
 import { basename, resolve } from 'node:path';
@@ -30,6 +30,7 @@ import { ChainedRecords, writeAll } from './chained-records.js';
 import { notWritable, openLogFiles, type RunKind, type RunLogPaths } from './log-files.js';
 import type { KnownRecordName, RecordFields } from './records.js';
 
+import { heldOutput, MAX_HELD, outputFields, type HeldOutput } from './held-output.js';
 export { type RunKind, type RunLogPaths } from './log-files.js';
 
 export interface RunLogOptions {
@@ -72,27 +73,6 @@ export interface RunLogSeal {
   failure?: string;
 }
 
-/** A held output record is written once it covers this many bytes. */
-const MAX_PENDING = 1 << 20;
-
-/** An event of an output record names its stream only when it is not the record's. */
-function sameStream(event: object, stream: string): object {
-  if (!('stream' in event) || event.stream !== stream) return event;
-  const { stream: _stream, ...rest } = event;
-  return rest;
-}
-
-interface PendingOutput {
-  stream: 'stdout' | 'stderr';
-  step: string | undefined;
-  offset: number;
-  length: number;
-  hash: Hash;
-  events: object[];
-  /** When its first chunk arrived: the record's `t` (playback). */
-  t: number;
-}
-
 const REDACT = [
   'passphrase',
   'password',
@@ -112,7 +92,7 @@ export class RunLog {
   private readonly target: string;
   private offset = 0;
   /** The output record being held (see output()). */
-  private pending: PendingOutput | undefined;
+  private pending: HeldOutput | undefined;
   private closed = false;
   private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
@@ -207,21 +187,13 @@ export class RunLog {
         (this.pending.stream !== stream || this.pending.step !== parsed.step)
       )
         this.flush();
-      this.pending ??= {
-        stream,
-        step: parsed.step,
-        offset: this.offset,
-        length: 0,
-        hash: createHash('sha256'),
-        events: [],
-        t: this.records.now(),
-      };
+      this.pending ??= heldOutput(stream, parsed.step, this.offset, this.records.now());
       this.pending.hash.update(chunk);
       this.pending.length += chunk.length;
       this.offset += chunk.length;
     }
     this.events(parsed.step, parsed.events ?? [], parsed.flush === true);
-    if (this.pending !== undefined && this.pending.length >= MAX_PENDING) this.flush();
+    if (this.pending !== undefined && this.pending.length >= MAX_HELD) this.flush();
   }
 
   /**
@@ -244,16 +216,7 @@ export class RunLog {
     if (held === undefined) return;
     this.pending = undefined;
     this.records.stampNext(held.t);
-    this.write('output', {
-      stream: held.stream,
-      offset: held.offset,
-      length: held.length,
-      sha256: held.hash.digest('hex'),
-      ...(held.step === undefined ? {} : { step: held.step }),
-      ...(held.events.length === 0
-        ? {}
-        : { events: held.events.map((e) => sameStream(e, held.stream)) }),
-    });
+    this.write('output', outputFields(held));
   }
 
   /**

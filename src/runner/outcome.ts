@@ -2,6 +2,8 @@
 import { STAGE_EXIT_FAILED, STAGE_EXIT_INCOMPLETE } from '../remote/stage.js';
 import type { ExecEnd } from '../transport/types.js';
 import type { RunOutcome } from '../model/judge.js';
+import { EXIT, OneroofError } from '../errors.js';
+import type { EndFields } from '../runlog/writer.js';
 
 /**
  * ok           exit 0 and the sentinel seen: every statement ran
@@ -31,4 +33,20 @@ export function classify(end: ExecEnd, sentinelSeen: boolean): RunOutcome {
     default:
       return 'failed';
   }
+}
+
+/**
+ * The end record of a run that stopped on an error before it could judge itself: the error and
+ * the exit code oneroof leaves with for it (so replay says the exit code the run had).
+ */
+export function failedEnd(error: unknown): EndFields {
+  return {
+    outcome: 'error',
+    ...(error === undefined ? {} : { error: errorText(error) }),
+    exitCode: error instanceof OneroofError ? error.exitCode : EXIT.runtime,
+  };
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

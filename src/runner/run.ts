@@ -11,7 +11,6 @@
  */
 import type { PacketSummary } from '../contract/summary.js';
 import type { RunOutcome } from '../model/judge.js';
-import { EXIT, OneroofError } from '../errors.js';
 import type { Target } from '../inventory/load.js';
 import { createPsqlParser } from '../psql/parse.js';
 import { forRecords, type PsqlEvent } from '../psql/events.js';
@@ -24,7 +23,7 @@ import {
 } from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../runlog/anchor.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
-import { classify } from './outcome.js';
+import { classify, errorText, failedEnd } from './outcome.js';
 import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
 import type { SqlSource } from './stream.js';
 
@@ -277,22 +276,6 @@ export async function runSql(request: RunRequest): Promise<RunResult> {
     await session.close(failedEnd(error));
     throw error;
   }
-}
-
-/**
- * The end record of a run that stopped on an error before it could judge itself: the error and
- * the exit code oneroof leaves with for it (so replay says the exit code the run had).
- */
-export function failedEnd(error: unknown): EndFields {
-  return {
-    outcome: 'error',
-    ...(error === undefined ? {} : { error: errorText(error) }),
-    exitCode: error instanceof OneroofError ? error.exitCode : EXIT.runtime,
-  };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function sourceName(source: SqlSource): string {

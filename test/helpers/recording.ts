@@ -4,7 +4,8 @@
  */
 import { TierTracker, type TierKind, type TierStep } from '../../src/model/tiers.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
-import { createPsqlParser, type PsqlParserOptions } from '../../src/psql/parse.js';
+import { createPsqlParser } from '../../src/psql/parse.js';
+import type { PsqlParserOptions } from '../../src/psql/parser-options.js';
 
 /** The longest line an event keeps whole (src/psql/lines.ts), pinned here. */
 export const MAX_LINE_BYTES = 1024 * 1024;
