@@ -24,6 +24,16 @@ function sameOrNot(a: string | undefined, b: string | undefined): string {
   return a === b ? 'yes' : 'NO';
 }
 
+/** The target's own reading (the preflight's state at entry) against the golden clone's. */
+function baseline(input: EvidenceInput): string {
+  const pre = input.preflight;
+  const raw = pre?.state.entry?.raw;
+  if (pre === undefined || raw === undefined)
+    return " The target's state was not read in this set.";
+  const same = raw === input.packet.descriptor.state.baseline;
+  return ` The target ${input.target} reads ${raw} (${cite(pre, pre.state.entry?.record)}): ${same ? "its baseline is the golden clone's" : "NOT the golden clone's baseline, so this replica does not stand for it"}.`;
+}
+
 function runBlocks(input: EvidenceInput, run: RunFacts, path: string): Block[] {
   const d = input.packet.descriptor;
   const { entry, exit } = run.state;
@@ -73,7 +83,7 @@ function runBlocks(input: EvidenceInput, run: RunFacts, path: string): Block[] {
     },
     {
       kind: 'p',
-      text: `The replica was built to the target's baseline by ${d.replica.golden_clone} (state ${d.state.baseline}) and holds the release (after a complete release the state is ${d.state.applied}; packet.yml): its state before the revalidation ${entry?.raw === d.state.applied ? 'equals it' : 'is not that'}.`,
+      text: `Built to the target's baseline (${d.replica.golden_clone}: ${d.state.baseline}) and released, a replica reads ${d.state.applied} (packet.yml state): this replica's state before the revalidation ${entry?.raw === d.state.applied ? 'equals it' : 'is not that'}.${baseline(input)}`,
     },
     { kind: 'h', text: 'Every check the run passed' },
     {

@@ -112,7 +112,7 @@ describe('oneroof evidence --revalidate-on replica, on the released golden clone
     const doc = plain(await made.read('04-clone-revalidation.md'));
     expect(doc).toContain(`| state vector | ${STATE.released} | ${STATE.released} | yes |`);
     expect(doc).toContain(`| fingerprint | ${before.fingerprint} | ${before.fingerprint} | yes |`);
-    expect(doc).toContain(`its state before the revalidation equals it`);
+    expect(doc).toContain("this replica's state before the revalidation equals it");
   });
 
   it('the replica after the evidence is the replica before it (the rollback happened)', () => {
