@@ -40,13 +40,15 @@ describe('the objects a packet file touches', () => {
       '3 rows inserted table governance.event',
     ]);
   });
+});
 
+describe('hostile packet-text: document 02 reads statements only', () => {
   it.each([
     ['a comment', '-- CREATE TABLE evil.t (id int);\nSELECT 1;'],
     ['a block comment', '/* DROP TABLE evil.t; */ SELECT 1;'],
     ['a literal', "SELECT 'DROP TABLE evil.t';"],
     ["a COMMENT's text", "COMMENT ON SCHEMA s IS 'then INSERT INTO evil.t';"],
-  ])('hostile packet-text: %s is never taken for a statement', (_name, sql) => {
+  ])('%s is never taken for a statement', (_name, sql) => {
     expect(uses(sql).filter((u) => u.includes('evil'))).toEqual([]);
   });
 });
