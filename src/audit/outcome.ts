@@ -16,6 +16,7 @@ const JUDGED: readonly string[] = [
   'verify',
   'rollback',
   'status',
+  'revalidate',
   'reader setup',
 ];
 

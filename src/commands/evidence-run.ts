@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Context } from './context.js';
 import { packetRoot } from './packet-root.js';
 import { EXIT, OneroofError } from '../errors.js';
-import { loadInventory, selectTargets } from '../inventory/load.js';
+import { loadInventory, selectTargets, type Inventory, type Target } from '../inventory/load.js';
 import { validateApr } from '../engine/release-options.js';
 import type { ReleaseCommand } from '../engine/release.js';
 import { readPacketFacts } from '../evidence/packet-facts.js';
@@ -22,6 +22,7 @@ export interface EvidenceFlags {
   out?: string;
   from?: string[];
   apr?: string;
+  revalidateOn?: string;
   packet?: string;
   json?: boolean;
 }
@@ -39,6 +40,11 @@ export async function evidence(ctx: Context, given: EvidenceFlags): Promise<void
     throw new OneroofError(
       'usage',
       '--apr goes with a preflight evidence runs itself, not with --from',
+    );
+  if (flags.from !== undefined && flags.revalidateOn !== undefined)
+    throw new OneroofError(
+      'usage',
+      '--revalidate-on goes with the runs evidence makes itself; with --from, give the revalidate log',
     );
   const packet = packetRoot(flags.packet, io.env);
   const facts = await readPacketFacts(packet, io.env);
@@ -59,13 +65,15 @@ export async function evidence(ctx: Context, given: EvidenceFlags): Promise<void
     return run;
   };
   for (const r of runs)
-    if (r.command !== 'preflight' && r.command !== 'status')
+    if (r.command !== 'preflight' && r.command !== 'status' && r.command !== 'revalidate')
       throw new OneroofError(
         'usage',
-        `--from: ${r.log} is a ${r.command} run; evidence reads a preflight and a status run`,
+        `--from: ${r.log} is a ${r.command} run; evidence reads a preflight, a status and a revalidate run`,
       );
   const preflight = pick('preflight');
   const status = pick('status');
+  // A revalidation runs on a replica, not on the target: its target is the replica's name.
+  const revalidation = pickRevalidation(runs);
   const out = resolve(
     io.cwd,
     flags.out ?? `evidence/${flags.target}_${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}`,
@@ -76,6 +84,7 @@ export async function evidence(ctx: Context, given: EvidenceFlags): Promise<void
     packet: facts,
     ...(preflight ? { preflight } : {}),
     ...(status ? { status } : {}),
+    ...(revalidation ? { revalidation } : {}),
   });
   // The set is sealed with the operator's key (ONEROOF_SIGNING_KEY, else ~/.ssh/id_*): the
   // manifest of its files and of the cited logs' heads, signed in its own namespace.
@@ -116,28 +125,69 @@ async function runFresh(
       `--target ${flags.target} is a group; evidence is for one target`,
     );
   const target = targets[0]!;
+  // Checked before anything runs: the revalidation goes only to a local replica.
+  const replica =
+    flags.revalidateOn === undefined
+      ? undefined
+      : revalidationReplica(inventory, flags.revalidateOn);
   const askPassphrase = operatorPrompt(ctx, false);
   const facts: RunFacts[] = [];
-  for (const command of ['preflight', 'status'] as const) {
+  const runs: [ReleaseCommand, Target][] = [
+    ['preflight', target],
+    ['status', target],
+    ...(replica === undefined ? [] : [['revalidate', replica] as [ReleaseCommand, Target]]),
+  ];
+  for (const [command, on] of runs) {
     const result = await runOnTarget(
       ctx,
       {
         command,
         packet,
-        mutating: false,
+        // The revalidation runs DDL in a transaction it rolls back; --revalidate-on is the consent.
+        mutating: command === 'revalidate',
+        yes: true,
         askPassphrase,
         ...(command === 'preflight' && flags.apr !== undefined ? { apr: flags.apr } : {}),
       },
-      target,
+      on,
       false,
     );
-    // A NO-GO is evidence; a run that could not be made is not.
-    if (result.log === undefined || (result.exitCode !== EXIT.ok && result.exitCode !== EXIT.noGo))
+    // A NO-GO, a refusal, a failed assertion is evidence; a run that could not be made is not.
+    const evidence: number[] = [
+      EXIT.ok,
+      EXIT.noGo,
+      ...(command === 'revalidate' ? [EXIT.assertion] : []),
+    ];
+    if (result.log === undefined || !evidence.includes(result.exitCode))
       throw new OneroofError(
         'runtime',
-        `${command} on ${target.name} did not run through (exit ${result.exitCode}): ${result.message}`,
+        `${command} on ${on.name} did not run through (exit ${result.exitCode}): ${result.message}`,
       );
     facts.push(await readRunFacts(result.log.output, ctx.io.env));
   }
   return facts;
+}
+
+/** --revalidate-on: one target of the inventory, a local replica (transport local). */
+function revalidationReplica(inventory: Inventory, name: string): Target {
+  const found = selectTargets(inventory, name);
+  if (found.length !== 1)
+    throw new OneroofError('usage', `--revalidate-on ${name} is a group; name one replica`);
+  const replica = found[0]!;
+  if (replica.transport !== 'local')
+    throw new OneroofError(
+      'usage',
+      `--revalidate-on ${name}: not a local replica (transport ${replica.transport}); the revalidation runs DDL (rolled back) and never goes to a target reached over ssh`,
+      {
+        hint: 'name a replica of the inventory (transport: local), reset to the golden clone with the release applied',
+      },
+    );
+  return replica;
+}
+
+function pickRevalidation(runs: RunFacts[]): RunFacts | undefined {
+  const found = runs.filter((r) => r.command === 'revalidate');
+  if (found.length > 1)
+    throw new OneroofError('usage', `--from: ${found.length} revalidate logs; give one`);
+  return found[0];
 }

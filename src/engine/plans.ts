@@ -21,7 +21,8 @@ import {
   type LockPlan,
 } from './lock.js';
 
-type PlanCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'state';
+type PlanCommand =
+  'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'revalidate' | 'state';
 
 /** A generated entry script, placed at `<root>/<name>` for the bundler. */
 export interface Plan {
@@ -168,6 +169,22 @@ export function rollbackPlan(d: PacketDescriptor, scope: 'full' | 'tier'): Plan 
     ...locked(LOCKS.mutating),
     probe('state_vector', d.state.probe),
     `\\ir ${scope === 'full' ? d.entries.rollback_full : d.entries.rollback_tier}`,
+    probe('state_vector_exit', d.state.probe),
+  ]);
+}
+
+/**
+ * The clone revalidation (packet.yml replica.revalidate), under the run lock: the state and the
+ * fingerprint before and after it, so that its log shows the transaction it rolls back left
+ * nothing behind.
+ */
+export function revalidatePlan(d: PacketDescriptor, file: string): Plan {
+  return plan('revalidate', [
+    ...locked(LOCKS.mutating),
+    probe('state_vector', d.state.probe),
+    probe('fingerprint', d.probes.fingerprint),
+    `\\ir ${file}`,
+    probe('fingerprint_exit', d.probes.fingerprint),
     probe('state_vector_exit', d.state.probe),
   ]);
 }

@@ -161,3 +161,9 @@ export function parseAlive(lines: string[] | undefined): AliveSession[] | undefi
 export function singleLine(lines: string[] | undefined): string | undefined {
   return lines?.length === 1 ? lines[0] : undefined;
 }
+
+/** The fingerprint probe's one hex digest, as a state record's field; nothing when not read. */
+export function fingerprintOf(lines: string[] | undefined): { fingerprint?: string } {
+  const line = lines?.length === 1 ? lines[0]! : undefined;
+  return line !== undefined && /^[0-9a-f]{64}$/.test(line) ? { fingerprint: line } : {};
+}

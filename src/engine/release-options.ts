@@ -17,6 +17,8 @@ export const READ_ONLY: Record<ReleaseCommand, boolean> = {
   verify: true,
   rollback: false,
   status: true,
+  // It runs the structure DDL, as the apply role, in one transaction it rolls back.
+  revalidate: false,
 };
 
 /** --wait: whole seconds, 1 to 24 hours. */
@@ -54,6 +56,7 @@ export function validate(
     if (command !== 'apply') throw new OneroofError('usage', '--dry-run is for apply only');
     variables[d.variables.dry_run] = 'on';
   }
+  if (command === 'revalidate') checkRevalidate(options, d);
   if (command === 'rollback') {
     const scope = options.rollback;
     if (scope === undefined) throw new OneroofError('usage', 'rollback needs --full or --tier N');
@@ -83,4 +86,29 @@ export function validate(
     if (s > 0) variables[LOCK_WAIT_VARIABLE] = lockWaitValue(s);
   }
   return variables;
+}
+
+/**
+ * The clone revalidation runs the structure DDL (in a transaction it rolls back): only on a
+ * local replica, never on a target reached over ssh, and only when the packet has one.
+ */
+function checkRevalidate(options: ReleaseOptions, d: PacketDescriptor): void {
+  if (d.replica.revalidate === undefined)
+    throw new OneroofError(
+      'usage',
+      'the packet declares no clone revalidation (packet.yml replica.revalidate)',
+    );
+  if (options.target.transport !== 'local')
+    throw new OneroofError(
+      'usage',
+      `revalidate: target ${options.target.name} is not a local replica (transport ${options.target.transport})`,
+      {
+        hint: 'the clone revalidation runs only on a local replica (transport: local), never on the target it is evidence for',
+      },
+    );
+  if (options.apr !== undefined)
+    throw new OneroofError(
+      'usage',
+      '--apr is not for revalidate: it needs no approval, nothing is kept',
+    );
 }

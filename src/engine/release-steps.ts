@@ -13,6 +13,7 @@ import { applicationName } from './lock.js';
 import {
   applyPlan,
   preflightPlan,
+  revalidatePlan,
   rollbackPlan,
   statePlan,
   statusPlan,
@@ -68,6 +69,9 @@ function planFor(command: ReleaseCommand, options: ReleaseOptions, d: PacketDesc
       return rollbackPlan(d, options.rollback === 'full' ? 'full' : 'tier');
     case 'status':
       return statusPlan(d);
+    case 'revalidate':
+      // validate() refused a packet without replica.revalidate.
+      return revalidatePlan(d, d.replica.revalidate ?? '');
   }
 }
 

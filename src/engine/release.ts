@@ -31,7 +31,7 @@ import {
   noteLastRun,
   noteLateCancel,
 } from './release-result.js';
-import { parseStateVector, sameState } from './probes.js';
+import { fingerprintOf, parseStateVector, sameState } from './probes.js';
 import { loadPacket } from '../contract/load.js';
 import { summarizePacket } from '../contract/summary.js';
 
@@ -135,7 +135,12 @@ export async function runRelease(
     }
     tracker?.finish();
     const entry = parseStateVector(probes.lines('state_vector'), columns);
-    if (entry) session.record('state', { at: 'entry', vector: entry.text });
+    if (entry)
+      session.record('state', {
+        at: 'entry',
+        vector: entry.text,
+        ...fingerprintOf(probes.lines('fingerprint')),
+      });
 
     // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
     // The main session's own last probe, under its lock; when an error stopped it before

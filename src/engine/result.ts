@@ -1,5 +1,5 @@
 /**
- * The release engine's shared shapes: the five commands, a run's options, what the operator
+ * The release engine's shared shapes: the six commands, a run's options, what the operator
  * confirms, and the result the summary and --json print. Types only, so that every piece of the
  * engine (src/engine/release.ts and the files it uses) can share them without an import cycle.
  */
@@ -17,7 +17,14 @@ import type { LastRun } from './last-run.js';
 import type { AliveSession, Approval, LedgerRow, StateVector } from './probes.js';
 import type { PacketSummary } from '../contract/summary.js';
 
-export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
+export type ReleaseCommand =
+  | 'preflight'
+  | 'apply'
+  | 'verify'
+  | 'rollback'
+  | 'status'
+  /** The packet's clone revalidation (replica.revalidate), rolled back; local replicas only. */
+  | 'revalidate';
 
 export interface ReleaseOptions {
   target: Target;

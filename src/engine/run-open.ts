@@ -20,6 +20,7 @@ const LOG_KIND: Record<ReleaseCommand, RunKind> = {
   verify: 'verify',
   rollback: 'rollback',
   status: 'status',
+  revalidate: 'revalidate',
 };
 
 /** The log, then the connection; onLogFailure: a log that fails later. */

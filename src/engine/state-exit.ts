@@ -6,7 +6,13 @@
  */
 import type { PacketDescriptor } from '../contract/schema.js';
 import type { RunResult, RunSession } from '../runner/run.js';
-import { parseLedger, parseStateVector, sameState, type StateVector } from './probes.js';
+import {
+  fingerprintOf,
+  parseLedger,
+  parseStateVector,
+  sameState,
+  type StateVector,
+} from './probes.js';
 import { readerMissing } from './reader.js';
 import type { ReleaseSteps } from './release-steps.js';
 import type { ReleaseCommand, ReleaseOptions } from './result.js';
@@ -26,6 +32,7 @@ export async function stateAtExit(
     session.record('state', {
       at: 'exit',
       vector: exit.text,
+      ...fingerprintOf(probes.lines('fingerprint_exit')),
       ...(entry ? { unchanged: sameState(entry, exit, columns) } : {}),
     });
   else if (steps.exitStep && run.outcome !== 'lost') {

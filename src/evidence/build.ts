@@ -37,7 +37,7 @@ export async function writeEvidence(dir: string, input: EvidenceInput): Promise<
     mode: 0o644,
   });
   files.push(EVIDENCE_HTML);
-  const citations = [input.preflight, input.status]
+  const citations = [input.preflight, input.status, input.revalidation]
     .filter((r) => r !== undefined)
     .map((r) => ({ log: r.log, runId: r.runId, head: r.head }));
   return { dir: out, files, citations, manifestDigest: input.packet.manifestSha256 };

@@ -1,76 +1,15 @@
 /**
- * The documents generated from the packet contract and the packet's own files: 02 inventory,
- * 03 canonical sequence, 05 executor, 06 rollback map, 07 verify suite, 08 gate options. Every
+ * The documents generated from the packet contract and the packet's own files: 03 canonical
+ * sequence, 05 executor, 06 rollback map, 07 verify suite. Every
  * name comes from packet.yml and every guard, assertion and check from the marker formats the
  * files' own statements raise, so the documents cannot drift from what runs.
  */
 import type { Block, EvidenceDoc } from './doc.js';
 import { header, type EvidenceInput } from './input.js';
-import type { FileFacts } from './packet-facts.js';
-
-function file(input: EvidenceInput, path: string): FileFacts {
-  return (
-    input.packet.files[path] ?? {
-      path,
-      sha256: 'not read',
-      includes: [],
-      includePaths: [],
-      markers: [],
-    }
-  );
-}
-
-/** The files `f` includes, transitively, as read (each once, in the order first included). */
-function included(input: EvidenceInput, f: FileFacts, seen = new Set<string>()): FileFacts[] {
-  const out: FileFacts[] = [];
-  for (const path of f.includePaths) {
-    const facts = input.packet.files[path];
-    if (facts === undefined || seen.has(path)) continue;
-    seen.add(path);
-    out.push(facts, ...included(input, facts, seen));
-  }
-  return out;
-}
-
-/** The marker formats of a file whose text starts with one of `prefixes`, as table rows. */
-function markerRows(f: FileFacts, prefixes: string[]): string[][] {
-  return f.markers
-    .filter((m) => prefixes.some((p) => m.format.startsWith(p)))
-    .map((m) => [`${f.path}:${m.line}`, m.format]);
-}
+import { file, included, markerRows } from './docs-files.js';
 
 const GUARDS = ['ONEROOF NO-GO', 'ONEROOF REFUSED', 'ONEROOF LOCKED'];
 const ASSERTS = ['ASSERT '];
-
-export function inventory(input: EvidenceInput): EvidenceDoc {
-  const d = input.packet.descriptor;
-  const blocks: Block[] = [...header(input, [input.preflight])];
-  blocks.push({ kind: 'h', text: 'Files of the packet (its manifest)' });
-  blocks.push({
-    kind: 'table',
-    head: ['file', 'sha256'],
-    rows: input.packet.manifest.map((m) => [m.path, m.sha256]),
-  });
-  blocks.push({ kind: 'h', text: 'What the release counts (packet.yml state.columns)' });
-  const entry = input.preflight?.state.entry?.raw.split('|');
-  blocks.push({
-    kind: 'table',
-    head: ['column', 'what it counts', 'baseline', 'after the release', 'on the target now'],
-    rows: d.state.columns.map((c, i) => [
-      c.name,
-      c.label,
-      d.state.baseline.split('|')[i] ?? '',
-      d.state.applied.split('|')[i] ?? '',
-      entry?.[i] ?? 'not checked',
-    ]),
-  });
-  if (input.preflight)
-    blocks.push({
-      kind: 'p',
-      text: `"On the target now" is the preflight's state at entry, record #${input.preflight.state.entry?.record ?? '?'} of run ${input.preflight.runId}. Conflicts are the columns that count them (their labels say which); each file's objects are listed in sql/README.md.`,
-    });
-  return { file: '02-inventory-conflicts.md', title: '02 Inventory and conflicts', blocks };
-}
 
 export function canonicalSequence(input: EvidenceInput): EvidenceDoc {
   const d = input.packet.descriptor;
@@ -217,46 +156,4 @@ export function verifySuite(input: EvidenceInput): EvidenceDoc {
     ],
   });
   return { file: '07-verify-suite.md', title: '07 Verify suite', blocks };
-}
-
-export function gateOptions(input: EvidenceInput): EvidenceDoc {
-  const d = input.packet.descriptor;
-  const f = file(input, d.entries.preflight);
-  const run = input.preflight;
-  const blocks: Block[] = [...header(input, [run])];
-  blocks.push({
-    kind: 'p',
-    text: `The gate: the approval code travels in the psql variable ${d.gate.variable} (as a quoted literal only), must match ${d.gate.pattern} (e.g. ${d.gate.example}), and is judged by ${d.entries.preflight} (sha256 ${f.sha256}).`,
-  });
-  blocks.push({ kind: 'h', text: 'Options' });
-  blocks.push({
-    kind: 'list',
-    items: [
-      `Hold: change nothing. oneroof preflight --target ${input.target} says NO-GO (exit 3) until the gate opens.`,
-      `Approve and rehearse: once the approval is ratified, oneroof preflight --target ${input.target} --apr CODE says GO; oneroof apply --target ${input.target} --apr CODE --dry-run rehearses the release in one transaction rolled back.`,
-      `Release: oneroof apply --target ${input.target} --apr CODE, then oneroof verify; undo with oneroof rollback --tier N (reverse order) or --full.`,
-    ],
-  });
-  blocks.push({ kind: 'h', text: 'What closes the gate (the preflight’s own markers)' });
-  blocks.push({
-    kind: 'table',
-    head: ['at', 'marker format'],
-    rows: markerRows(f, ['ONEROOF PREFLIGHT', 'ONEROOF NO-GO']),
-  });
-  if (run) {
-    blocks.push({ kind: 'h', text: `Observed on ${input.target}` });
-    blocks.push({
-      kind: 'table',
-      head: ['check', 'result', 'observed', 'source'],
-      rows: run.checks
-        .filter((c) => c.status !== 'INFO')
-        .map((c) => [
-          c.check,
-          c.status,
-          c.observed,
-          `run ${run.runId}, record #${c.record ?? '?'}`,
-        ]),
-    });
-  }
-  return { file: '08-gate-options.md', title: '08 Gate options', blocks };
 }

@@ -1,42 +1,9 @@
 /**
- * 04 clone revalidation and 10 self-review. The revalidation run is not part of this set yet
- * (no engine command runs the revalidation script): 04 says so, lists what the packet's
- * revalidation (packet.yml replica.revalidate) checks, and 10 marks it "not checked", rather
- * than restate a number no run of this set has shown.
+ * 10 self-review: each item with its evidence (the run and record it cites) or "not checked",
+ * never a claim no run of this set has shown.
  */
-import type { Block, EvidenceDoc } from './doc.js';
+import type { EvidenceDoc } from './doc.js';
 import { cite, header, type EvidenceInput } from './input.js';
-
-export function cloneRevalidation(input: EvidenceInput): EvidenceDoc {
-  const d = input.packet.descriptor;
-  const path = d.replica.revalidate;
-  const f = path === undefined ? undefined : input.packet.files[path];
-  const blocks: Block[] = [
-    ...header(input, []),
-    {
-      kind: 'p',
-      text: 'Not checked: this evidence set holds no clone revalidation run. Nothing here claims it passed; below is what such a run checks, from the packet.',
-    },
-  ];
-  if (path === undefined || f === undefined)
-    blocks.push({
-      kind: 'p',
-      text: 'The packet declares no clone revalidation (packet.yml replica.revalidate).',
-    });
-  else
-    blocks.push(
-      {
-        kind: 'p',
-        text: `The revalidation is ${path} (sha256 ${f.sha256}), run on a replica built to the target's baseline (${d.replica.golden_clone}, ${d.replica.approve}) with the release applied; it includes ${f.includes.join(', ') || 'nothing'}.`,
-      },
-      {
-        kind: 'table',
-        head: ['at', 'marker format'],
-        rows: f.markers.map((m) => [`${f.path}:${m.line}`, m.format]),
-      },
-    );
-  return { file: '04-clone-revalidation.md', title: '04 Clone revalidation', blocks };
-}
 
 export function selfReview(input: EvidenceInput): EvidenceDoc {
   const d = input.packet.descriptor;
@@ -95,14 +62,14 @@ export function selfReview(input: EvidenceInput): EvidenceDoc {
     ),
     item(
       'The cited logs are intact',
-      [pre, status].every((r) => r === undefined)
+      [pre, status, input.revalidation].every((r) => r === undefined)
         ? undefined
-        : [pre, status]
+        : [pre, status, input.revalidation]
             .filter((r) => r)
             .map((r) => `${r!.runId}: ${r!.integrity.verdict}, head ${r!.head}`)
             .join('; '),
     ),
-    item('Clone revalidation (document 04)', undefined),
+    item('Clone revalidation (document 04)', revalidated(input)),
     item(
       'Every tier has a rollback or is undone by the full rollback',
       `${d.tiers.filter((t) => t.rollback).length} of ${d.tiers.length} tiers have a per-tier rollback; ${d.entries.rollback_full} undoes all (packet.yml)`,
@@ -116,4 +83,16 @@ export function selfReview(input: EvidenceInput): EvidenceDoc {
       { kind: 'table', head: ['item', 'result', 'evidence'], rows },
     ],
   };
+}
+
+/** The revalidation's outcome, as 04 shows it; undefined when none ran. */
+function revalidated(input: EvidenceInput): string | undefined {
+  const run = input.revalidation;
+  if (run === undefined) return undefined;
+  const { entry, exit } = run.state;
+  const back =
+    entry?.fingerprint !== undefined &&
+    entry.fingerprint === exit?.fingerprint &&
+    entry.raw === exit.raw;
+  return `${run.outcome.outcome} on replica ${run.target}${back ? ', state and fingerprint unchanged after it' : ', NOT shown unchanged after it'}, ${cite(run, exit?.record)}`;
 }

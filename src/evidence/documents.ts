@@ -1,15 +1,11 @@
 /** The ten documents of an evidence set, in order, from one input. */
 import type { EvidenceDoc } from './doc.js';
 import { goNoGo, stateBaselines } from './docs-runs.js';
-import {
-  canonicalSequence,
-  executor,
-  gateOptions,
-  inventory,
-  rollbackMap,
-  verifySuite,
-} from './docs-packet.js';
-import { cloneRevalidation, selfReview } from './docs-review.js';
+import { canonicalSequence, executor, rollbackMap, verifySuite } from './docs-packet.js';
+import { selfReview } from './docs-review.js';
+import { inventory } from './docs-inventory.js';
+import { gateOptions } from './docs-gate.js';
+import { cloneRevalidation } from './docs-revalidation.js';
 import type { EvidenceInput } from './input.js';
 
 export function evidenceDocuments(input: EvidenceInput): EvidenceDoc[] {

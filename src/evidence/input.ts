@@ -16,6 +16,8 @@ export interface EvidenceInput {
   preflight?: RunFacts;
   /** The read-only status run (01). */
   status?: RunFacts;
+  /** The clone revalidation on a local replica, rolled back (04). */
+  revalidation?: RunFacts;
 }
 
 /** `run <id>, record #n (<log>)`: where a figure came from. */

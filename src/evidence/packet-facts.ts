@@ -15,6 +15,7 @@ import { describeSignature } from '../packet/signature.js';
 import { scanPsqlScript } from '../packet/psql-lexer.js';
 import { readFile } from 'node:fs/promises';
 import { MANIFEST_FILE, parseManifest } from '../packet/manifest.js';
+import { objectUses, type ObjectUse } from './sql-objects.js';
 
 export interface FileFacts {
   path: string;
@@ -25,6 +26,8 @@ export interface FileFacts {
   includePaths: string[];
   /** The marker formats its own statements raise, with their line. */
   markers: { line: number; format: string }[];
+  /** The database objects its own statements create, change or write rows into (02). */
+  objects: ObjectUse[];
 }
 
 export interface PacketFacts {
@@ -70,6 +73,7 @@ export async function readPacketFacts(root: string, env?: NodeJS.ProcessEnv): Pr
       includes,
       includePaths: inPacket,
       markers: markerLines(text),
+      objects: objectUses(text),
     };
     queue.push(...inPacket);
   }

@@ -32,8 +32,8 @@ export interface RunFacts {
   outcome: { outcome: string; exitCode: number | null; summary: string };
   columns: { name: string; label: string; volatile: boolean }[];
   state: {
-    entry: { raw: string; record?: number } | null;
-    exit: { raw: string; record?: number } | null;
+    entry: { raw: string; record?: number; fingerprint?: string } | null;
+    exit: { raw: string; record?: number; fingerprint?: string } | null;
   };
   checks: (ReplayReport['gate']['checks'][number] & { record?: number })[];
   verdict: { verdict: 'GO' | 'NO-GO'; noGo: string[]; record?: number } | null;
@@ -44,13 +44,18 @@ export interface RunFacts {
 /** The record numbers of the figures, keyed as the reconstruction keys them. */
 class RecordIndex {
   readonly state = new Map<string, number>();
+  /** The fingerprint a state record carries (a revalidation's, before and after). */
+  readonly fingerprint = new Map<string, string>();
   readonly checks = new Map<string, number>();
   readonly verified = new Map<string, number>();
   verdict: number | undefined;
 
   take(record: VerifiedRecord): void {
     const { json, name, seq } = record;
-    if (name === 'state' && typeof json.at === 'string') this.state.set(json.at, seq);
+    if (name === 'state' && typeof json.at === 'string') {
+      this.state.set(json.at, seq);
+      if (typeof json.fingerprint === 'string') this.fingerprint.set(json.at, json.fingerprint);
+    }
     for (const held of recordEvents(name, json))
       if (held.step === undefined || held.step === 'main') this.takeEvent(held.event, seq);
   }
@@ -67,6 +72,8 @@ class RecordIndex {
 }
 
 const at = (record: number | undefined) => (record === undefined ? {} : { record });
+const fingerprint = (value: string | undefined) =>
+  value === undefined ? {} : { fingerprint: value };
 
 /** The run logged in `path` (its .log or .jsonl), replayed and checked. */
 export async function readRunFacts(path: string, env?: NodeJS.ProcessEnv): Promise<RunFacts> {
@@ -110,8 +117,16 @@ function factsOf(report: ReplayReport, index: RecordIndex): RunFacts {
     },
     columns: run.packet?.state ?? [],
     state: {
-      entry: report.state.entry && { raw: report.state.entry.raw, ...at(index.state.get('entry')) },
-      exit: report.state.exit && { raw: report.state.exit.raw, ...at(index.state.get('exit')) },
+      entry: report.state.entry && {
+        raw: report.state.entry.raw,
+        ...at(index.state.get('entry')),
+        ...fingerprint(index.fingerprint.get('entry')),
+      },
+      exit: report.state.exit && {
+        raw: report.state.exit.raw,
+        ...at(index.state.get('exit')),
+        ...fingerprint(index.fingerprint.get('exit')),
+      },
     },
     checks: report.gate.checks.map((c) => ({
       ...c,

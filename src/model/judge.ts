@@ -28,7 +28,7 @@ export type RunOutcome =
 type SessionEnd = ExecEndInfo;
 
 export type JudgedCommand =
-  'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'reader setup';
+  'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'revalidate' | 'reader setup';
 
 export interface RunFacts {
   /** null: not known (a hand-made log): judged by what psql's text shows. */
@@ -214,6 +214,19 @@ function success(facts: RunFacts, tiers: readonly TierStep[]): Judgement {
     }
     case 'verify':
       return ok('verified', `verified on ${target}: ${f.counts.verified} checks passed`);
+    case 'revalidate':
+      // Its transaction is rolled back: a state that moved means something else wrote, or it
+      // did not roll back; either way the revalidation proves nothing.
+      if (facts.state?.unchanged === false)
+        return {
+          exitCode: EXIT.runtime,
+          outcome: 'state-changed',
+          message: `revalidation on ${target}: the state vector changed (${facts.state.entry} → ${facts.state.exit}); see the log`,
+        };
+      return ok(
+        'revalidated',
+        `revalidated on ${target}: ${f.counts.verified} checks passed, rolled back`,
+      );
     case 'rollback': {
       const skipped = tiers.some((t) => t.status === 'skipped');
       return ok(

@@ -1,5 +1,6 @@
 /** What a run log is of: its name's first word. */
-export type RunKind = 'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'reader' | 'run';
+export type RunKind =
+  'rollout' | 'preflight' | 'verify' | 'rollback' | 'status' | 'revalidate' | 'reader' | 'run';
 
 /**
  * rollout_20261125T113000Z — the seed's name. The target is in the first record; a

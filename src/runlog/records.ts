@@ -189,6 +189,8 @@ const lastRunRecordSchema = z.object({
 const stateRecordSchema = z.object({
   at: z.enum(['entry', 'exit']),
   vector: z.string(),
+  /** The fingerprint read in the same session, when the command's plan reads it (revalidate). */
+  fingerprint: z.string().optional(),
   /** At exit: the figures equal those at entry (the engine's comparison, idle aside). */
   unchanged: z.boolean().optional(),
 });
