@@ -39,9 +39,9 @@ export function parseAnsibleList(doc: unknown, where: string): AnsibleList {
       ? mapping(meta.get('hostvars'), '_meta.hostvars', problems)
       : undefined;
     for (const [host, value] of hostvars ?? []) {
-      const at = `_meta.hostvars.${host}`;
-      if (!named(host, `${at}: host name`, problems)) continue;
-      const vars = mapping(value, at, problems);
+      // An unchecked name is never part of a message: only its quoted form (named()).
+      if (!named(host, '_meta.hostvars: host name', problems)) continue;
+      const vars = mapping(value, `_meta.hostvars.${host}`, problems);
       if (vars) {
         list.vars.set(host, Object.fromEntries(vars));
         addHost(host);
@@ -49,7 +49,7 @@ export function parseAnsibleList(doc: unknown, where: string): AnsibleList {
     }
     for (const [group, value] of top) {
       if (group === '_meta') continue;
-      if (!named(group, `${group}: group name`, problems)) continue;
+      if (!named(group, '(top level): group name', problems)) continue;
       const entry = mapping(value, group, problems);
       if (!entry) continue;
       for (const key of entry.keys())

@@ -23,10 +23,20 @@ export async function loadAnsibleInventory(
   const source = resolve(cwd, path);
   const shown = displayPath(source, cwd);
   const doc = await ansibleInventoryList(source, shown, options);
-  const where = `inventory ${ANSIBLE_PREFIX}${shown}`;
-  const list = parseAnsibleList(doc, where);
   // Relative paths in oneroof_* variables: from the inventory's folder (or the folder itself).
   const base = (await stat(source)).isDirectory() ? source : dirname(source);
+  return inventoryFromList(doc, source, shown, base);
+}
+
+/** The checked document of `ansible-inventory --list` as oneroof's inventory. */
+export function inventoryFromList(
+  doc: unknown,
+  source: string,
+  shown: string,
+  base: string,
+): Inventory {
+  const where = `inventory ${ANSIBLE_PREFIX}${shown}`;
+  const list = parseAnsibleList(doc, where);
   const inventory: Inventory = { sources: [source], targets: new Map(), groups: new Map() };
   const problems: string[] = [];
   const leftOut: string[] = [];
