@@ -14,11 +14,13 @@ import {
 } from '../../transport/index.js';
 import type { Transport } from '../../transport/types.js';
 
-/** Errors of a connection that could not be made: a group run counts their members unreachable. */
+/** Errors of an ssh connection that could not be made: a group run counts their members unreachable. */
 const unreachable = new WeakSet<object>();
 
 /** The transport, with a failure to connect remembered as such (isUnreachable). */
 function watchConnect(transport: Transport): Transport {
+  // Docker on this machine is not a host to reach: a missing container there is a failure.
+  if (transport.kind === 'local') return transport;
   return {
     kind: transport.kind,
     connect: () =>
