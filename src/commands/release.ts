@@ -236,11 +236,16 @@ async function runChecked(
     limit: flags.limit,
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     serial: flags.serial,
-    leftOut: (group.leftOut ?? []).filter(
-      (h) => flags.limit === undefined || matchPattern(inventory, flags.limit).has(h),
-    ),
+    leftOut: leftOut(group.leftOut ?? [], flags.limit, (p) => matchPattern(inventory, p)),
   });
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
+}
+
+/** The group's hosts that are not targets, as far as --limit chose them. */
+function leftOut(hosts: string[], limit: string | undefined, match: (p: string) => Set<string>) {
+  if (limit === undefined || hosts.length === 0) return hosts;
+  const chosen = match(limit);
+  return hosts.filter((h) => chosen.has(h));
 }
 
 function report(
