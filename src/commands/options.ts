@@ -9,6 +9,7 @@ import { TRANSPORTS, type TransportName } from '../inventory/identifiers.js';
 import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { resolveInventoryPath } from '../inventory/source.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -19,7 +20,7 @@ export interface GlobalOptions {
 }
 
 export interface Settings {
-  /** The inventory path, absolute. */
+  /** The inventory path, absolute (an Ansible one keeps its `ansible:` prefix). */
   inventory: string;
   logDir: string;
   transport: TransportName | undefined;
@@ -36,7 +37,7 @@ export function resolveSettings(options: GlobalOptions, io: Io): Settings {
     );
   }
   return {
-    inventory: resolve(
+    inventory: resolveInventoryPath(
       io.cwd,
       options.inventory ?? io.env.ONEROOF_INVENTORY ?? defaultInventory(io.cwd),
     ),

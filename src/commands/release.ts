@@ -1,9 +1,10 @@
 /**
  * `oneroof preflight | apply | verify | rollback | status`: parse and validate, then one call
- * into the engine per target (src/engine/release.ts). A group runs the read-only commands on
- * every member with bounded concurrency, prints one summary and exits with the worst code.
- * What a run needs around the engine lives in ./run/: one target (target.ts), the group's
- * pool (fleet.ts), the confirmation prompt (confirm.ts) and Ctrl-C (interrupt.ts).
+ * into the engine per target (src/engine/release.ts). A group (narrowed by --limit) runs the
+ * read-only commands on every member with bounded concurrency, apply and rollback --serial N at
+ * a time; it prints one recap and exits with the worst code. What a run needs around the engine
+ * lives in ./run/: one target (target.ts), a group (group.ts) and its pool (fleet.ts), the
+ * confirmation prompt (confirm.ts) and Ctrl-C (interrupt.ts).
  * The wiring below loads nothing heavy: a command's action imports the inventory loader, the
  * engine and the renderer when it runs (`--help` starts without them).
  */
@@ -13,8 +14,7 @@ import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { EXIT, OneroofError, ReportedExit } from '../errors.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
-import { DEFAULT_CONCURRENCY, runFleet } from './run/fleet.js';
-import { worstExit } from '../model/group-exit.js';
+import { DEFAULT_CONCURRENCY } from './run/fleet.js';
 import { operatorPrompt } from './run/reach.js';
 import type { TargetRun } from './run/target.js';
 
@@ -24,6 +24,8 @@ interface CommonFlags {
   packet?: string;
   wait?: number;
   concurrency?: number;
+  limit?: string;
+  serial?: string;
 }
 
 function integer(flag: string, min: number, max: number) {
@@ -37,13 +39,14 @@ function integer(flag: string, min: number, max: number) {
   };
 }
 
-function addCommon<C extends Command>(command: C, fleet: boolean) {
+function addCommon<C extends Command>(command: C) {
   const withOptions = command
-    .requiredOption(
-      '--target <name>',
-      fleet ? 'a target or a group of the inventory' : 'a target of the inventory',
-    )
+    .requiredOption('--target <name>', 'a target or a group of the inventory')
     .option('--json', 'one JSON document on stdout')
+    .option(
+      '--limit <pattern>',
+      "a group's members to run on, in Ansible's pattern words (docs/usage.md)",
+    )
     .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP));
   return withOptions;
 }
@@ -53,6 +56,19 @@ const waitOption = () =>
     '--wait <seconds>',
     'wait up to this long for the run lock instead of exiting 6',
   ).argParser(integer('--wait', 0, 86_400));
+const serialOption = () =>
+  new Option(
+    '--serial <n>',
+    'a group: members at once (N or N%; default 1), stopping at the first failure',
+  ).argParser((value: string): string => {
+    const m = /^([1-9]\d{0,3})(%?)$/.exec(value);
+    if (m === null || (m[2] === '%' && Number(m[1]) > 100))
+      throw new OneroofError(
+        'usage',
+        `--serial: expected a number of members (1 to 9999) or a percentage (1% to 100%), got ${quoteInput(value)}`,
+      );
+    return value;
+  });
 const concurrencyOption = () =>
   new Option(
     '--concurrency <n>',
@@ -60,7 +76,7 @@ const concurrencyOption = () =>
   ).argParser(integer('--concurrency', 1, 64));
 
 export function registerRelease(program: Command, context: ContextFactory): void {
-  addCommon(program.command('preflight'), true)
+  addCommon(program.command('preflight'))
     .description(
       "read-only GO / NO-GO gate check (the packet's preflight entry); exit 0 GO, 3 NO-GO",
     )
@@ -68,16 +84,12 @@ export function registerRelease(program: Command, context: ContextFactory): void
     .addOption(waitOption())
     .addOption(concurrencyOption())
     .action(async (options, command) => {
-      await run(
-        'preflight',
-        context(command),
-        options,
-        { ...(options.apr === undefined ? {} : { apr: options.apr }) },
-        true,
-      );
+      await run('preflight', context(command), options, {
+        ...(options.apr === undefined ? {} : { apr: options.apr }),
+      });
     });
 
-  addCommon(program.command('apply'), false)
+  addCommon(program.command('apply'))
     .description(
       "manifest check, lock, preflight, then the executor (the packet's apply entry) and verify",
     )
@@ -85,6 +97,7 @@ export function registerRelease(program: Command, context: ContextFactory): void
     .option('--yes', 'do not ask for confirmation (scripts)')
     .option('--dry-run', 'rehearse: the whole packet in one transaction, rolled back')
     .addOption(waitOption())
+    .addOption(serialOption())
     .action(async (options, command) => {
       await run('apply', context(command), options, {
         apr: options.apr,
@@ -93,15 +106,15 @@ export function registerRelease(program: Command, context: ContextFactory): void
       });
     });
 
-  addCommon(program.command('verify'), true)
+  addCommon(program.command('verify'))
     .description("the asserting verify suite (the packet's verify entry) and the read-only probes")
     .addOption(waitOption())
     .addOption(concurrencyOption())
     .action(async (options, command) => {
-      await run('verify', context(command), options, {}, true);
+      await run('verify', context(command), options, {});
     });
 
-  addCommon(program.command('rollback'), false)
+  addCommon(program.command('rollback'))
     .description('roll back one tier (--tier N, reverse order only) or the whole release (--full)')
     .option('--full', 'everything the release made, back to the pre-release catalog')
     .addOption(
@@ -111,6 +124,7 @@ export function registerRelease(program: Command, context: ContextFactory): void
     )
     .option('--yes', 'do not ask for confirmation (scripts)')
     .addOption(waitOption())
+    .addOption(serialOption())
     .action(async (options, command) => {
       if ((options.full === true) === (options.tier !== undefined))
         throw new OneroofError('usage', 'rollback needs exactly one of --full or --tier N');
@@ -120,11 +134,11 @@ export function registerRelease(program: Command, context: ContextFactory): void
       });
     });
 
-  addCommon(program.command('status'), true)
+  addCommon(program.command('status'))
     .description('ledger, state vector, and whether a run is still alive on the server (read-only)')
     .addOption(concurrencyOption())
     .action(async (options, command) => {
-      await run('status', context(command), options, {}, true);
+      await run('status', context(command), options, {});
     });
 }
 
@@ -140,10 +154,9 @@ async function run(
   ctx: Context,
   flags: CommonFlags,
   extra: Extra,
-  fleet = false,
 ): Promise<void> {
   try {
-    await runChecked(command, ctx, flags, extra, fleet);
+    await runChecked(command, ctx, flags, extra);
   } catch (error) {
     // --json promises one document on stdout, also when the run could not start: a cron box
     // parses it either way. The message still goes to stderr (main() prints it).
@@ -164,26 +177,32 @@ async function runChecked(
   ctx: Context,
   flags: CommonFlags,
   extra: Extra,
-  fleet: boolean,
 ): Promise<void> {
-  const { io, ui, settings } = ctx;
-  const [{ validateApr }, { loadInventory, selectTargets }, { runOnTarget }, { renderResult }] =
-    await Promise.all([
-      import('../engine/release-options.js'),
-      import('../inventory/load.js'),
-      import('./run/target.js'),
-      import('./render.js'),
-    ]);
+  const { io, settings } = ctx;
+  const [
+    { validateApr },
+    { loadInventory, selectTargets },
+    { applyLimit, matchPattern },
+    { runOnTarget },
+    { runGroup },
+    { renderResult },
+  ] = await Promise.all([
+    import('../engine/release-options.js'),
+    import('../inventory/load.js'),
+    import('../inventory/limit.js'),
+    import('./run/target.js'),
+    import('./run/group.js'),
+    import('./render.js'),
+  ]);
   // A bad (or empty) --apr is a usage error before anything is read or contacted.
   if (extra.apr !== undefined) validateApr(extra.apr);
   const inventory = await loadInventory(settings.inventory, io.cwd);
-  const targets = selectTargets(inventory, flags.target);
-  if (targets.length > 1 && !fleet)
-    throw new OneroofError(
-      'usage',
-      `--target ${flags.target} is a group; ${command} runs on one target at a time`,
-      { hint: 'name one member; preflight, verify and status take a group' },
-    );
+  const named = selectTargets(inventory, flags.target);
+  const targets = flags.limit === undefined ? named : applyLimit(inventory, named, flags.limit);
+  // A group runs as a group (one document, one recap), whatever number of members it has.
+  const group = inventory.targets.has(flags.target)
+    ? undefined
+    : inventory.groups.get(flags.target);
   const packet = packetRoot(flags.packet, io.env);
   const mutating = command === 'apply' || command === 'rollback';
   const interactive = io.stdin?.isTTY === true && io.stderr.isTTY === true;
@@ -204,27 +223,29 @@ async function runChecked(
     ...(flags.wait === undefined ? {} : { wait: flags.wait }),
   };
 
-  if (targets.length === 1) {
+  if (group === undefined) {
     const result = await runOnTarget(ctx, run, targets[0]!, true);
     report(ctx, flags, [result], renderResult);
     if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
     return;
   }
-
-  // A group: bounded concurrency, one summary, the worst exit code.
-  const limit = flags.concurrency ?? DEFAULT_CONCURRENCY;
-  const results = await runFleet(ui, command, targets, limit, (target) =>
-    runOnTarget(ctx, run, target, false),
-  );
-  const exitCode = worstExit(results.map((r) => r.exitCode));
-  if (flags.json) ui.json({ command, group: flags.target, concurrency: limit, exitCode, results });
-  else {
-    ui.out(`${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`);
-    for (const r of results)
-      ui.out(`  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`);
-    ui.out(`${ui.bold(`worst exit: ${exitCode}`)}\n`);
-  }
+  const exitCode = await runGroup(ctx, run, {
+    group: flags.target,
+    targets,
+    json: flags.json === true,
+    limit: flags.limit,
+    concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
+    serial: flags.serial,
+    leftOut: leftOut(group.leftOut ?? [], flags.limit, (p) => matchPattern(inventory, p)),
+  });
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
+}
+
+/** The group's hosts that are not targets, as far as --limit chose them. */
+function leftOut(hosts: string[], limit: string | undefined, match: (p: string) => Set<string>) {
+  if (limit === undefined || hosts.length === 0) return hosts;
+  const chosen = match(limit);
+  return hosts.filter((h) => chosen.has(h));
 }
 
 function report(

@@ -63,8 +63,12 @@ export function registerTargets(program: Command, context: ContextFactory): void
             : `  read-only by the session setting only, as ${t.readOnly.user} (read_only: session)\n`,
         );
       }
-      for (const [name, members] of Object.entries(groups))
-        ui.out(`${ui.bold(name)}  group: ${members.join(', ')}\n`);
+      for (const [name, group] of inventory.groups) {
+        const leftOut = group.leftOut?.length
+          ? `  (no oneroof_* variable: ${group.leftOut.join(', ')})`
+          : '';
+        ui.out(`${ui.bold(name)}  group: ${group.members.join(', ') || '(no target)'}${leftOut}\n`);
+      }
       ui.debug(`inventory: ${inventory.sources.join(', ')}`);
     });
 }

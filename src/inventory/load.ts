@@ -4,75 +4,28 @@
  * found and what was expected; nothing here ever throws a stack trace at the user.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { OneroofError } from '../errors.js';
+import { inventoryFileSchema } from './schema.js';
+import { ansibleSource } from './source.js';
 import {
-  DEFAULT_READ_TIMEOUTS,
-  DEFAULT_READ_USER,
-  inventoryFileSchema,
-  type TargetSpec,
-} from './schema.js';
-import type { TransportName } from './identifiers.js';
+  displayPath,
+  expandPath,
+  toTarget,
+  type Inventory,
+  type SignersPolicy,
+  type Target,
+} from './target.js';
 import { parseYamlFile } from '../yaml-file.js';
 import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
 
-/** Where a packet_signers file comes from, for messages: the key's place in the inventory. */
-export interface SignersPolicy {
-  file: string;
-  /** e.g. `inventory/targets.yml: targets.contabo.packet_signers`. */
-  setBy: string;
-}
-
-const DEFAULT_REPLICA_IMAGE = 'postgres:15';
-
-export type SshEndpoint =
-  | { kind: 'alias'; alias: string; configFile: string | undefined }
-  | {
-      kind: 'endpoint';
-      host: string;
-      user: string | undefined;
-      port: number | undefined;
-      identity: string | undefined;
-    };
-
-export interface Target {
-  name: string;
-  /** The inventory file that defines it. */
-  source: string;
-  description: string | undefined;
-  transport: TransportName;
-  ssh: SshEndpoint | undefined;
-  knownHosts: string[] | undefined;
-  hostKeyPolicy: 'strict' | 'accept-new';
-  container: string;
-  database: string;
-  user: string;
-  /** How the read-only commands (preflight, verify, status) are kept read-only. */
-  reader: Reader;
-  replica: { image: string; pull: 'never' | 'missing' };
-  /** packet_signers: the packet must be signed by one of this file's principals. */
-  packetSigners?: SignersPolicy | undefined;
-}
-
-interface Reader {
-  /** role: log in as `user` below (the server refuses writes); session: as the target's user. */
-  mode: 'role' | 'session';
-  /** The read role (`read_user`): what read-only sessions log in as in mode role. */
-  user: string;
-  /** statement_timeout, lock_timeout, idle_in_transaction_session_timeout, in milliseconds. */
-  timeouts: { statement: number; lock: number; idleInTransaction: number };
-}
-
-export interface Inventory {
-  /** Files read, in order. */
-  sources: string[];
-  targets: Map<string, Target>;
-  groups: Map<string, { members: string[]; source: string }>;
-}
+export type { Inventory, SignersPolicy, SshEndpoint, Target } from './target.js';
 
 export async function loadInventory(path: string, cwd = process.cwd()): Promise<Inventory> {
+  const ansible = ansibleSource(path);
+  if (ansible !== undefined)
+    return (await import('./ansible-load.js')).loadAnsibleInventory(ansible, cwd);
   const root = resolve(cwd, path);
   const files = await inventoryFiles(root, path);
   const inventory: Inventory = { sources: [], targets: new Map(), groups: new Map() };
@@ -144,6 +97,10 @@ export function selectTargets(inventory: Inventory, name: string): Target[] {
   const target = inventory.targets.get(name);
   if (target) return [target];
   const group = inventory.groups.get(name);
+  if (group && group.members.length === 0)
+    throw new OneroofError('usage', `group ${name} has no oneroof target`, {
+      hint: `its hosts set no oneroof_* variable: ${(group.leftOut ?? []).join(', ')}`,
+    });
   if (group) return group.members.map((member) => inventory.targets.get(member)!);
   const known = [
     ...inventory.targets.keys(),
@@ -194,75 +151,6 @@ async function parseInventoryFile(
     what: 'inventory',
     shape: 'an inventory is a plain YAML mapping',
   });
-}
-
-function toTarget(name: string, spec: TargetSpec, file: string, shown: string): Target {
-  const base = dirname(file);
-  const transport = spec.transport ?? (spec.ssh === undefined ? 'local' : 'ssh2');
-  let ssh: SshEndpoint | undefined;
-  if (typeof spec.ssh === 'string') {
-    ssh = {
-      kind: 'alias',
-      alias: spec.ssh,
-      configFile: spec.ssh_config === undefined ? undefined : expandPath(spec.ssh_config, base),
-    };
-  } else if (spec.ssh) {
-    ssh = {
-      kind: 'endpoint',
-      host: spec.ssh.host,
-      user: spec.ssh.user,
-      port: spec.ssh.port,
-      identity: spec.ssh.identity === undefined ? undefined : expandPath(spec.ssh.identity, base),
-    };
-  }
-  const knownHosts =
-    spec.known_hosts === undefined
-      ? undefined
-      : [spec.known_hosts].flat().map((p) => expandPath(p, base));
-  return {
-    name,
-    source: file,
-    description: spec.description,
-    transport,
-    ssh,
-    knownHosts,
-    hostKeyPolicy: spec.host_key ?? 'strict',
-    container: spec.container,
-    database: spec.database,
-    user: spec.user,
-    reader: {
-      mode: spec.read_only ?? 'role',
-      user: spec.read_user ?? DEFAULT_READ_USER,
-      timeouts: {
-        statement: spec.read_timeouts?.statement ?? DEFAULT_READ_TIMEOUTS.statement,
-        lock: spec.read_timeouts?.lock ?? DEFAULT_READ_TIMEOUTS.lock,
-        idleInTransaction:
-          spec.read_timeouts?.idle_in_transaction ?? DEFAULT_READ_TIMEOUTS.idle_in_transaction,
-      },
-    },
-    replica: {
-      image: spec.replica?.image ?? DEFAULT_REPLICA_IMAGE,
-      pull: spec.replica?.pull ?? 'missing',
-    },
-    packetSigners:
-      spec.packet_signers === undefined
-        ? undefined
-        : {
-            file: expandPath(spec.packet_signers, base),
-            setBy: `${shown}: targets.${name}.packet_signers`,
-          },
-  };
-}
-
-/** `~/x` is the home folder's; a relative path is the inventory file's folder's. */
-function expandPath(path: string, base: string): string {
-  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
-  return isAbsolute(path) ? path : resolve(base, path);
-}
-
-function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 function errorCode(error: unknown): string {

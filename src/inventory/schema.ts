@@ -85,7 +85,7 @@ const readTimeouts = z.strictObject({
   idle_in_transaction: duration.optional(),
 });
 
-const targetSchema = z
+export const targetSchema = z
   .strictObject({
     description: z
       .string({ error: 'expected a string' })

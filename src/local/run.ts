@@ -18,6 +18,8 @@ export interface LocalResult {
   stderr: string;
   /** The time limit ran out and the program was sent SIGTERM. */
   timedOut: boolean;
+  /** An output stream went past `maxBuffer`: what is kept is cut short. */
+  overflowed: boolean;
 }
 
 export interface LocalOptions {
@@ -60,12 +62,14 @@ export function startLocal(
   const out = child.stdout as Readable;
   const err = child.stderr as Readable;
   const max = options.maxBuffer ?? MAX_BUFFER;
+  let overflowed = false;
   const collect = (stream: Readable): (() => string) => {
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       if (size < max) chunks.push(chunk.subarray(0, max - size));
       size += chunk.length;
+      if (size > max) overflowed = true;
     });
     return () => Buffer.concat(chunks).toString('utf8');
   };
@@ -112,7 +116,7 @@ export function startLocal(
     child.once('close', (exitCode, signal) => {
       cleanUp();
       if (spawnError !== undefined) reject(spawnError);
-      else resolve({ exitCode, signal, stdout: stdout(), stderr: stderr(), timedOut });
+      else resolve({ exitCode, signal, stdout: stdout(), stderr: stderr(), timedOut, overflowed });
     });
   });
   done.catch(() => undefined); // the caller awaits it; a rejection before then is not unhandled

@@ -395,14 +395,14 @@ describe('exit 2: usage, before anything is contacted', () => {
     expect(await logFiles(run.logDir)).toEqual([]);
   });
 
-  it('apply on a group', async () => {
+  it('apply on a group off a terminal without --yes', async () => {
     const { inventory } = await groupInventory();
-    const run = await oneroof(testbed, ['apply', '--target', 'both', '--apr', APR, '--yes'], {
+    const run = await oneroof(testbed, ['apply', '--target', 'both', '--apr', APR], {
       inventory,
     });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'oneroof: error: --target both is a group; apply runs on one target at a time\n',
+      'oneroof: error: apply on both needs a confirmation: run it on a terminal, or pass --yes\n',
     );
     expect(await logFiles(run.logDir)).toEqual([]);
   });

@@ -2,7 +2,8 @@
 # Brings up what the tests and the local replica need on a machine of this kind:
 # Debian's docker.io (engine), openssh-server (sshd), openssh-client (ssh -G), debootstrap
 # (the replica image when no registry is reachable), chromium (the replay page is checked in a
-# real headless browser: test/integration/replay-html.test.ts), and a running Docker engine.
+# real headless browser: test/integration/replay-html.test.ts), ansible-core (ansible-inventory
+# reads Ansible inventories: test/integration/ansible.test.ts), and a running Docker engine.
 # Idempotent and quick when everything is already there. Starts nothing else.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v ansible-inventory >/dev/null 2>&1 || missing+=(ansible-core)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -4,7 +4,8 @@
  * one failed result. Counted, not timed: each member holds its slot across a few awaits.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONCURRENCY, runFleet } from '../../src/commands/run/fleet.js';
+import { DEFAULT_CONCURRENCY, runFleet, runSerial } from '../../src/commands/run/fleet.js';
+import { summarizeGroup, summaryLine } from '../../src/model/group-summary.js';
 import { OneroofError } from '../../src/errors.js';
 import type { ReleaseResult } from '../../src/engine/release.js';
 import type { Target } from '../../src/inventory/load.js';
@@ -69,6 +70,80 @@ describe('the fleet pool', () => {
     const { ui } = captureUi(false);
     await expect(runFleet(ui, 'status', group(2), limit, counted().one)).rejects.toThrow(
       /expected a concurrency of 1 or more/,
+    );
+  });
+});
+
+describe('--serial: a mutating group, batch by batch, stopping at the first failure', () => {
+  const failingAt =
+    (bad: string, seen: string[]) =>
+    async (target: Target): Promise<ReleaseResult> => {
+      seen.push(target.name);
+      await new Promise((resolve) => setImmediate(resolve));
+      return {
+        target: target.name,
+        exitCode: target.name === bad ? 4 : 0,
+        outcome: target.name === bad ? 'assertion-failed' : 'applied',
+        message: '',
+      } as ReleaseResult;
+    };
+
+  it.each([
+    [1, 't2', ['t1', 't2'], ['t3', 't4', 't5']],
+    [2, 't3', ['t1', 't2', 't3', 't4'], ['t5']],
+    [2, 't5', ['t1', 't2', 't3', 't4', 't5'], []],
+    [5, 't1', ['t1', 't2', 't3', 't4', 't5'], []],
+  ])('serial %i, %s fails: ran %j, not started %j', async (batch, bad, ran, notStarted) => {
+    const { ui } = captureUi(false);
+    const seen: string[] = [];
+    const run = await runSerial(ui, 'apply', group(5), batch, failingAt(bad, seen));
+    expect(run.results.map((r) => r.target)).toEqual(ran);
+    expect([...seen].sort()).toEqual(ran);
+    expect(run.notStarted.map((t) => t.name)).toEqual(notStarted);
+  });
+
+  it('no failure: every member, in order', async () => {
+    const { ui } = captureUi(false);
+    const run = await runSerial(ui, 'rollback', group(4), 1, failingAt('none', []));
+    expect(run.results.map((r) => r.target)).toEqual(['t1', 't2', 't3', 't4']);
+    expect(run.notStarted).toEqual([]);
+  });
+
+  it('the recap counts exit codes and the unreachable outcome, and the not started', () => {
+    const summary = summarizeGroup(
+      [
+        { target: 'a', exitCode: 0, outcome: 'GO' },
+        { target: 'b', exitCode: 3, outcome: 'NO-GO' },
+        { target: 'c', exitCode: 1, outcome: 'unreachable' },
+        { target: 'd', exitCode: 6, outcome: 'locked' },
+        { target: 'e', exitCode: 1, outcome: 'error' },
+        { target: 'f', exitCode: 4, outcome: 'assertion-failed' },
+      ],
+      ['g'],
+    );
+    expect(summary).toMatchObject({
+      targets: 7,
+      ok: 1,
+      noGo: 1,
+      unreachable: 1,
+      locked: 1,
+      failed: 2,
+      notStarted: 1,
+    });
+    expect(summary.members.map((m) => m.status)).toEqual([
+      'ok',
+      'NO-GO',
+      'unreachable',
+      'locked',
+      'failed',
+      'failed',
+      'not-started',
+    ]);
+    expect(summaryLine('preflight', summary)).toBe(
+      'GO 1, NO-GO 1, unreachable 1, locked 1, failed 2, not started 1',
+    );
+    expect(summaryLine('status', { ...summary, notStarted: 0 })).toBe(
+      'ok 1, NO-GO 1, unreachable 1, locked 1, failed 2',
     );
   });
 });

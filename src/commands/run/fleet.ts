@@ -12,6 +12,8 @@ import type { Ui } from '../io.js';
 import { EXIT, OneroofError } from '../../errors.js';
 import type { Target } from '../../inventory/load.js';
 import type { ReleaseCommand, ReleaseResult } from '../../engine/release.js';
+import { UNREACHABLE } from '../../model/group-summary.js';
+import { isUnreachable } from './reach.js';
 
 /** How many members of a group run at once unless --concurrency says otherwise. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -45,13 +47,38 @@ export async function runFleet(
   return results;
 }
 
+/**
+ * A mutating run on a group (Ansible's `serial`): `batch` members at once, the next batch only
+ * when every member of this one ended with exit 0; at the first failure the rest are not
+ * started. A member that has started is never stopped by another's failure: it ends as it
+ * would alone (its open tier commits or rolls back whole).
+ */
+export async function runSerial(
+  ui: Ui,
+  command: ReleaseCommand,
+  targets: readonly Target[],
+  batch: number,
+  one: (target: Target) => Promise<ReleaseResult>,
+): Promise<{ results: ReleaseResult[]; notStarted: Target[] }> {
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`runSerial: expected a batch of 1 or more, got ${batch}`);
+  const results: ReleaseResult[] = [];
+  for (let start = 0; start < targets.length; start += batch) {
+    const ran = await runFleet(ui, command, targets.slice(start, start + batch), batch, one);
+    results.push(...ran);
+    if (ran.some((r) => r.exitCode !== EXIT.ok))
+      return { results, notStarted: targets.slice(start + batch) };
+  }
+  return { results, notStarted: [] };
+}
+
 function failed(command: ReleaseCommand, target: Target, error: unknown): ReleaseResult {
   const exitCode = error instanceof OneroofError ? error.exitCode : EXIT.runtime;
   return {
     command,
     target: target.name,
     exitCode,
-    outcome: 'error',
+    outcome: isUnreachable(error) ? UNREACHABLE : 'error',
     message: error instanceof Error ? error.message : String(error),
     dryRun: false,
     manifestSha256: '',

@@ -14,6 +14,28 @@ import {
 } from '../../transport/index.js';
 import type { Transport } from '../../transport/types.js';
 
+/** Errors of an ssh connection that could not be made: a group run counts their members unreachable. */
+const unreachable = new WeakSet<object>();
+
+/** The transport, with a failure to connect remembered as such (isUnreachable). */
+function watchConnect(transport: Transport): Transport {
+  // Docker on this machine is not a host to reach: a missing container there is a failure.
+  if (transport.kind === 'local') return transport;
+  return {
+    kind: transport.kind,
+    connect: () =>
+      transport.connect().catch((error: unknown) => {
+        if (typeof error === 'object' && error !== null) unreachable.add(error);
+        throw error;
+      }),
+  };
+}
+
+/** The error is a connection that could not be made (not a refusal after connecting). */
+export function isUnreachable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unreachable.has(error);
+}
+
 /** The target's transport, and the ssh key that signs the log (the one it is reached with). */
 export async function reach(
   ctx: Context,
@@ -37,7 +59,7 @@ export async function reach(
       : (await resolveEndpoint(target, io.env)).identityFiles;
   const signingKey = findSigningKey(io.env, identityFiles);
   return {
-    transport,
+    transport: watchConnect(transport),
     signingKey,
     // The same key signs the log: what was typed to reach the target is not asked again.
     signingPassphrase:
