@@ -13,7 +13,8 @@ import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { EXIT, OneroofError, ReportedExit } from '../errors.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
-import { DEFAULT_CONCURRENCY, runFleet } from './run/fleet.js';
+import { DEFAULT_CONCURRENCY, failedResult, runFleet } from './run/fleet.js';
+import { writeJson } from './json-out.js';
 import { worstExit } from '../model/group-exit.js';
 import { operatorPrompt } from './run/reach.js';
 import type { TargetRun } from './run/target.js';
@@ -147,14 +148,11 @@ async function run(
   } catch (error) {
     // --json promises one document on stdout, also when the run could not start: a cron box
     // parses it either way. The message still goes to stderr (main() prints it).
-    if (flags.json && error instanceof OneroofError)
-      ctx.ui.json({
-        command,
-        target: flags.target,
-        exitCode: error.exitCode,
-        outcome: 'error',
-        message: error.message,
-      });
+    // The same document as a run's (oneroof/<command>/1), outcome "error".
+    if (flags.json && error instanceof OneroofError) {
+      const { releaseBody } = await import('../json/release.js');
+      await writeJson(ctx.ui, command, releaseBody(failedResult(command, flags.target, error)));
+    }
     throw error;
   }
 }
@@ -206,7 +204,7 @@ async function runChecked(
 
   if (targets.length === 1) {
     const result = await runOnTarget(ctx, run, targets[0]!, true);
-    report(ctx, flags, [result], renderResult);
+    await report(ctx, flags, [result], renderResult);
     if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
     return;
   }
@@ -217,8 +215,16 @@ async function runChecked(
     runOnTarget(ctx, run, target, false),
   );
   const exitCode = worstExit(results.map((r) => r.exitCode));
-  if (flags.json) ui.json({ command, group: flags.target, concurrency: limit, exitCode, results });
-  else {
+  if (flags.json) {
+    const { memberDocument } = await import('../json/release.js');
+    await writeJson(ui, 'group', {
+      command: command as 'preflight' | 'verify' | 'status',
+      group: flags.target,
+      concurrency: limit,
+      exitCode,
+      results: results.map(memberDocument),
+    });
+  } else {
     ui.out(`${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`);
     for (const r of results)
       ui.out(`  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`);
@@ -227,15 +233,16 @@ async function runChecked(
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
 }
 
-function report(
+async function report(
   ctx: Context,
   flags: CommonFlags,
   results: ReleaseResult[],
   renderResult: typeof import('./render.js').renderResult,
-): void {
+): Promise<void> {
   const { io, ui, settings } = ctx;
   if (flags.json) {
-    ui.json(results[0]);
+    const { releaseBody } = await import('../json/release.js');
+    for (const result of results) await writeJson(ui, result.command, releaseBody(result));
     return;
   }
   for (const result of results)

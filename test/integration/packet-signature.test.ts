@@ -11,7 +11,11 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ReplayReport } from '../../src/audit/report.js';
+import type { z } from 'zod';
+import type { replayDocument } from '../../src/json/replay.js';
+
+/** The --json document of replay (schema/replay.schema.json). */
+type ReplayReport = z.output<typeof replayDocument>;
 import { signFile, signRunLog, verifyRunLogSignature } from '../../src/ssh/sign.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../src/packet/manifest.js';

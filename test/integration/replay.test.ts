@@ -20,7 +20,11 @@ import {
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ReplayReport } from '../../src/audit/report.js';
+import type { z } from 'zod';
+import type { replayDocument } from '../../src/json/replay.js';
+
+/** The --json document of replay (schema/replay.schema.json). */
+type ReplayReport = z.output<typeof replayDocument>;
 import { isErrorSeverity } from '../../src/psql/events.js';
 import { resolveEndpoint } from '../../src/inventory/endpoint.js';
 import { loadInventory, type Inventory, type Target } from '../../src/inventory/load.js';
@@ -212,8 +216,8 @@ describe('real runs, replayed', () => {
     expect(report.gate.checks.find((c) => c.check === 'gate.apr_ratified')).toMatchObject({
       status: 'PASS',
     });
-    expect(report.state.entry?.raw).toBe('1|0|210|0|0|0');
-    expect(report.state.exit?.raw).toBe('1|210|0|0|5|0');
+    expect(report.state.entry?.text).toBe('1|0|210|0|0|0');
+    expect(report.state.exit?.text).toBe('1|210|0|0|5|0');
     expect(report.tiers.map((t) => [t.tier, t.status])).toEqual(TIERS.map((t) => [t, 'ok']));
     for (const tier of report.tiers) {
       // A duration for every tier; it can be 0 when BEGIN and COMMIT arrived in one chunk.
@@ -278,8 +282,8 @@ describe('real runs, replayed', () => {
       at: expect.stringMatching(/^prod\/00_preflight\.sql:\d+$/) as string,
     });
     expect(report.tiers).toEqual([]);
-    expect(report.state.entry?.raw).toBe('0|0|210|0|0|0');
-    expect(report.state.exit?.raw).toBe('0|0|210|0|0|0');
+    expect(report.state.entry?.text).toBe('0|0|210|0|0|0');
+    expect(report.state.exit?.text).toBe('0|0|210|0|0|0');
     expect(report.outcome).toMatchObject({ outcome: 'sql-error', exitCode: 3, derived: true });
     // The engine's own judge, from the events (the helper's end record has no message).
     expect(report.outcome.summary).toMatch(
@@ -316,7 +320,7 @@ describe('real runs, replayed', () => {
     expect(report.outcome.summary).toMatch(
       /^ASSERT tier60\.scanner_count: expected 38, got 39 \(prod\/60_scanner_baseline\.sql:\d+\); tier 60 scanner_baseline was not committed$/,
     );
-    expect(report.state.exit?.raw).toBe('1|210|0|0|4|0');
+    expect(report.state.exit?.text).toBe('1|210|0|0|4|0');
   });
 
   it('a lost connection: the replay says which tier was running and that the far side may go on', async () => {
@@ -500,7 +504,7 @@ describe('real runs, replayed', () => {
       dryRun: false,
     });
     expect(report.run.manifest).toMatch(/^[0-9a-f]{64}$/);
-    expect(report.state.exit?.raw).toBe('1|210|0|0|5|0');
+    expect(report.state.exit?.text).toBe('1|210|0|0|5|0');
     expect(report.tiers.map((t) => [t.tier, t.status])).toEqual(TIERS.map((t) => [t, 'ok']));
     expect(report.outcome).toMatchObject({ exitCode: 0, derived: false });
     // The run's own summary, word for word: replay tells no other story than the run.

@@ -1,0 +1,142 @@
+/**
+ * The documents of preflight, apply, verify, rollback and status (one shape for the five, one
+ * name each), and of a group run: per member, exactly a single run's document.
+ */
+import { z } from 'zod';
+import { aliveSessionSchema } from '../engine/probes.js';
+import type { ReleaseResult } from '../engine/result.js';
+import { count, document, iso, nul } from './define.js';
+import {
+  audit,
+  finding,
+  gateCheck,
+  packetSignature,
+  packetSummary,
+  peer,
+  stateVector,
+  tierStep,
+  verifiedCheck,
+} from './parts.js';
+
+const lastRun = z.object({
+  log: z.string(),
+  command: z.string(),
+  startedAt: nul(iso),
+  by: nul(z.string()),
+  ended: z.string(),
+  server: z.enum(['running', 'finished']),
+  committedAfter: z.array(z.number().int()),
+  rolledBack: z.array(z.number().int()),
+  message: z.string(),
+});
+
+const probes = z.object({
+  verify: nul(z.record(z.string(), z.array(z.string()))),
+  fingerprint: nul(z.string()),
+  ledger: nul(
+    z.array(
+      z.object({
+        tier: z.number().int(),
+        name: z.string(),
+        applied: z.boolean(),
+        attempt: z.string(),
+        fileSha256: z.string(),
+        aprCode: z.string(),
+        appliedAt: z.string(),
+      }),
+    ),
+  ),
+  approvals: nul(
+    z.array(
+      z.object({
+        aprCode: z.string(),
+        level: z.string(),
+        status: z.string(),
+        proposal: z.string(),
+        decidedAt: z.string(),
+        opensGate: z.boolean(),
+      }),
+    ),
+  ),
+  alive: nul(z.array(aliveSessionSchema)),
+});
+
+const releaseShape = {
+  command: z.enum(['preflight', 'apply', 'verify', 'rollback', 'status']),
+  target: z.string(),
+  /** The run's id (its log's start record); null: no log was opened. */
+  runId: nul(z.string()),
+  exitCode: z.number().int(),
+  outcome: z.string(),
+  message: z.string(),
+  verdict: nul(z.enum(['GO', 'NO-GO'])),
+  /** The run's .log and its records (.jsonl); null: no log was opened. */
+  log: nul(z.string()),
+  records: nul(z.string()),
+  peer: nul(peer),
+  apr: nul(z.string()),
+  dryRun: z.boolean(),
+  manifestSha256: nul(z.string()),
+  packet: nul(packetSummary),
+  packetSignature: nul(packetSignature),
+  runOutcome: nul(z.string()),
+  state: z.object({ entry: nul(stateVector), exit: nul(stateVector), unchanged: nul(z.boolean()) }),
+  preflight: z.array(gateCheck),
+  noGo: z.array(z.string()),
+  tiers: z.array(tierStep),
+  verified: z.array(verifiedCheck),
+  assertions: z.array(finding),
+  errors: z.array(finding),
+  refused: nul(z.string()),
+  lockHolder: nul(z.string()),
+  probes,
+  durationMs: count,
+  lastRun: nul(lastRun),
+  audit: nul(audit),
+  readOnly: nul(z.object({ mode: z.enum(['role', 'session']), user: z.string() })),
+};
+
+export const preflightDocument = document('preflight', 1, releaseShape);
+export const applyDocument = document('apply', 1, releaseShape);
+export const verifyDocument = document('verify', 1, releaseShape);
+export const rollbackDocument = document('rollback', 1, releaseShape);
+export const statusDocument = document('status', 1, releaseShape);
+
+const GROUP_MEMBER = {
+  preflight: preflightDocument,
+  verify: verifyDocument,
+  status: statusDocument,
+};
+
+export const groupDocument = document('group', 1, {
+  command: z.enum(['preflight', 'verify', 'status']),
+  group: z.string(),
+  concurrency: z.number().int().positive(),
+  exitCode: z.number().int(),
+  /** One per member, in the group's order: each exactly a single run's document. */
+  results: z.array(z.union(Object.values(GROUP_MEMBER))),
+});
+
+type ReleaseBody = Omit<z.input<typeof preflightDocument>, 'schema'>;
+
+/** A run's result as its document: absent parts null, the log's two files by their names. */
+export function releaseBody(result: ReleaseResult): ReleaseBody {
+  const { log, manifestSha256, audit: sealed, ...rest } = result;
+  return {
+    ...rest,
+    runId: sealed?.runId ?? null,
+    log: log?.output ?? null,
+    records: log?.records ?? null,
+    manifestSha256: manifestSha256 === '' ? null : manifestSha256,
+    audit: sealed ?? null,
+  };
+}
+
+/** A group member: its own command's document, tag included. */
+export function memberDocument(
+  result: ReleaseResult,
+): z.input<typeof groupDocument>['results'][number] {
+  return { schema: `oneroof/${result.command as GroupCommand}/1`, ...releaseBody(result) } as never;
+}
+
+type GroupCommand = keyof typeof GROUP_MEMBER;
