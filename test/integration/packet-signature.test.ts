@@ -491,7 +491,7 @@ describe('packet_signers in the inventory, on the testbed', () => {
       file: join(dir, SIGNATURE_FILE),
     });
     const text = await runCli(['replay', log]);
-    expect(text.stderr).toContain(
+    expect(text.stdout).toContain(
       `packet signed by alice@example (ED25519 ${fingerprintOf(alice)}; allowed by ${join(inventory, 'keys', 'allowed')}), at run time`,
     );
     const html = join(await tempDir('oneroof-html-'), 'r.html');
@@ -521,6 +521,6 @@ describe('packet_signers in the inventory, on the testbed', () => {
     expect(run.code).toBe(3);
     const { log } = await expectOneLog(run, 'preflight');
     const text = await runCli(['replay', log]);
-    expect(text.stderr).toContain(`packet unsigned (no ${join(dir, SIGNATURE_FILE)}), at run time`);
+    expect(text.stdout).toContain(`packet unsigned (no ${join(dir, SIGNATURE_FILE)}), at run time`);
   });
 });

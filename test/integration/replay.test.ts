@@ -229,16 +229,16 @@ describe('real runs, replayed', () => {
     expect(report.outcome.endedScripts).toContain('99_run_all');
     expect(report.assertions).toEqual([]);
 
-    // The human report: stderr only, integrity first.
+    // The human report: the command's result, so stdout only (`replay LOG | less`), integrity first.
     const text = await replay(run.seal.paths.output, '--allowed-signers', allowedSigners);
     expect(text.code).toBe(0);
-    expect(text.stdout).toBe('');
-    const lines = text.stderr.split('\n');
+    expect(text.stderr).toBe('');
+    const lines = text.stdout.split('\n');
     expect(lines[1]).toMatch(
       /^integrity {2}VERIFIED: \d+ records chained intact, every output byte matches; signed by operator@testbed/,
     );
-    expect(text.stderr).toMatch(/^tiers {6}\s+10 structure\s+ok/m);
-    expect(text.stderr).toMatch(/^state {6}1\|0\|210\|0\|0\|0 → 1\|210\|0\|0\|5\|0/m);
+    expect(text.stdout).toMatch(/^tiers {6}\s+10 structure\s+ok/m);
+    expect(text.stdout).toMatch(/^state {6}1\|0\|210\|0\|0\|0 → 1\|210\|0\|0\|5\|0/m);
 
     // What docs/log-format.md tells an auditor: OpenSSH alone verifies the records file.
     const verified = spawnSync(
@@ -554,7 +554,7 @@ describe('real runs, replayed', () => {
       // An auditor who demands a signature gets exit 5 for a hand-made log.
       const demanded = await replay(ok, '--allowed-signers', allowedSigners);
       expect(demanded.code).toBe(5);
-      expect(demanded.stderr).toMatch(
+      expect(demanded.stdout + demanded.stderr).toMatch(
         /unsigned: no records file or signature, and .* demands a signature/,
       );
     } finally {
@@ -569,7 +569,8 @@ describe('every edit to a signed log is caught, and located (exit 5)', () => {
   const caught = async (log: string, pattern: RegExp, ...args: string[]) => {
     const r = await replay(log, ...args);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(pattern);
+    // The report (stdout) locates it; the error (stderr) names it.
+    expect(r.stdout + r.stderr).toMatch(pattern);
     return r;
   };
 
