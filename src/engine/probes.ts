@@ -134,7 +134,7 @@ export function parseApprovals(lines: string[] | undefined): Approval[] | undefi
 }
 
 /** `pid|application_name|state|backend_start|xact_start|lock mode` (plans.ts, alive). */
-export const aliveSessionSchema = z.object({
+const aliveSessionSchema = z.object({
   pid: count,
   applicationName: z.string(),
   state: z.string(),

@@ -3,7 +3,6 @@
  * name each), and of a group run: per member, exactly a single run's document.
  */
 import { z } from 'zod';
-import { aliveSessionSchema } from '../engine/probes.js';
 import type { ReleaseResult } from '../engine/result.js';
 import { count, document, iso, nul } from './define.js';
 import {
@@ -33,16 +32,17 @@ const lastRun = z.object({
 const probes = z.object({
   verify: nul(z.record(z.string(), z.array(z.string()))),
   fingerprint: nul(z.string()),
+  // A tier not applied has no attempt, file digest, APR code or time: null, not "".
   ledger: nul(
     z.array(
       z.object({
         tier: z.number().int(),
         name: z.string(),
         applied: z.boolean(),
-        attempt: z.string(),
-        fileSha256: z.string(),
-        aprCode: z.string(),
-        appliedAt: z.string(),
+        attempt: nul(count),
+        fileSha256: nul(z.string()),
+        aprCode: nul(z.string()),
+        appliedAt: nul(iso),
       }),
     ),
   ),
@@ -53,12 +53,24 @@ const probes = z.object({
         level: z.string(),
         status: z.string(),
         proposal: z.string(),
-        decidedAt: z.string(),
+        decidedAt: nul(iso),
         opensGate: z.boolean(),
       }),
     ),
   ),
-  alive: nul(z.array(aliveSessionSchema)),
+  alive: nul(
+    z.array(
+      z.object({
+        pid: z.number().int(),
+        applicationName: z.string(),
+        state: z.string(),
+        backendStart: nul(iso),
+        xactStart: nul(iso),
+        holdsRunLock: z.boolean(),
+        lockMode: nul(z.string()),
+      }),
+    ),
+  ),
 });
 
 const releaseShape = {
@@ -121,9 +133,28 @@ type ReleaseBody = Omit<z.input<typeof preflightDocument>, 'schema'>;
 
 /** A run's result as its document: absent parts null, the log's two files by their names. */
 export function releaseBody(result: ReleaseResult): ReleaseBody {
-  const { log, manifestSha256, audit: sealed, ...rest } = result;
+  const { log, manifestSha256, audit: sealed, probes, ...rest } = result;
   return {
     ...rest,
+    probes: {
+      ...probes,
+      ledger:
+        probes.ledger?.map((row) => ({
+          ...row,
+          attempt: row.attempt === '' ? null : Number(row.attempt),
+          fileSha256: blank(row.fileSha256),
+          aprCode: blank(row.aprCode),
+          appliedAt: blank(row.appliedAt),
+        })) ?? null,
+      approvals: probes.approvals?.map((a) => ({ ...a, decidedAt: blank(a.decidedAt) })) ?? null,
+      alive:
+        probes.alive?.map((a) => ({
+          ...a,
+          backendStart: blank(a.backendStart),
+          xactStart: blank(a.xactStart),
+          lockMode: blank(a.lockMode),
+        })) ?? null,
+    },
     runId: sealed?.runId ?? null,
     log: log?.output ?? null,
     records: log?.records ?? null,
@@ -131,6 +162,9 @@ export function releaseBody(result: ReleaseResult): ReleaseBody {
     audit: sealed ?? null,
   };
 }
+
+/** The probes print "" for a value that is not there: null in the document. */
+const blank = (value: string): string | null => (value === '' ? null : value);
 
 /** A group member: its own command's document, tag included. */
 export function memberDocument(

@@ -194,7 +194,7 @@ describe('real runs, replayed', () => {
       firstBad: null,
     });
     expect(report.run).toMatchObject({
-      id: run.seal.run,
+      runId: run.seal.run,
       command: 'apply',
       target: testbed.ssh.alias,
       apr: APR,
