@@ -11,6 +11,7 @@
 const LAYERS = [
   ['cli'], // the program: commander wiring of the commands
   ['commands'], // one file per command: parse, validate, one call, render
+  ['json'], // the --json documents: their zod objects (schema/*.schema.json is generated from them)
   ['evidence'], // the evidence set: documents from runs and the packet, its signed manifest, its check
   ['replica'], // local Docker replicas of production targets
   ['engine'], // the gated release (preflight/apply/rollback/verify/status), reader setup

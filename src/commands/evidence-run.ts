@@ -1,6 +1,7 @@
 /** What `oneroof evidence` does (registered in src/commands/evidence.ts, loaded when it runs). */
 import { resolve } from 'node:path';
 import type { Context } from './context.js';
+import { writeJson } from './json-out.js';
 import { packetRoot } from './packet-root.js';
 import { EXIT, OneroofError } from '../errors.js';
 import { loadInventory, selectTargets, type Inventory, type Target } from '../inventory/load.js';
@@ -99,8 +100,10 @@ export async function evidence(ctx: Context, given: EvidenceFlags): Promise<void
   });
   for (const warning of sealed.warnings) ui.info(`evidence set ${warning}`);
   const durationMs = Date.now() - started;
-  if (flags.json) ui.json({ ...set, seal: sealed, durationMs });
-  else {
+  if (flags.json) {
+    const { evidenceBody } = await import('../json/evidence.js');
+    await writeJson(ui, 'evidence', evidenceBody(set, sealed, durationMs));
+  } else {
     ui.out(
       `evidence for ${flags.target}: ${set.files.length} files in ${set.dir} (${seconds(durationMs)})\n`,
     );

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from './context.js';
+import { writeJson } from './json-out.js';
 import { OneroofError } from '../errors.js';
 import type { EvidenceReport } from '../evidence/verify-report.js';
 
@@ -36,7 +37,7 @@ export function addEvidenceVerify(evidence: Command, context: ContextFactory): v
       });
       // `evidence` has a --json of its own; given after DIR, commander may hand it to the parent.
       const json = options.json === true || command.optsWithGlobals().json === true;
-      if (json) ui.json(report);
+      if (json) await writeJson(ui, 'evidence-verify', report);
       else ui.out(renderEvidence(report, ui.options.verbose));
       if (report.verdict === 'tampered')
         throw new OneroofError(

@@ -133,8 +133,8 @@ export class Ui {
     this.io.stderr.write(`${terminalText(`${this.paint('31', 'oneroof: error:')} ${text}`)}\n`);
   }
 
-  /** The one JSON document of a --json run. */
-  json(document: unknown): void {
+  /** The one JSON document of a --json run (built by writeJson, src/commands/json-out.ts). */
+  json(document: { schema: string }): void {
     this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import { findSigningKey, signFile } from '../ssh/sign.js';
 import type { ContextFactory } from './context.js';
+import { writeJson } from './json-out.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { OneroofError } from '../errors.js';
 import { MANIFEST_FILE, SIGNATURE_FILE, writeManifest } from '../packet/manifest.js';
@@ -38,7 +39,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
           : { signers: { file: resolve(io.cwd, signers), setBy: '--packet-signers' } }),
       });
       if (options.json)
-        ui.json({
+        await writeJson(ui, 'manifest-check', {
           ok: true,
           packet: root,
           manifestSha256: identity.manifestSha256,
@@ -109,7 +110,7 @@ export function registerManifest(program: Command, context: ContextFactory): voi
           `${join(root, MANIFEST_FILE)} changed while it was signed, or the signature does not verify: packet ${describeSignature(after.signature)}`,
         );
       if (options.json)
-        ui.json({
+        await writeJson(ui, 'manifest-sign', {
           ok: true,
           packet: root,
           manifestSha256: after.manifestSha256,

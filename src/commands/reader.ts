@@ -5,6 +5,7 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
+import { writeJson } from './json-out.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { OneroofError, ReportedExit, EXIT } from '../errors.js';
 import { reportAudit } from './run/audit-report.js';
@@ -78,8 +79,16 @@ async function setup(
         }),
   });
   reportAudit(ctx, result);
-  if (flags.json) ui.json(result);
-  else {
+  if (flags.json) {
+    const { log, audit, ...rest } = result;
+    await writeJson(ui, 'reader-setup', {
+      ...rest,
+      runId: audit?.runId ?? null,
+      log: log.output,
+      records: log.records,
+      audit: audit ?? null,
+    });
+  } else {
     const lines = [
       ui.bold(`reader setup on ${target.name}`) + `  ${describePeer(result.peer)}`,
       ...result.actions.map((a) => `  ${a}`),

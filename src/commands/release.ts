@@ -14,7 +14,8 @@ import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import { EXIT, OneroofError, ReportedExit } from '../errors.js';
 import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import { quoteInput } from '../safe-text.js';
-import { DEFAULT_CONCURRENCY } from './run/fleet.js';
+import { DEFAULT_CONCURRENCY, failedResult } from './run/fleet.js';
+import { writeJson } from './json-out.js';
 import { operatorPrompt } from './run/reach.js';
 import type { TargetRun } from './run/target.js';
 
@@ -160,14 +161,12 @@ async function run(
   } catch (error) {
     // --json promises one document on stdout, also when the run could not start: a cron box
     // parses it either way. The message still goes to stderr (main() prints it).
-    if (flags.json && error instanceof OneroofError)
-      ctx.ui.json({
-        command,
-        target: flags.target,
-        exitCode: error.exitCode,
-        outcome: 'error',
-        message: error.message,
-      });
+    // The same document as a run's (oneroof/<command>/1), outcome "error".
+    if (flags.json && error instanceof OneroofError) {
+      const { releaseBody, documentedCommand } = await import('../json/release.js');
+      const body = releaseBody(failedResult(command, flags.target, error));
+      await writeJson(ctx.ui, documentedCommand(command), body);
+    }
     throw error;
   }
 }
@@ -225,7 +224,7 @@ async function runChecked(
 
   if (group === undefined) {
     const result = await runOnTarget(ctx, run, targets[0]!, true);
-    report(ctx, flags, [result], renderResult);
+    await report(ctx, flags, [result], renderResult);
     if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
     return;
   }
@@ -248,15 +247,17 @@ function leftOut(hosts: string[], limit: string | undefined, match: (p: string) 
   return hosts.filter((h) => chosen.has(h));
 }
 
-function report(
+async function report(
   ctx: Context,
   flags: CommonFlags,
   results: ReleaseResult[],
   renderResult: typeof import('./render.js').renderResult,
-): void {
+): Promise<void> {
   const { io, ui, settings } = ctx;
   if (flags.json) {
-    ui.json(results[0]);
+    const { releaseBody, documentedCommand } = await import('../json/release.js');
+    for (const result of results)
+      await writeJson(ui, documentedCommand(result.command), releaseBody(result));
     return;
   }
   for (const result of results)

@@ -7,6 +7,7 @@
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
+import { writeJson } from './json-out.js';
 import { readAnchors, type AnchorLookup } from '../runlog/anchor.js';
 import { castLines, writeCast } from '../audit/cast.js';
 import { outputChunks } from '../audit/chunks.js';
@@ -101,9 +102,12 @@ export function registerReplay(program: Command, context: ContextFactory): void 
       if (reached && !tampered && report.source.records !== null)
         report.onTarget = await onTarget(ctx, reached, packet, report);
 
-      if (options.json) ui.json(report);
-      else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
-      else ui.err(renderText(report, ui));
+      if (options.json) {
+        const { replayBody } = await import('../json/replay.js');
+        await writeJson(ui, 'replay', replayBody(report));
+      } else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
+      // The report is the command's result: stdout (`replay LOG | less`).
+      else ui.out(renderText(report, ui));
 
       if (options.html !== undefined) {
         const file = resolvePath(io.cwd, options.html);

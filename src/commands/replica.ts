@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
+import { writeJson } from './json-out.js';
 import { PACKET_OPTION_HELP, packetRoot } from './packet-root.js';
 import type { Target } from '../inventory/load.js';
 import type { Replica } from '../replica/replica.js';
@@ -130,7 +131,7 @@ export function registerReplica(program: Command, context: ContextFactory): void
       const docker = await connectDocker(io.env);
       const rows = await listReplicas(docker, options.target);
       if (options.json) {
-        ui.json({ replicas: rows });
+        await writeJson(ui, 'replica-ps', { replicas: rows });
         return;
       }
       if (rows.length === 0) ui.info('no replicas');

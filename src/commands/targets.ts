@@ -1,6 +1,7 @@
 /** `oneroof targets [--json]`: the inventory, resolved (ssh aliases as `ssh -G` sees them). */
 import type { Command } from '@commander-js/extra-typings';
 import type { ContextFactory } from './context.js';
+import { writeJson } from './json-out.js';
 import { resolveEndpoint } from '../inventory/endpoint.js';
 import type { Target } from '../inventory/load.js';
 import { readOnlyUser } from '../runner/read-only.js';
@@ -13,7 +14,7 @@ interface TargetReport {
   database: string;
   user: string;
   /** How preflight, verify and status are kept read-only: the read role, or the session only. */
-  readOnly: { mode: string; user: string };
+  readOnly: { mode: 'role' | 'session'; user: string };
   source: string;
   ssh: null | {
     via: string;
@@ -43,7 +44,7 @@ export function registerTargets(program: Command, context: ContextFactory): void
         [...inventory.groups].map(([name, g]) => [name, g.members]),
       );
       if (options.json) {
-        ui.json({ inventory: inventory.sources, targets, groups });
+        await writeJson(ui, 'targets', { inventory: inventory.sources, targets, groups });
         return;
       }
       for (const t of targets) {

@@ -10,6 +10,8 @@ export interface SealOptions {
 }
 
 export interface AuditSummary {
+  /** The run's id (its log's start record). */
+  runId: string;
   /** The chained records file (its head is anchored and signed). */
   records: string;
   head: string;
@@ -23,6 +25,7 @@ export interface AuditSummary {
 /** The audit trail of a closed run: its seal, where it was anchored, whether it was signed. */
 export async function seal(closed: SessionClose, options: SealOptions): Promise<AuditSummary> {
   const audit: AuditSummary = {
+    runId: closed.seal.run,
     records: closed.seal.paths.records,
     head: closed.seal.head,
     warnings: [],

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { jsonProblem } from './json-contract.js';
 import { registerRun } from './live-runs.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/oneroof', import.meta.url));
@@ -29,6 +30,12 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code) => {
       registerRun(args, code, stdout);
+      // Every --json document a test sees must fit the shipped schema/ (docs/json.md).
+      const problem = jsonProblem(args, { code, stdout });
+      if (problem) {
+        reject(problem);
+        return;
+      }
       resolve({ code, stdout, stderr });
     });
   });

@@ -66,7 +66,7 @@ export async function logFiles(dir: string): Promise<string[]> {
 /**
  * The run's log files, `<kind>_YYYYMMDDTHHMMSSZ.log|.jsonl`, plus the records' signature
  * `.jsonl.sig` when a signing key was found (the ssh target's identity file signs: see
- * src/ssh/sign.ts), and nothing else; the `log:` line of the human output (or `log.output`
+ * src/ssh/sign.ts), and nothing else; the `log:` line of the human output (or `log`
  * of the --json document) names the .log.
  */
 export async function expectOneLog(
@@ -85,7 +85,7 @@ export async function expectOneLog(
     throw new Error(`expected one ${kind} log pair in ${run.logDir}, got ${JSON.stringify(files)}`);
   const log = join(run.logDir, `${stamp}.log`);
   const named = run.stdout.startsWith('{')
-    ? (JSON.parse(run.stdout) as { log?: { output?: string } }).log?.output === log
+    ? (JSON.parse(run.stdout) as { log?: string }).log === log
     : run.stdout === '' || run.stdout.includes(`log: ${log}\n`);
   if (!named) throw new Error(`the output does not name ${log}:\n${run.stdout}`);
   return {

@@ -209,7 +209,9 @@ export interface ClientResult {
   outcome: string;
   message: string;
   tiers: ClientTier[];
-  log?: { output: string; records: string };
+  /** The run's .log and its records (null: no log was opened). */
+  log: string | null;
+  records: string | null;
 }
 
 /** The --json document of a finished run, or undefined when it printed none (killed). */

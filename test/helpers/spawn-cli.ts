@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, type CliResult } from './cli.js';
+import { jsonProblem } from './json-contract.js';
 import { registerRun } from './live-runs.js';
 
 export interface RunningCli {
@@ -48,6 +49,12 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
             `oneroof ended (${code ?? signal}) before stderr matched ${w.pattern}:\n${stderr}`,
           ),
         );
+      // Every --json document a test sees must fit the shipped schema/ (docs/json.md).
+      const problem = jsonProblem(args, { code, stdout });
+      if (problem) {
+        reject(problem);
+        return;
+      }
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -34,7 +34,7 @@ interface Made {
   set: {
     files: string[];
     citations: { log: string; runId: string; head: string }[];
-    manifestDigest: string;
+    manifestSha256: string;
   };
   read: (file: string) => Promise<string>;
 }
@@ -82,7 +82,7 @@ describe('oneroof evidence on the golden clone', () => {
       'status',
     ]);
     for (const c of made.set.citations) expect(c.head).toMatch(/^[0-9a-f]{64}$/);
-    for (const file of DOCS) expect(await made.read(file)).toContain(made.set.manifestDigest);
+    for (const file of DOCS) expect(await made.read(file)).toContain(made.set.manifestSha256);
   });
 
   it('01 shows entry == exit at the baseline 0|0|210|0|0|0, each reading citing its record', async () => {

@@ -80,7 +80,7 @@ describe('hostile terminal-text: database text on the real chain', () => {
   it('hostile terminal-text: replay’s text report shows it escaped', async () => {
     const r = await runCli(['replay', log]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(SHOWN);
+    expect(r.stdout).toContain(SHOWN);
     expectInert(r.stdout + r.stderr);
   });
 

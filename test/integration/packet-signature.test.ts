@@ -11,7 +11,11 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ReplayReport } from '../../src/audit/report.js';
+import type { z } from 'zod';
+import type { replayDocument } from '../../src/json/replay.js';
+
+/** The --json document of replay (schema/replay.schema.json). */
+type ReplayReport = z.output<typeof replayDocument>;
 import { signFile, signRunLog, verifyRunLogSignature } from '../../src/ssh/sign.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../src/packet/manifest.js';
@@ -487,7 +491,7 @@ describe('packet_signers in the inventory, on the testbed', () => {
       file: join(dir, SIGNATURE_FILE),
     });
     const text = await runCli(['replay', log]);
-    expect(text.stderr).toContain(
+    expect(text.stdout).toContain(
       `packet signed by alice@example (ED25519 ${fingerprintOf(alice)}; allowed by ${join(inventory, 'keys', 'allowed')}), at run time`,
     );
     const html = join(await tempDir('oneroof-html-'), 'r.html');
@@ -517,6 +521,6 @@ describe('packet_signers in the inventory, on the testbed', () => {
     expect(run.code).toBe(3);
     const { log } = await expectOneLog(run, 'preflight');
     const text = await runCli(['replay', log]);
-    expect(text.stderr).toContain(`packet unsigned (no ${join(dir, SIGNATURE_FILE)}), at run time`);
+    expect(text.stdout).toContain(`packet unsigned (no ${join(dir, SIGNATURE_FILE)}), at run time`);
   });
 });

@@ -20,7 +20,11 @@ import {
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ReplayReport } from '../../src/audit/report.js';
+import type { z } from 'zod';
+import type { replayDocument } from '../../src/json/replay.js';
+
+/** The --json document of replay (schema/replay.schema.json). */
+type ReplayReport = z.output<typeof replayDocument>;
 import { isErrorSeverity } from '../../src/psql/events.js';
 import { resolveEndpoint } from '../../src/inventory/endpoint.js';
 import { loadInventory, type Inventory, type Target } from '../../src/inventory/load.js';
@@ -190,7 +194,7 @@ describe('real runs, replayed', () => {
       firstBad: null,
     });
     expect(report.run).toMatchObject({
-      id: run.seal.run,
+      runId: run.seal.run,
       command: 'apply',
       target: testbed.ssh.alias,
       apr: APR,
@@ -212,8 +216,8 @@ describe('real runs, replayed', () => {
     expect(report.gate.checks.find((c) => c.check === 'gate.apr_ratified')).toMatchObject({
       status: 'PASS',
     });
-    expect(report.state.entry?.raw).toBe('1|0|210|0|0|0');
-    expect(report.state.exit?.raw).toBe('1|210|0|0|5|0');
+    expect(report.state.entry?.text).toBe('1|0|210|0|0|0');
+    expect(report.state.exit?.text).toBe('1|210|0|0|5|0');
     expect(report.tiers.map((t) => [t.tier, t.status])).toEqual(TIERS.map((t) => [t, 'ok']));
     for (const tier of report.tiers) {
       // A duration for every tier; it can be 0 when BEGIN and COMMIT arrived in one chunk.
@@ -225,16 +229,16 @@ describe('real runs, replayed', () => {
     expect(report.outcome.endedScripts).toContain('99_run_all');
     expect(report.assertions).toEqual([]);
 
-    // The human report: stderr only, integrity first.
+    // The human report: the command's result, so stdout only (`replay LOG | less`), integrity first.
     const text = await replay(run.seal.paths.output, '--allowed-signers', allowedSigners);
     expect(text.code).toBe(0);
-    expect(text.stdout).toBe('');
-    const lines = text.stderr.split('\n');
+    expect(text.stderr).toBe('');
+    const lines = text.stdout.split('\n');
     expect(lines[1]).toMatch(
       /^integrity {2}VERIFIED: \d+ records chained intact, every output byte matches; signed by operator@testbed/,
     );
-    expect(text.stderr).toMatch(/^tiers {6}\s+10 structure\s+ok/m);
-    expect(text.stderr).toMatch(/^state {6}1\|0\|210\|0\|0\|0 → 1\|210\|0\|0\|5\|0/m);
+    expect(text.stdout).toMatch(/^tiers {6}\s+10 structure\s+ok/m);
+    expect(text.stdout).toMatch(/^state {6}1\|0\|210\|0\|0\|0 → 1\|210\|0\|0\|5\|0/m);
 
     // What docs/log-format.md tells an auditor: OpenSSH alone verifies the records file.
     const verified = spawnSync(
@@ -278,8 +282,8 @@ describe('real runs, replayed', () => {
       at: expect.stringMatching(/^prod\/00_preflight\.sql:\d+$/) as string,
     });
     expect(report.tiers).toEqual([]);
-    expect(report.state.entry?.raw).toBe('0|0|210|0|0|0');
-    expect(report.state.exit?.raw).toBe('0|0|210|0|0|0');
+    expect(report.state.entry?.text).toBe('0|0|210|0|0|0');
+    expect(report.state.exit?.text).toBe('0|0|210|0|0|0');
     expect(report.outcome).toMatchObject({ outcome: 'sql-error', exitCode: 3, derived: true });
     // The engine's own judge, from the events (the helper's end record has no message).
     expect(report.outcome.summary).toMatch(
@@ -316,7 +320,7 @@ describe('real runs, replayed', () => {
     expect(report.outcome.summary).toMatch(
       /^ASSERT tier60\.scanner_count: expected 38, got 39 \(prod\/60_scanner_baseline\.sql:\d+\); tier 60 scanner_baseline was not committed$/,
     );
-    expect(report.state.exit?.raw).toBe('1|210|0|0|4|0');
+    expect(report.state.exit?.text).toBe('1|210|0|0|4|0');
   });
 
   it('a lost connection: the replay says which tier was running and that the far side may go on', async () => {
@@ -500,7 +504,7 @@ describe('real runs, replayed', () => {
       dryRun: false,
     });
     expect(report.run.manifest).toMatch(/^[0-9a-f]{64}$/);
-    expect(report.state.exit?.raw).toBe('1|210|0|0|5|0');
+    expect(report.state.exit?.text).toBe('1|210|0|0|5|0');
     expect(report.tiers.map((t) => [t.tier, t.status])).toEqual(TIERS.map((t) => [t, 'ok']));
     expect(report.outcome).toMatchObject({ exitCode: 0, derived: false });
     // The run's own summary, word for word: replay tells no other story than the run.
@@ -550,7 +554,7 @@ describe('real runs, replayed', () => {
       // An auditor who demands a signature gets exit 5 for a hand-made log.
       const demanded = await replay(ok, '--allowed-signers', allowedSigners);
       expect(demanded.code).toBe(5);
-      expect(demanded.stderr).toMatch(
+      expect(demanded.stdout + demanded.stderr).toMatch(
         /unsigned: no records file or signature, and .* demands a signature/,
       );
     } finally {
@@ -565,7 +569,8 @@ describe('every edit to a signed log is caught, and located (exit 5)', () => {
   const caught = async (log: string, pattern: RegExp, ...args: string[]) => {
     const r = await replay(log, ...args);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(pattern);
+    // The report (stdout) locates it; the error (stderr) names it.
+    expect(r.stdout + r.stderr).toMatch(pattern);
     return r;
   };
 

@@ -48,8 +48,8 @@ function liveOf(run: LiveRun, records: string, logs: number): Live | undefined {
   if (run.code === null) return undefined;
   if (run.stdout.startsWith('{')) {
     try {
-      const doc = JSON.parse(run.stdout) as Partial<Live> & { log?: { records?: string } };
-      if (doc.log?.records === records && typeof doc.exitCode === 'number')
+      const doc = JSON.parse(run.stdout) as Partial<Live> & { records?: string | null };
+      if (doc.records === records && typeof doc.exitCode === 'number')
         return { ...(doc as Live), exitCode: doc.exitCode };
     } catch {
       // not one document: fall back to the exit code

@@ -34,8 +34,8 @@ describe('Ui', () => {
     const { ui: u, out } = ui(false, {}, true);
     u.info('hello');
     u.progress('Retrieving x');
-    u.json({ a: 1 });
+    u.json({ schema: 'oneroof/x/1' });
     expect(out.stderr).toBe('');
-    expect(JSON.parse(out.stdout)).toEqual({ a: 1 });
+    expect(JSON.parse(out.stdout)).toEqual({ schema: 'oneroof/x/1' });
   });
 });

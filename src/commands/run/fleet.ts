@@ -38,7 +38,7 @@ export async function runFleet(
       try {
         results[index] = await one(target);
       } catch (error) {
-        results[index] = failed(command, target, error);
+        results[index] = failedResult(command, target.name, error);
       }
       ui.info(`${target.name}: ${results[index].message}`);
     }
@@ -72,11 +72,16 @@ export async function runSerial(
   return { results, notStarted: [] };
 }
 
-function failed(command: ReleaseCommand, target: Target, error: unknown): ReleaseResult {
+/** A run that could not start or failed outside the engine: the result every run has. */
+export function failedResult(
+  command: ReleaseCommand,
+  target: string,
+  error: unknown,
+): ReleaseResult {
   const exitCode = error instanceof OneroofError ? error.exitCode : EXIT.runtime;
   return {
     command,
-    target: target.name,
+    target,
     exitCode,
     outcome: isUnreachable(error) ? UNREACHABLE : 'error',
     message: error instanceof Error ? error.message : String(error),

@@ -14,6 +14,7 @@ import { worstExit } from '../../model/group-exit.js';
 import { summarizeGroup, summaryLine } from '../../model/group-summary.js';
 import { runFleet, runSerial } from './fleet.js';
 import { runOnTarget, type TargetRun } from './target.js';
+import { writeJson } from '../json-out.js';
 
 export interface GroupRun {
   group: string;
@@ -56,18 +57,19 @@ export async function runGroup(ctx: Context, run: TargetRun, group: GroupRun): P
     results,
     notStarted.map((t) => t.name),
   );
-  if (group.json)
-    ui.json({
-      command,
+  if (group.json) {
+    const { memberDocument, documentedCommand } = await import('../../json/release.js');
+    await writeJson(ui, 'group', {
+      command: documentedCommand(command),
       group: group.group,
       concurrency: batch ?? group.concurrency,
       limit: group.limit ?? null,
       serial: batch ?? null,
       exitCode,
-      results,
+      results: results.map(memberDocument),
       summary,
     });
-  else {
+  } else {
     ui.out(`${ui.bold(`${command} on group ${group.group}`)} (${group.targets.length} targets)\n`);
     for (const r of results)
       ui.out(`  ${r.target.padEnd(16)} ${r.outcome.padEnd(16)} exit ${r.exitCode}  ${r.message}\n`);
