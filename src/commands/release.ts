@@ -17,6 +17,7 @@ import { DEFAULT_CONCURRENCY, runFleet } from './run/fleet.js';
 import { worstExit } from '../model/group-exit.js';
 import { operatorPrompt } from './run/reach.js';
 import type { TargetRun } from './run/target.js';
+import { METRICS_OPTION_HELP, Meter } from './metrics/meter.js';
 
 interface CommonFlags {
   target: string;
@@ -24,6 +25,7 @@ interface CommonFlags {
   packet?: string;
   wait?: number;
   concurrency?: number;
+  metrics?: string;
 }
 
 function integer(flag: string, min: number, max: number) {
@@ -44,7 +46,8 @@ function addCommon<C extends Command>(command: C, fleet: boolean) {
       fleet ? 'a target or a group of the inventory' : 'a target of the inventory',
     )
     .option('--json', 'one JSON document on stdout')
-    .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP));
+    .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP))
+    .option('--metrics <file>', METRICS_OPTION_HELP);
   return withOptions;
 }
 
@@ -176,6 +179,7 @@ async function runChecked(
     ]);
   // A bad (or empty) --apr is a usage error before anything is read or contacted.
   if (extra.apr !== undefined) validateApr(extra.apr);
+  const meter = Meter.open(flags.metrics, io.cwd, flags.wait);
   const inventory = await loadInventory(settings.inventory, io.cwd);
   const targets = selectTargets(inventory, flags.target);
   if (targets.length > 1 && !fleet)
@@ -205,18 +209,25 @@ async function runChecked(
   };
 
   if (targets.length === 1) {
-    const result = await runOnTarget(ctx, run, targets[0]!, true);
+    const result = await meter.wrapFailure(ui, () =>
+      meter.wrap(command, (t) => runOnTarget(ctx, run, t, true))(targets[0]!),
+    );
     report(ctx, flags, [result], renderResult);
-    if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
+    const exitCode = await meter.write(ui, result.exitCode);
+    if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
     return;
   }
 
   // A group: bounded concurrency, one summary, the worst exit code.
   const limit = flags.concurrency ?? DEFAULT_CONCURRENCY;
-  const results = await runFleet(ui, command, targets, limit, (target) =>
-    runOnTarget(ctx, run, target, false),
+  const results = await runFleet(
+    ui,
+    command,
+    targets,
+    limit,
+    meter.wrap(command, (target) => runOnTarget(ctx, run, target, false)),
   );
-  const exitCode = worstExit(results.map((r) => r.exitCode));
+  const exitCode = await meter.write(ui, worstExit(results.map((r) => r.exitCode)));
   if (flags.json) ui.json({ command, group: flags.target, concurrency: limit, exitCode, results });
   else {
     ui.out(`${ui.bold(`${command} on group ${flags.target}`)} (${targets.length} targets)\n`);

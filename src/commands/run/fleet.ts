@@ -36,7 +36,7 @@ export async function runFleet(
       try {
         results[index] = await one(target);
       } catch (error) {
-        results[index] = failed(command, target, error);
+        results[index] = failedResult(command, target, error);
       }
       ui.info(`${target.name}: ${results[index].message}`);
     }
@@ -45,7 +45,12 @@ export async function runFleet(
   return results;
 }
 
-function failed(command: ReleaseCommand, target: Target, error: unknown): ReleaseResult {
+/** A member (or a lone target) whose run threw: one failed result, its error's exit code. */
+export function failedResult(
+  command: ReleaseCommand,
+  target: Target,
+  error: unknown,
+): ReleaseResult {
   const exitCode = error instanceof OneroofError ? error.exitCode : EXIT.runtime;
   return {
     command,
