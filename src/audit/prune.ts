@@ -44,7 +44,8 @@ export function planPrune(dir: string, rule: PruneRule): PrunePlan {
 }
 
 function unremovable(dir: string, run: DirRun): string | undefined {
-  if (run.odd.length > 0) return `files oneroof does not write: ${run.odd.join(', ')}`;
+  if (run.odd.length > 0)
+    return `files it does not recognise (not a name oneroof writes, or not a regular file): ${run.odd.join(', ')}`;
   if (run.files.signing !== undefined) return 'its signature is being written';
   if (run.files.records === undefined) return 'no records file: not a run oneroof wrote whole';
   const start = readRecord(firstLine(join(dir, run.files.records)), 'start');
