@@ -225,12 +225,13 @@ describe('real runs, replayed', () => {
     expect(report.outcome.endedScripts).toContain('99_run_all');
     expect(report.assertions).toEqual([]);
 
-    // The human report: stderr only, integrity first.
+    // The human report: stderr only, the banner (verdict and outcome) first, then integrity.
     const text = await replay(run.seal.paths.output, '--allowed-signers', allowedSigners);
     expect(text.code).toBe(0);
     expect(text.stdout).toBe('');
     const lines = text.stderr.split('\n');
-    expect(lines[1]).toMatch(
+    expect(lines[0]).toMatch(/^VERIFIED · \S+ \(exit 0\)$/);
+    expect(lines[2]).toMatch(
       /^integrity {2}VERIFIED: \d+ records chained intact, every output byte matches; signed by operator@testbed/,
     );
     expect(text.stderr).toMatch(/^tiers {6}\s+10 structure\s+ok/m);
