@@ -2,6 +2,7 @@
  * The replay page's Tiers section: an inline SVG timeline of the tiers and rollbacks (to scale
  * when the log has timing, in order only for a hand-made log) and the table of their outcomes.
  */
+import { untimedWhy } from './timing-words.js';
 import { escapeHtml as e } from './html-parts.js';
 import type { ReplayReport, TierReport } from './report.js';
 import { seconds } from '../duration.js';
@@ -42,7 +43,8 @@ export function* timelineSection(report: ReplayReport): Generator<string> {
   const height = rows.length * rowHeight + 30;
   const x = (t: number) => left + ((t - t0) / (t1 - t0)) * barWidth;
   yield `<svg id="timeline" role="img" viewBox="0 0 ${width} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg">`;
-  yield `<title>Timeline of the tiers${timed ? '' : ' (order only: a hand-made log has no timing)'}</title>`;
+  const untimed = untimedWhy(report.source.records === undefined, 'tiers');
+  yield `<title>Timeline of the tiers${timed ? '' : ` (order only: ${untimed})`}</title>`;
   for (const [i, r] of rows.entries()) {
     const y = i * rowHeight + 4;
     const t = r.tier;
@@ -64,7 +66,7 @@ export function* timelineSection(report: ReplayReport): Generator<string> {
   const axisY = rows.length * rowHeight + 22;
   yield timed
     ? `<text x="${left}" y="${axisY}" fill="#6e7781">${e(`t = ${t0.toFixed(2)} s`)}</text><text x="${left + barWidth}" y="${axisY}" text-anchor="end" fill="#6e7781">${e(`${t1.toFixed(2)} s after the log opened`)}</text>`
-    : `<text x="${left}" y="${axisY}" fill="#6e7781">order only: a hand-made log has no timing</text>`;
+    : `<text x="${left}" y="${axisY}" fill="#6e7781">${e(`order only: ${untimed}`)}</text>`;
   yield `</svg>\n<table id="tiers"><tr><th>tier</th><th>name</th><th>outcome</th><th>duration</th><th>at</th></tr>`;
   for (const r of rows)
     yield `<tr data-${r.kind}="${e(String(r.tier.tier))}"><td>${e(`${r.kind === 'rollback' ? 'rollback ' : ''}${r.tier.tier}`)}</td><td>${e(r.tier.name)}</td><td class="o-${r.tier.status}">${r.tier.status}</td><td>${r.tier.durationMs !== undefined ? e(seconds(r.tier.durationMs)) : ''}</td><td class="mono">${e(r.tier.at ?? '')}</td></tr>`;

@@ -15,6 +15,7 @@ import { escapeHtml as e, row, vector } from './html-parts.js';
 import { writeOutput } from './html-output.js';
 import { timelineSection } from './html-timeline.js';
 import { describeProblem } from './integrity.js';
+import { banner } from './banner.js';
 import type { Finding, ReplayReport } from './report.js';
 import { describeConfirmation, describeInterrupt, describePacketSigner } from './text.js';
 import { seconds } from '../duration.js';
@@ -31,6 +32,7 @@ h1{font-size:20px;margin:8px 0 2px}h2{font-size:16px;margin:22px 0 8px;border-bo
 .sub{color:var(--mute);margin:0}
 .verdict{border-radius:6px;padding:10px 14px;margin-top:14px;border:2px solid}
 .verdict h2{border:0;margin:0 0 4px;padding:0}
+#banner{font-size:18px;margin:0 0 10px}summary{cursor:pointer;color:var(--mute)}
 .verdict-verified{border-color:var(--ok);background:#dafbe1}.verdict-signed{border-color:var(--warn);background:#fff8c5}
 .verdict-unsigned{border-color:var(--warn);background:#fff8c5}.verdict-tampered{border-color:var(--bad);background:#ffebe9}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;vertical-align:top;padding:3px 8px;border-bottom:1px solid #eaeef2}
@@ -86,6 +88,8 @@ function* page(report: ReplayReport): Generator<string> {
   const { run, integrity } = report;
   const title = `${run.command ?? run.kind ?? 'psql'} on ${run.target ?? 'an unnamed target'}${run.startedAt ? `, ${run.startedAt}` : ''}`;
   yield pageHead(`oneroof replay: ${title}`);
+  const top = banner(report);
+  yield `<p id="banner" class="verdict verdict-${integrity.verdict}" role="status"><b>${e(top.verdict)}</b> · ${e(top.outcome)}</p>\n`;
   yield `<h1 id="title">${e(title)}</h1>\n`;
   yield `<p class="sub">${e(basename(report.source.log))} · replayed by oneroof at ${e(report.replay.generatedAt)}</p>\n`;
   yield* integritySection(report);
@@ -157,7 +161,11 @@ function* runSection(report: ReplayReport): Generator<string> {
             )
           : ''),
     );
-  if (run.commandLine) yield row('remote command', `<code>${e(run.commandLine)}</code>`);
+  if (run.commandLine)
+    yield row(
+      'remote command',
+      `<details id="remote-command"><summary>the remote shell command (${run.commandLine.length} characters)</summary><code>${e(run.commandLine)}</code></details>`,
+    );
   yield row('APR code', e(run.apr ?? 'none'), 'apr');
   if (run.dryRun !== null) yield row('dry run', run.dryRun ? 'yes' : 'no');
   if (run.manifest) yield row('packet manifest', `<code>${e(run.manifest)}</code>`);

@@ -12,7 +12,7 @@ import type { TierStep } from '../model/tiers.js';
 import type { ExecEndInfo } from '../runlog/end-record.js';
 import type { PacketSignatureInfo, PeerInfo } from '../runlog/records.js';
 
-type IntegrityVerdict =
+export type IntegrityVerdict =
   /** Chain intact, signature valid and its signer in the allowed-signers file. */
   | 'verified'
   /** Chain intact, signature valid, but no allowed-signers file to say whose key it is. */

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { describeSignature } from '../packet/signature.js';
 import type { PacketSignatureInfo } from '../runlog/records.js';
 import type { Finding, ReplayReport, StateVector, TierReport } from './report.js';
+import { banner } from './banner.js';
 
 export interface Paint {
   bold(text: string): string;
@@ -21,6 +22,8 @@ export function renderText(report: ReplayReport, paint: Paint = plain): string {
     for (const line of rest) out.push(`${' '.repeat(11)}${line}`);
   };
   const { run, integrity, outcome } = report;
+  const top = banner(report);
+  out.push(paint.bold(`${top.verdict} · ${top.outcome}`));
   row(
     'replay',
     `${report.source.log}${report.source.records ? ` + ${basename(report.source.records)}` : ' (hand-made: no records)'}`,

@@ -25,6 +25,8 @@ import { registerReader } from '../commands/reader.js';
 import { registerInit } from '../commands/init.js';
 import { registerEvidence } from '../commands/evidence.js';
 import { addEvidenceVerify } from '../commands/evidence-verify.js';
+import { registerRuns } from '../commands/runs.js';
+import { registerLogs } from '../commands/logs.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -88,6 +90,8 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerReader(program, context);
   registerInit(program, context);
   addEvidenceVerify(registerEvidence(program, context), context);
+  registerRuns(program, context);
+  registerLogs(program, context);
   return program;
 }
 

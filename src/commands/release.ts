@@ -18,6 +18,7 @@ import { DEFAULT_CONCURRENCY, failedResult } from './run/fleet.js';
 import { writeJson } from './json-out.js';
 import { operatorPrompt } from './run/reach.js';
 import type { TargetRun } from './run/target.js';
+import { METRICS_OPTION_HELP, Meter } from './metrics/meter.js';
 
 interface CommonFlags {
   target: string;
@@ -27,6 +28,7 @@ interface CommonFlags {
   concurrency?: number;
   limit?: string;
   serial?: string;
+  metrics?: string;
 }
 
 function integer(flag: string, min: number, max: number) {
@@ -48,7 +50,8 @@ function addCommon<C extends Command>(command: C) {
       '--limit <pattern>',
       "a group's members to run on, in Ansible's pattern words (docs/usage.md)",
     )
-    .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP));
+    .addOption(new Option('--packet <dir>', PACKET_OPTION_HELP))
+    .option('--metrics <file>', METRICS_OPTION_HELP);
   return withOptions;
 }
 
@@ -177,7 +180,7 @@ async function runChecked(
   flags: CommonFlags,
   extra: Extra,
 ): Promise<void> {
-  const { io, settings } = ctx;
+  const { io, ui, settings } = ctx;
   const [
     { validateApr },
     { loadInventory, selectTargets },
@@ -195,6 +198,7 @@ async function runChecked(
   ]);
   // A bad (or empty) --apr is a usage error before anything is read or contacted.
   if (extra.apr !== undefined) validateApr(extra.apr);
+  const meter = Meter.open(flags.metrics, io.cwd, flags.wait);
   const inventory = await loadInventory(settings.inventory, io.cwd);
   const named = selectTargets(inventory, flags.target);
   const targets = flags.limit === undefined ? named : applyLimit(inventory, named, flags.limit);
@@ -223,12 +227,15 @@ async function runChecked(
   };
 
   if (group === undefined) {
-    const result = await runOnTarget(ctx, run, targets[0]!, true);
+    const result = await meter.wrapFailure(ui, () =>
+      meter.wrap(command, (t) => runOnTarget(ctx, run, t, true))(targets[0]!),
+    );
     await report(ctx, flags, [result], renderResult);
-    if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
+    const exitCode = await meter.write(ui, result.exitCode);
+    if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
     return;
   }
-  const exitCode = await runGroup(ctx, run, {
+  const groupExit = await runGroup(ctx, run, {
     group: flags.target,
     targets,
     json: flags.json === true,
@@ -236,7 +243,9 @@ async function runChecked(
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     serial: flags.serial,
     leftOut: leftOut(group.leftOut ?? [], flags.limit, (p) => matchPattern(inventory, p)),
+    meter: (one) => meter.wrap(command, one),
   });
+  const exitCode = await meter.write(ui, groupExit);
   if (exitCode !== EXIT.ok) throw new ReportedExit(exitCode);
 }
 

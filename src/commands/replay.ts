@@ -4,6 +4,7 @@
  * Integrity first (exit 5 naming the first bad record), then the run reconstructed: who, where,
  * when, the gate, the tiers, the findings, the state before and after, the outcome.
  */
+import { untimedWhy } from '../audit/timing-words.js';
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
@@ -129,7 +130,8 @@ export function registerReplay(program: Command, context: ContextFactory): void 
           write: (text) => writeOut(io.stdout, text),
           stopped: () => (io.stdout as { closed?: boolean }).closed === true,
         });
-        if (!played.timed) ui.info('(a hand-made log has no timing: shown at once)');
+        if (!played.timed)
+          ui.info(`(${untimedWhy(report.source.records === undefined, 'output')}: shown at once)`);
         ui.info(`outcome    ${report.outcome.outcome}: ${report.outcome.summary}`);
       }
     });

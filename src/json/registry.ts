@@ -22,6 +22,7 @@ import {
   replicaPsDocument,
 } from './small.js';
 import { targetsDocument } from './targets.js';
+import { runsDocument } from './runs.js';
 
 export const DOCUMENTS = {
   targets: targetsDocument,
@@ -38,6 +39,7 @@ export const DOCUMENTS = {
   'manifest-sign': manifestSignDocument,
   'reader-setup': readerSetupDocument,
   'replica-ps': replicaPsDocument,
+  runs: runsDocument,
 } as const;
 
 export type DocumentName = keyof typeof DOCUMENTS;

@@ -74,7 +74,11 @@ function createExclusive(path: string): number {
  * another user owns. Symlinks higher up the path are the system's layout and are followed.
  * To log into a symlinked place, name the place itself (--log-dir "$(readlink -f logs)").
  */
-function refuseUnsafeDir(dir: string, when: 'before' | 'after'): void {
+export function refuseUnsafeDir(
+  dir: string,
+  when: 'before' | 'after',
+  consequence = 'nothing was run',
+): void {
   let stats;
   try {
     stats = lstatSync(dir);
@@ -83,7 +87,7 @@ function refuseUnsafeDir(dir: string, when: 'before' | 'after'): void {
     throw notWritable(dir, error);
   }
   const refuse = (why: string, hint: string) =>
-    new OneroofError('config', `log directory ${dir}: ${why}; nothing was run`, { hint });
+    new OneroofError('config', `log directory ${dir}: ${why}; ${consequence}`, { hint });
   if (stats.isSymbolicLink()) {
     let to = '?';
     try {

@@ -4,7 +4,7 @@
  * through the loopback sshd, an ssh_config alias, the host key pinned), every run with its own
  * log folder, and the facts of the packet the tests compare with.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, type CliResult } from './cli.js';
 import { tempDir } from './tmp.js';
@@ -140,4 +140,25 @@ export function oneJsonDocument(stdout: string): Record<string, unknown> {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new Error(`stdout is JSON but not one object: ${stdout.slice(0, 200)}`);
   return doc as Record<string, unknown>;
+}
+
+/** A temp inventory: the testbed's targets, a target whose container does not exist, groups. */
+export async function groupInventory(testbed: Testbed): Promise<{ inventory: string }> {
+  const inventory = join(await tempDir('oneroof-e2e-inventory-'), 'inventory');
+  await mkdir(inventory);
+  const base = await readFile(join(testbed.inventory, 'targets.yml'), 'utf8');
+  await writeFile(
+    join(inventory, 'targets.yml'),
+    `${base}  ghost:
+    ssh: ${testbed.ssh.alias}
+    ssh_config: ${testbed.ssh.sshConfig}
+    container: oneroof-e2e-no-such-container
+    database: directus
+    user: workflow_admin
+groups:
+  both: [${SSH_TARGET}, replica]
+  mixed: [${SSH_TARGET}, ghost]
+`,
+  );
+  return { inventory };
 }

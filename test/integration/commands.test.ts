@@ -7,7 +7,7 @@
  * packet's own probes (PacketBench.probe), never through the code under test.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
@@ -18,6 +18,7 @@ import {
   STATE,
   TIERS,
   expectOneLog,
+  groupInventory,
   lastRecord,
   ledger,
   ledgerOf,
@@ -396,7 +397,7 @@ describe('exit 2: usage, before anything is contacted', () => {
   });
 
   it('apply on a group off a terminal without --yes', async () => {
-    const { inventory } = await groupInventory();
+    const { inventory } = await groupInventory(testbed);
     const run = await oneroof(testbed, ['apply', '--target', 'both', '--apr', APR], {
       inventory,
     });
@@ -408,30 +409,9 @@ describe('exit 2: usage, before anything is contacted', () => {
   });
 });
 
-/** A temp inventory: the testbed's targets, a target whose container does not exist, groups. */
-async function groupInventory(): Promise<{ inventory: string }> {
-  const inventory = join(await tempDir('oneroof-e2e-inventory-'), 'inventory');
-  await mkdir(inventory);
-  const base = await readFile(join(testbed.inventory, 'targets.yml'), 'utf8');
-  await writeFile(
-    join(inventory, 'targets.yml'),
-    `${base}  ghost:
-    ssh: ${testbed.ssh.alias}
-    ssh_config: ${testbed.ssh.sshConfig}
-    container: oneroof-e2e-no-such-container
-    database: directus
-    user: workflow_admin
-groups:
-  both: [${SSH_TARGET}, replica]
-  mixed: [${SSH_TARGET}, ghost]
-`,
-  );
-  return { inventory };
-}
-
 describe('exit 1: the container is not there', () => {
   it('a target whose container does not exist: exit 1, the container named, nothing run', async () => {
-    const { inventory } = await groupInventory();
+    const { inventory } = await groupInventory(testbed);
     const run = await oneroof(testbed, ['preflight', '--target', 'ghost'], { inventory });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).not.toMatch(/PASS|FAIL|GO/);
@@ -449,7 +429,7 @@ describe('exit 1: the container is not there', () => {
 describe('groups: one summary, the worst exit', () => {
   it('preflight --target GROUP --concurrency 2 on a closed gate: exit 3, one summary', async () => {
     await bench.reset();
-    const { inventory } = await groupInventory();
+    const { inventory } = await groupInventory(testbed);
     // Both members are the one testbed database, and a preflight takes its lock exclusive: without
     // --wait, whether the second exits 6 would depend on how the two runs happen to overlap.
     const run = await oneroof(
@@ -467,7 +447,7 @@ describe('groups: one summary, the worst exit', () => {
   });
 
   it('the worst exit wins: a member whose container is missing (1) outranks NO-GO (3)', async () => {
-    const { inventory } = await groupInventory();
+    const { inventory } = await groupInventory(testbed);
     const run = await oneroof(testbed, ['preflight', '--target', 'mixed'], { inventory });
     expect(run.code, run.stdout).toBe(1);
     expect(run.stdout).toMatch(/^ {2}contabo-replica +NO-GO +exit 3 /m);
@@ -478,7 +458,7 @@ describe('groups: one summary, the worst exit', () => {
   it('status --target GROUP --json: one document with two results', async () => {
     // Its own golden clone: shuffled, it may follow a test that left the database applied or empty.
     await bench.reset();
-    const { inventory } = await groupInventory();
+    const { inventory } = await groupInventory(testbed);
     const run = await oneroof(testbed, ['status', '--target', 'both', '--json'], { inventory });
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout) as {

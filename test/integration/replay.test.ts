@@ -229,12 +229,14 @@ describe('real runs, replayed', () => {
     expect(report.outcome.endedScripts).toContain('99_run_all');
     expect(report.assertions).toEqual([]);
 
-    // The human report: the command's result, so stdout only (`replay LOG | less`), integrity first.
+    // The human report: the command's result, so stdout only (`replay LOG | less`): the banner
+    // (verdict and outcome) first, then integrity.
     const text = await replay(run.seal.paths.output, '--allowed-signers', allowedSigners);
     expect(text.code).toBe(0);
     expect(text.stderr).toBe('');
     const lines = text.stdout.split('\n');
-    expect(lines[1]).toMatch(
+    expect(lines[0]).toMatch(/^VERIFIED · \S+ \(exit 0\)$/);
+    expect(lines[2]).toMatch(
       /^integrity {2}VERIFIED: \d+ records chained intact, every output byte matches; signed by operator@testbed/,
     );
     expect(text.stdout).toMatch(/^tiers {6}\s+10 structure\s+ok/m);

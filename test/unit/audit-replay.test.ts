@@ -330,14 +330,15 @@ describe('the CLI', () => {
 });
 
 describe('what replay shows', () => {
-  it('text: integrity first, then the run', async () => {
+  it('text: the banner first (verdict and outcome), then integrity, then the run', async () => {
     const { seal } = writeFixtureRun({
       psqlCase: 'assert-tier',
       dir: await tempDir('oneroof-replay-'),
     });
     const text = renderText(await replayLog({ path: seal!.paths.output }));
     const lines = text.split('\n');
-    expect(lines[1]).toMatch(/^integrity {2}UNSIGNED: \d+ records chained intact/);
+    expect(lines[0]).toBe('UNSIGNED · sql-error (exit 4)');
+    expect(lines[2]).toMatch(/^integrity {2}UNSIGNED: \d+ records chained intact/);
     expect(text).toMatch(/^assertions ASSERT tier03\.gap_zero: expected 0, got 17/m);
     expect(text).toMatch(/^outcome {4}sql-error \(exit 4, implied\): ASSERT tier03\.gap_zero/m);
   });

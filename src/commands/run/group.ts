@@ -27,6 +27,10 @@ export interface GroupRun {
   serial: string | undefined;
   /** Members of the group that set no oneroof_* variable (an Ansible inventory). */
   leftOut: string[];
+  /** Wraps each member's run (--metrics times and keeps it). */
+  meter: (
+    one: (target: Target) => Promise<ReleaseResult>,
+  ) => (target: Target) => Promise<ReleaseResult>;
 }
 
 export async function runGroup(ctx: Context, run: TargetRun, group: GroupRun): Promise<ExitCode> {
@@ -43,7 +47,7 @@ export async function runGroup(ctx: Context, run: TargetRun, group: GroupRun): P
     ui.info(
       `group ${group.group}: not targets (no oneroof_* variable): ${group.leftOut.join(', ')}`,
     );
-  const one = (target: Target) => runOnTarget(ctx, run, target, false);
+  const one = group.meter((target: Target) => runOnTarget(ctx, run, target, false));
   let results: ReleaseResult[];
   let notStarted: Target[] = [];
   if (batch !== undefined) {
