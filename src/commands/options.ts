@@ -9,6 +9,7 @@ import { TRANSPORTS, type TransportName } from '../inventory/identifiers.js';
 import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { parseColorMode, type ColorMode } from './color.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -16,6 +17,7 @@ export interface GlobalOptions {
   transport?: string;
   quiet?: boolean;
   verbose?: boolean;
+  color?: string;
 }
 
 export interface Settings {
@@ -25,6 +27,7 @@ export interface Settings {
   transport: TransportName | undefined;
   quiet: boolean;
   verbose: boolean;
+  color: ColorMode;
 }
 
 export function resolveSettings(options: GlobalOptions, io: Io): Settings {
@@ -44,6 +47,7 @@ export function resolveSettings(options: GlobalOptions, io: Io): Settings {
     transport: transport as TransportName | undefined,
     quiet: options.quiet === true,
     verbose: options.verbose === true,
+    color: parseColorMode(options.color),
   };
 }
 

@@ -16,6 +16,7 @@ import type { AuditSummary } from './seal.js';
 import type { LastRun } from './last-run.js';
 import type { AliveSession, Approval, LedgerRow, StateVector } from './probes.js';
 import type { PacketSummary } from '../contract/summary.js';
+import type { LiveRecord } from '../runner/live-record.js';
 
 export type ReleaseCommand = 'preflight' | 'apply' | 'verify' | 'rollback' | 'status';
 
@@ -40,6 +41,8 @@ export interface ReleaseOptions {
   /** Mutating runs: asked after connecting and before anything runs; false stops the run. */
   confirm?: (about: Confirmation) => Promise<boolean>;
   onConnected?: (peer: Peer) => void;
+  /** A step staged or ended, the log sealed (the runner's records, src/runner/live-record.ts). */
+  onRecord?: (record: LiveRecord) => void;
   /** A tier moved (running, ok, failed, skipped): live progress. */
   onTier?: (step: TierStep) => void;
   onEvent?: (event: PsqlEvent) => void;

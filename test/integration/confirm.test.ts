@@ -74,8 +74,8 @@ describe('confirmation on a terminal', () => {
       testbed.ssh.alias,
     );
     expect(run.code, run.stderr).toBe(0);
-    // Progress is a rewritten line on a terminal, then one line per finished tier.
-    expect(run.stderr).toContain('\r\u001b[K');
+    // The live view is a block redrawn in place on a terminal (src/commands/live/view.ts).
+    expect(run.stderr).toContain('\r\u001b[J');
     expect(run.stderr).toMatch(/tier 60 scanner_baseline\s+ok/);
     expect(run.stdout).toMatch(/applied on contabo-replica: 6 tier\(s\) committed/);
     expect(await bench.probe('state_vector')).toBe('1|210|0|0|5|0');
