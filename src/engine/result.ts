@@ -67,6 +67,13 @@ export interface Confirmation {
   apr?: string;
   dryRun: boolean;
   rollback?: 'full' | number;
+  /** What the run will change, from the packet's contract (packet.yml), not from the target. */
+  change: {
+    tiers: { tier: number; name: string }[];
+    /** The state vector the packet promises after it (state.applied / state.baseline). */
+    expectedAfter?: string;
+    legend: string;
+  };
 }
 
 export interface ReleaseResult {

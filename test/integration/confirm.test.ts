@@ -63,6 +63,11 @@ describe('confirmation on a terminal', () => {
     expect(run.stderr).toContain(`127.0.0.1:${testbed.ssh.port}`);
     expect(run.stderr).toContain(hostKey);
     expect(run.stderr).toContain(`APR        ${APR}`);
+    // What will change, from the packet's contract (sql/packet.yml), not hard-coded.
+    expect(run.stderr).toContain(
+      'tiers      10 structure, 20 responsibility_axis, 30 sovereign_ownership, 40 containment, 50 topic_finalization, 60 scanner_baseline (a tier already applied is skipped)',
+    );
+    expect(run.stderr).toMatch(/state {6}expected after: 1\|210\|0\|0\|5\|0 {2}\(ospa\|/);
     expect(run.stderr).toContain('not confirmed; nothing was run');
     expect(await bench.probe('state_vector')).toBe('1|0|210|0|0|0');
   });
