@@ -123,3 +123,8 @@ export function terminalText(text: string): string {
   }
   return out + safeText(text.slice(from));
 }
+
+/** terminalText for a stream without colour: the styled() markers dropped, the rest sanitised. */
+export function plainText(text: string): string {
+  return safeText(text.includes(MARK) ? text.replace(MARKERS, '') : text);
+}

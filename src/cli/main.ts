@@ -14,6 +14,7 @@ import { EXIT, OneroofError, ReportedExit, describeCauses, type ExitCode } from 
 import { clipLines, terminalText } from '../safe-text.js';
 import { Ui, processIo, type Io } from '../commands/io.js';
 import { resolveSettings } from '../commands/options.js';
+import { colorModeOf, type ColorMode } from '../commands/color.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { ContextFactory } from '../commands/context.js';
 import { registerTargets } from '../commands/targets.js';
@@ -62,6 +63,12 @@ function buildProgram(io: Io): Command {
     )
     .addOption(new Option('--quiet', 'only errors and results').conflicts('verbose'))
     .addOption(new Option('--verbose', 'more detail, and the cause of errors'))
+    .addOption(
+      new Option(
+        '--color <when>',
+        'auto | always | never, for stdout and stderr each (auto: a terminal; NO_COLOR, FORCE_COLOR honoured)',
+      ),
+    )
     .showHelpAfterError('(see --help)')
     .exitOverride()
     .configureOutput({
@@ -80,7 +87,11 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
 
   const context: ContextFactory = (command) => {
     const settings = resolveSettings(command.optsWithGlobals(), io);
-    return { io, settings, ui: new Ui(io, { quiet: settings.quiet, verbose: settings.verbose }) };
+    return {
+      io,
+      settings,
+      ui: new Ui(io, { quiet: settings.quiet, verbose: settings.verbose, color: settings.color }),
+    };
   };
   registerTargets(program, context);
   registerReplica(program, context);
@@ -122,12 +133,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<ExitCo
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return report(error, io, verbose);
+    return report(error, io, verbose, colorModeOf(argv));
   }
 }
 
-function report(error: unknown, io: Io, verbose: boolean): ExitCode {
-  const ui = new Ui(io, { quiet: false, verbose });
+function report(error: unknown, io: Io, verbose: boolean, color: ColorMode): ExitCode {
+  const ui = new Ui(io, { quiet: false, verbose, color });
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help / version).
     if (

@@ -1,12 +1,13 @@
-import { styled, terminalText } from '../safe-text.js';
+import { plainText, styled, terminalText } from '../safe-text.js';
+import { useColor, type ColorMode } from './color.js';
 
 /**
  * Where the CLI writes. `--json` documents go to stdout and nothing else does; human text goes
  * to stderr. Passed in (not global) so tests can capture it.
  */
 export interface Io {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number; rows?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Where confirmations and passphrases are read (a TTY, or nothing to ask). */
@@ -28,6 +29,8 @@ interface ClosableOutput {
   write(text: string | Uint8Array): boolean;
   once(event: 'drain', listener: () => void): unknown;
   readonly isTTY?: boolean;
+  readonly columns?: number;
+  readonly rows?: number;
   /** True once the reader has gone (EPIPE): what is written after is dropped. */
   readonly closed: boolean;
 }
@@ -50,6 +53,12 @@ function closable(stream: NodeJS.WriteStream): ClosableOutput {
     get isTTY() {
       return stream.isTTY;
     },
+    get columns() {
+      return stream.columns;
+    },
+    get rows() {
+      return stream.rows;
+    },
     get closed() {
       return closed;
     },
@@ -59,21 +68,34 @@ function closable(stream: NodeJS.WriteStream): ClosableOutput {
 export interface UiOptions {
   quiet: boolean;
   verbose: boolean;
+  /** --color (src/commands/color.ts); auto when not given. */
+  color?: ColorMode;
 }
 
 export class Ui {
   private progressShown = false;
   private readonly phasesShown = new Set<string>();
   readonly tty: boolean;
+  /** Colour on stderr and on stdout, decided for each (src/commands/color.ts). */
   readonly color: boolean;
+  readonly colorOut: boolean;
 
   constructor(
     readonly io: Io,
     readonly options: UiOptions,
   ) {
     this.tty = io.stderr.isTTY === true;
-    // NO_COLOR (no-color.org): any non-empty value turns colour off.
-    this.color = this.tty && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+    const mode = options.color ?? 'auto';
+    this.color = useColor(mode, io.stderr, io.env);
+    this.colorOut = useColor(mode, io.stdout, io.env);
+  }
+
+  /** A live view on stderr (src/commands/live/view.ts): erased before any other text. */
+  overlay: { erase(): void } | undefined;
+
+  /** Styles are marked by paint() and made SGR or dropped here, per stream. */
+  forStderr(text: string): string {
+    return this.color ? terminalText(text) : plainText(text);
   }
 
   /**
@@ -86,18 +108,18 @@ export class Ui {
   info(text: string): void {
     if (this.options.quiet) return;
     this.clearProgress();
-    this.io.stderr.write(`${terminalText(text)}\n`);
+    this.io.stderr.write(`${this.forStderr(text)}\n`);
   }
 
   /** Human text that is the command's result (a report, a list): stdout, even with --quiet. */
   out(text: string): void {
-    this.io.stdout.write(terminalText(text));
+    this.io.stdout.write(this.colorOut ? terminalText(text) : plainText(text));
   }
 
   /** Human text on stderr, as given (its own line ends), even with --quiet. */
   err(text: string): void {
     this.clearProgress();
-    this.io.stderr.write(terminalText(text));
+    this.io.stderr.write(this.forStderr(text));
   }
 
   /** Only with --verbose. */
@@ -111,17 +133,18 @@ export class Ui {
     if (!this.tty) {
       // In a log file, one line per phase ("Retrieving", "Unpacking"…), not one per item.
       const phase = text.split(' ')[0] ?? text;
-      if (!this.phasesShown.has(phase)) this.io.stderr.write(`${terminalText(text)}\n`);
+      if (!this.phasesShown.has(phase)) this.io.stderr.write(`${this.forStderr(text)}\n`);
       this.phasesShown.add(phase);
       return;
     }
     const width = 100;
     const line = text.length > width ? `${text.slice(0, width - 3)}...` : text;
-    this.io.stderr.write(`\r\u001b[K${terminalText(this.dim(line))}`);
+    this.io.stderr.write(`\r\u001b[K${this.forStderr(this.dim(line))}`);
     this.progressShown = true;
   }
 
   clearProgress(): void {
+    this.overlay?.erase();
     if (this.progressShown) {
       this.io.stderr.write('\r\u001b[K');
       this.progressShown = false;
@@ -130,7 +153,7 @@ export class Ui {
 
   error(text: string): void {
     this.clearProgress();
-    this.io.stderr.write(`${terminalText(`${this.paint('31', 'oneroof: error:')} ${text}`)}\n`);
+    this.io.stderr.write(`${this.forStderr(`${this.paint('31', 'oneroof: error:')} ${text}`)}\n`);
   }
 
   /** The one JSON document of a --json run (built by writeJson, src/commands/json-out.ts). */
@@ -146,7 +169,17 @@ export class Ui {
     return this.paint('2', text);
   }
 
+  /** Red: what failed (FAIL, an error). */
+  red(text: string): string {
+    return this.paint('31', text);
+  }
+
+  green(text: string): string {
+    return this.paint('32', text);
+  }
+
+  /** Marked always; each stream's writer makes the marks SGR or drops them. */
   private paint(code: string, text: string): string {
-    return this.color ? styled(code, text) : text;
+    return styled(code, text);
   }
 }

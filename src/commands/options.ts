@@ -10,6 +10,7 @@ import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { resolveInventoryPath } from '../inventory/source.js';
+import { parseColorMode, type ColorMode } from './color.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -17,6 +18,7 @@ export interface GlobalOptions {
   transport?: string;
   quiet?: boolean;
   verbose?: boolean;
+  color?: string;
 }
 
 export interface Settings {
@@ -26,6 +28,7 @@ export interface Settings {
   transport: TransportName | undefined;
   quiet: boolean;
   verbose: boolean;
+  color: ColorMode;
 }
 
 export function resolveSettings(options: GlobalOptions, io: Io): Settings {
@@ -45,6 +48,7 @@ export function resolveSettings(options: GlobalOptions, io: Io): Settings {
     transport: transport as TransportName | undefined,
     quiet: options.quiet === true,
     verbose: options.verbose === true,
+    color: parseColorMode(options.color),
   };
 }
 

@@ -274,6 +274,7 @@ async function report(
       cwd: io.cwd,
       bold: (s) => ui.bold(s),
       dim: (s) => ui.dim(s),
+      red: (s) => ui.red(s),
       verbose: settings.verbose,
     }))
       ui.out(`${line}\n`);

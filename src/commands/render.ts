@@ -7,7 +7,7 @@ import { seconds } from '../duration.js';
 import { isAbsolute, relative } from 'node:path';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { stateLegend } from '../contract/summary.js';
-import type { ReleaseResult } from '../engine/release.js';
+import type { ReleaseCommand, ReleaseResult } from '../engine/release.js';
 import type { TierStep } from '../model/tiers.js';
 import type { Peer } from '../transport/types.js';
 
@@ -15,6 +15,8 @@ export interface RenderOptions {
   cwd: string;
   bold: (s: string) => string;
   dim: (s: string) => string;
+  /** What failed: a FAIL check, a failed tier, a verdict other than success (plain if absent). */
+  red?: (s: string) => string;
   verbose: boolean;
 }
 
@@ -26,14 +28,25 @@ export function describePeer(peer: Peer | undefined): string {
   return `${at}${via} (${peer.transport}${peer.hostKeyFingerprint ? `, host key ${peer.hostKeyFingerprint}` : ''})`;
 }
 
-export function tierLine(step: TierStep): string {
-  const label =
-    step.tier === FULL_ROLLBACK_TIER ? 'full rollback' : `tier ${step.tier} ${step.name}`;
-  return `  ${label.padEnd(30)} ${step.status.padEnd(8)} ${step.durationMs === undefined ? '' : seconds(step.durationMs)}`.trimEnd();
+export function tierLabel(step: TierStep): string {
+  return step.tier === FULL_ROLLBACK_TIER ? 'full rollback' : `tier ${step.tier} ${step.name}`;
+}
+
+/**
+ * A tier's state as the operator reads it: an apply's SKIP is the packet's `already applied`
+ * (sql/README.md), so `applied`; a rollback's SKIP (`not applied`) stays `skipped`.
+ */
+export function tierWord(step: TierStep, command: ReleaseCommand): string {
+  return step.status === 'skipped' && command === 'apply' ? 'applied' : step.status;
+}
+
+function tierLine(step: TierStep, command: ReleaseCommand): string {
+  return `  ${tierLabel(step).padEnd(30)} ${tierWord(step, command).padEnd(8)} ${step.durationMs === undefined ? '' : seconds(step.durationMs)}`.trimEnd();
 }
 
 export function renderResult(result: ReleaseResult, options: RenderOptions): string[] {
   const { bold, dim } = options;
+  const red = options.red ?? ((s: string) => s);
   const lines: string[] = [];
   const extra = [
     result.apr ? `APR ${result.apr}` : undefined,
@@ -59,9 +72,13 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
       p.status === 'FAIL' && p.expected !== undefined
         ? `expected ${p.expected}, got ${p.observed}`
         : p.observed;
-    lines.push(`  ${p.status.padEnd(4)} ${p.check.padEnd(20)} ${value}`);
+    const line = `  ${p.status.padEnd(4)} ${p.check.padEnd(20)} ${value}`;
+    lines.push(p.status === 'FAIL' ? red(line) : line);
   }
-  if (result.tiers.length > 0) for (const step of result.tiers) lines.push(tierLine(step));
+  for (const step of result.tiers) {
+    const line = tierLine(step, result.command);
+    lines.push(step.status === 'failed' || step.status === 'unknown' ? red(line) : line);
+  }
   if (result.verified.length > 0 && (options.verbose || result.command === 'verify'))
     for (const v of result.verified) lines.push(`  PASS ${v.check.padEnd(34)} ${v.observed}`);
 
@@ -128,7 +145,7 @@ export function renderResult(result: ReleaseResult, options: RenderOptions): str
             : '  CHANGED by another session';
     lines.push(`  state at exit   ${result.state.exit.text}${same}`);
   }
-  lines.push(bold(result.message));
+  lines.push(result.exitCode === 0 ? bold(result.message) : red(bold(result.message)));
   if (result.log) lines.push(dim(`log: ${shortPath(options.cwd, result.log.output)}`));
   return lines;
 }

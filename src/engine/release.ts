@@ -70,7 +70,7 @@ export async function runRelease(
   let failure: unknown;
   try {
     // 3. The operator sees what was reached before anything runs.
-    await confirmRun(session, command, options);
+    await confirmRun(session, command, options, descriptor);
 
     // 4. The main session. A Ctrl-C (or a log that fails) before it starts: it never starts.
     // After it started, the server cancels it; the cancel waits for the session to appear,

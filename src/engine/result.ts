@@ -16,6 +16,7 @@ import type { AuditSummary } from './seal.js';
 import type { LastRun } from './last-run.js';
 import type { AliveSession, Approval, LedgerRow, StateVector } from './probes.js';
 import type { PacketSummary } from '../contract/summary.js';
+import type { LiveRecord } from '../runner/live-record.js';
 
 export type ReleaseCommand =
   | 'preflight'
@@ -47,6 +48,8 @@ export interface ReleaseOptions {
   /** Mutating runs: asked after connecting and before anything runs; false stops the run. */
   confirm?: (about: Confirmation) => Promise<boolean>;
   onConnected?: (peer: Peer) => void;
+  /** A step staged or ended, the log sealed (the runner's records, src/runner/live-record.ts). */
+  onRecord?: (record: LiveRecord) => void;
   /** A tier moved (running, ok, failed, skipped): live progress. */
   onTier?: (step: TierStep) => void;
   onEvent?: (event: PsqlEvent) => void;
@@ -71,6 +74,13 @@ export interface Confirmation {
   apr?: string;
   dryRun: boolean;
   rollback?: 'full' | number;
+  /** What the run will change, from the packet's contract (packet.yml), not from the target. */
+  change: {
+    tiers: { tier: number; name: string }[];
+    /** The state vector the packet promises after it (state.applied / state.baseline). */
+    expectedAfter?: string;
+    legend: string;
+  };
 }
 
 export interface ReleaseResult {

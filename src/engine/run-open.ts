@@ -12,7 +12,9 @@ import type { PacketSummary } from '../contract/summary.js';
 import { confirmationOf } from './confirmation.js';
 import type { PacketIdentity } from './packet-check.js';
 import { READ_ONLY } from './release-options.js';
-import type { ReleaseCommand, ReleaseOptions } from './result.js';
+import type { Confirmation, ReleaseCommand, ReleaseOptions } from './result.js';
+import type { PacketDescriptor } from '../contract/schema.js';
+import { releaseTiers, stateLegend } from '../contract/summary.js';
 
 const LOG_KIND: Record<ReleaseCommand, RunKind> = {
   preflight: 'preflight',
@@ -88,6 +90,7 @@ export async function confirmRun(
   session: RunSession,
   command: ReleaseCommand,
   options: ReleaseOptions,
+  d: PacketDescriptor,
 ): Promise<void> {
   if (!READ_ONLY[command] && options.confirm === undefined)
     session.record('confirmation', { confirmed: true, via: 'not-asked', by: whoAmI() });
@@ -99,6 +102,7 @@ export async function confirmRun(
       dryRun: options.dryRun === true,
       ...(options.apr === undefined ? {} : { apr: options.apr }),
       ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
+      change: changeOf(command, options, d),
     });
     session.record('confirmation', confirmationOf(confirmed, options.target.name));
     if (!confirmed)
@@ -107,4 +111,20 @@ export async function confirmRun(
         `${command} on ${options.target.name} not confirmed; nothing was run`,
       );
   }
+}
+
+/** What a mutating run will change, as the packet's contract says (a dry run: nothing). */
+function changeOf(
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+  d: PacketDescriptor,
+): Confirmation['change'] {
+  const legend = stateLegend(d.state.columns);
+  const tiers = releaseTiers(d);
+  if (command === 'apply')
+    return { tiers, legend, ...(options.dryRun ? {} : { expectedAfter: d.state.applied }) };
+  // Not state.baseline: that is a fresh database's, and a rollback keeps what the release did
+  // not make (an approval row, sessions): the packet promises no vector after a rollback.
+  if (options.rollback === 'full') return { tiers: [...tiers].reverse(), legend };
+  return { tiers: tiers.filter((t) => t.tier === options.rollback), legend };
 }

@@ -14,6 +14,7 @@ import type { RunOutcome } from '../model/judge.js';
 import type { Target } from '../inventory/load.js';
 import { createPsqlParser } from '../psql/parse.js';
 import { forRecords, type PsqlEvent } from '../psql/events.js';
+import type { LiveRecord, StepRecord } from './live-record.js';
 import {
   RunLog,
   type EndFields,
@@ -42,6 +43,8 @@ export interface SessionRequest {
   elapsed?: () => number;
   runId?: string;
   onConnected?: (peer: Peer) => void;
+  /** A record a live view follows was written (a step staged or ended, the log sealed). */
+  onRecord?: (record: LiveRecord) => void;
   /** The log could not be written after it was opened (disk full, I/O error): called once. */
   onLogFailure?: (error: Error) => void;
   /** The packet's names, into the log's start record (replay names things as the packet does). */
@@ -51,7 +54,7 @@ export interface SessionRequest {
 /** The optional parts of a session a command may pass on from its own options (clock, id, …). */
 export type SessionExtras = Pick<
   SessionRequest,
-  'argv' | 'now' | 'elapsed' | 'runId' | 'onConnected'
+  'argv' | 'now' | 'elapsed' | 'runId' | 'onConnected' | 'onRecord'
 >;
 
 /** Those of `options` that are set, ready to spread into RunSession.open. */
@@ -62,6 +65,7 @@ export function sessionExtras(options: SessionExtras): SessionExtras {
   if (options.elapsed) out.elapsed = options.elapsed;
   if (options.runId) out.runId = options.runId;
   if (options.onConnected) out.onConnected = options.onConnected;
+  if (options.onRecord) out.onRecord = options.onRecord;
   return out;
 }
 
@@ -144,14 +148,17 @@ export class RunSession {
   async run(step: PreparedStep): Promise<RunResult> {
     const { request, prepared } = step;
     const started = Date.now();
-    this.log.record('stream', {
-      step: step.name,
-      source: sourceName(request.source),
-      length: prepared.length,
-      sha256: prepared.sha256,
-      files: prepared.files,
-      variables: request.variables ?? {},
-      readOnly: request.readOnly === true,
+    this.note({
+      name: 'stream',
+      fields: {
+        step: step.name,
+        source: sourceName(request.source),
+        length: prepared.length,
+        sha256: prepared.sha256,
+        files: prepared.files,
+        variables: request.variables ?? {},
+        readOnly: request.readOnly === true,
+      },
     });
     const running = this.connection.exec({
       container: this.request.target.container,
@@ -217,17 +224,20 @@ export class RunSession {
       durationMs: Date.now() - started,
       ...(this.log.failure ? { logFailure: this.log.failure.message } : {}),
     };
-    this.log.record('step-end', {
-      step: step.name,
-      outcome,
-      end,
-      sentinelSeen,
-      durationMs: result.durationMs,
+    this.note({
+      name: 'step-end',
+      fields: { step: step.name, outcome, end, sentinelSeen, durationMs: result.durationMs },
     });
     return result;
   }
 
-  /** Closes the connection and writes the log's end record. Idempotent. */
+  /** A record the live view follows: written, then told. */
+  private note(record: StepRecord): void {
+    if (record.name === 'stream') this.log.record('stream', record.fields);
+    else this.log.record('step-end', record.fields);
+    this.request.onRecord?.(record);
+  }
+
   /**
    * Seals the log (its end record), then anchors the seal on the target over this same
    * connection (src/runlog/anchor.ts) unless asked not to or the connection was lost, then
@@ -237,7 +247,9 @@ export class RunSession {
   async close(fields: EndFields = {}, options: { anchor?: boolean } = {}): Promise<SessionClose> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      const seal = this.log.close({ durationMs: Date.now() - this.started, ...fields });
+      const end = { durationMs: Date.now() - this.started, ...fields };
+      const seal = this.log.close(end);
+      this.request.onRecord?.({ name: 'end', fields: end });
       const closed: SessionClose = { seal };
       try {
         // A head whose records are not all on disk proves nothing: it is never anchored.
@@ -259,8 +271,7 @@ export class RunSession {
   }
 }
 
-/** One step on its own session: validate, log, connect, run, close. */
-/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
+/** One step on its own session: validate, log, connect, run, close. @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
 export async function runSql(request: RunRequest): Promise<RunResult> {
   const step = await prepareStep(request.target, request);
   const session = await RunSession.open(request);

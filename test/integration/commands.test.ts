@@ -192,7 +192,7 @@ describe(
       const before = await bench.probe('fingerprint');
       const run = await oneroof(testbed, ['apply', ...T, '--apr', APR, '--yes']);
       expect(run.code, run.stderr).toBe(0);
-      expect(tierLines(run.stdout)).toEqual(TIERS.map(([n, name]) => `tier ${n} ${name} skipped`));
+      expect(tierLines(run.stdout)).toEqual(TIERS.map(([n, name]) => `tier ${n} ${name} applied`));
       expect(run.stdout).toContain(`  state at exit   ${STATE.released}  unchanged\n`);
       expect(run.stdout).toContain(
         `nothing to apply on ${SSH_TARGET}: every tier is already applied; verify passed\n`,

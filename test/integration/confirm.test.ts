@@ -63,6 +63,11 @@ describe('confirmation on a terminal', () => {
     expect(run.stderr).toContain(`127.0.0.1:${testbed.ssh.port}`);
     expect(run.stderr).toContain(hostKey);
     expect(run.stderr).toContain(`APR        ${APR}`);
+    // What will change, from the packet's contract (sql/packet.yml), not hard-coded.
+    expect(run.stderr).toContain(
+      'tiers      10 structure, 20 responsibility_axis, 30 sovereign_ownership, 40 containment, 50 topic_finalization, 60 scanner_baseline (a tier already applied is skipped)',
+    );
+    expect(run.stderr).toMatch(/state {6}expected after: 1\|210\|0\|0\|5\|0 {2}\(ospa\|/);
     expect(run.stderr).toContain('not confirmed; nothing was run');
     expect(await bench.probe('state_vector')).toBe('1|0|210|0|0|0');
   });
@@ -74,8 +79,8 @@ describe('confirmation on a terminal', () => {
       testbed.ssh.alias,
     );
     expect(run.code, run.stderr).toBe(0);
-    // Progress is a rewritten line on a terminal, then one line per finished tier.
-    expect(run.stderr).toContain('\r\u001b[K');
+    // The live view is a block redrawn in place on a terminal (src/commands/live/view.ts).
+    expect(run.stderr).toContain('\r\u001b[J');
     expect(run.stderr).toMatch(/tier 60 scanner_baseline\s+ok/);
     expect(run.stdout).toMatch(/applied on contabo-replica: 6 tier\(s\) committed/);
     expect(await bench.probe('state_vector')).toBe('1|210|0|0|5|0');

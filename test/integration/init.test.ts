@@ -159,7 +159,7 @@ describe(
       const run = await step('re-apply', ['apply', ...T, '--apr', CODE, '--yes'], 'rollout');
       expect(run.code, run.stdout + run.stderr).toBe(0);
       expect(tierLines(run.stdout)).toEqual([
-        'tier 10 loyalty_schema skipped',
+        'tier 10 loyalty_schema applied',
         'tier 20 enrol_customers ok',
       ]);
       expect(await probe('state_vector')).toBe(STATE.released);

@@ -19,13 +19,13 @@ export async function confirmRelease(
     about.command === 'apply'
       ? `apply the release${about.dryRun ? ' as a dry run (rolled back)' : ''}`
       : `roll back ${about.rollback === 'full' ? 'the whole release' : `tier ${about.rollback}`}`;
-  return askTargetName(
-    ctx,
-    target,
-    about.peer,
-    what,
-    about.apr ? [`  APR        ${about.apr}`] : [],
-  );
+  const { tiers, expectedAfter, legend } = about.change;
+  const names = tiers.map((t) => `${t.tier} ${t.name}`).join(', ');
+  return askTargetName(ctx, target, about.peer, what, [
+    ...(about.apr ? [`  APR        ${about.apr}`] : []),
+    `  tiers      ${names}${about.command === 'apply' ? ' (a tier already applied is skipped)' : ''}`,
+    `  state      ${expectedAfter !== undefined ? `expected after: ${expectedAfter}` : about.dryRun ? 'unchanged: a dry run is rolled back' : 'the packet states none after a rollback'}  ${ctx.ui.dim(`(${legend}; the state at entry is read under the run lock)`)}`,
+  ]);
 }
 
 /** Names what is about to happen, where, as whom; true when the target's name is typed back. */

@@ -15,7 +15,7 @@ import {
 } from '../../engine/release.js';
 import type { RememberingPrompt } from '../../transport/index.js';
 import { sessionModeWarning } from '../../runner/read-only.js';
-import { tierLine } from '../render.js';
+import { LiveView, liveView, resolvedText, viewEvents } from '../live/wiring.js';
 import { confirmRelease } from './confirm.js';
 import { withInterrupt } from './interrupt.js';
 import { reach } from './reach.js';
@@ -52,9 +52,25 @@ async function oneTarget(
   live: boolean,
   signal: AbortSignal,
 ): Promise<ReleaseResult> {
+  const view = live ? liveView(ctx, run, target) : undefined;
+  try {
+    return await viewed(ctx, run, target, signal, view);
+  } finally {
+    view?.stop();
+  }
+}
+
+async function viewed(
+  ctx: Context,
+  run: TargetRun,
+  target: Target,
+  signal: AbortSignal,
+  view: LiveView | undefined,
+): Promise<ReleaseResult> {
   const { io, ui, settings } = ctx;
   const { command, mutating } = run;
   const { transport, signingKey, signingPassphrase } = await reach(ctx, target, run.askPassphrase);
+  view?.rows.resolved(resolvedText(target, transport.kind));
   // The weaker mode is said on every run, --quiet or not (and recorded in the run's log).
   if (!mutating && target.reader.mode === 'session') {
     ui.clearProgress();
@@ -74,20 +90,20 @@ async function oneTarget(
     ...(run.rollback === undefined ? {} : { rollback: run.rollback }),
     ...(run.wait === undefined ? {} : { waitSeconds: run.wait }),
     ...(mutating && run.yes !== true
-      ? { confirm: (about: Confirmation) => confirmRelease(ctx, about, target) }
-      : {}),
-    ...(live
       ? {
-          onTier: (step) => {
-            // A rewritten line on a terminal; in a log, one line per finished tier.
-            if (step.status !== 'running') ui.info(tierLine(step));
-            else if (ui.tty) ui.progress(`tier ${step.tier} ${step.name} …`);
-          },
+          confirm: (about: Confirmation) =>
+            view
+              ? view.pause(() => confirmRelease(ctx, about, target))
+              : confirmRelease(ctx, about, target),
         }
       : {}),
+    ...(view ? viewEvents(view) : {}),
   };
   const result = await runRelease(command, { ...options, interrupt: signal });
   noteLateCancel(result, signal);
-  if (live) reportAudit(ctx, result);
+  if (view) {
+    view.stop();
+    reportAudit(ctx, result);
+  }
   return result;
 }
