@@ -43,11 +43,14 @@ function buildProgram(io: Io): Command {
     .addOption(
       new Option(
         '--inventory <path>',
-        'inventory file or folder (env ONEROOF_INVENTORY; default inventory/)',
+        'inventory file or folder (env ONEROOF_INVENTORY; default ./inventory/, then $XDG_CONFIG_HOME/oneroof/)',
       ),
     )
     .addOption(
-      new Option('--log-dir <dir>', 'where run logs go (env ONEROOF_LOG_DIR; default logs/)'),
+      new Option(
+        '--log-dir <dir>',
+        'where run logs go (env ONEROOF_LOG_DIR; default ./logs/ in a git clone, $XDG_STATE_HOME/oneroof/logs installed)',
+      ),
     )
     .addOption(
       new Option('--transport <name>', 'ssh2 | openssh | local (default: from the inventory)'),

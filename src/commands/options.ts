@@ -1,14 +1,13 @@
 /**
  * The global options (README: Commands), shared by every command, and their defaults from the
- * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR).
+ * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR); the defaults of a clone and an install: locations.ts.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Io } from './io.js';
 import { TRANSPORTS, type TransportName } from '../inventory/identifiers.js';
 import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { defaultInventory, defaultLogDir, isClone } from './locations.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -19,8 +18,8 @@ export interface GlobalOptions {
 }
 
 export interface Settings {
-  /** The inventory path, absolute. */
-  inventory: string;
+  /** The inventory path, absolute; read lazily (it throws when there is none: locations.ts). */
+  readonly inventory: string;
   logDir: string;
   transport: TransportName | undefined;
   quiet: boolean;
@@ -35,20 +34,18 @@ export function resolveSettings(options: GlobalOptions, io: Io): Settings {
       `--transport: expected one of ${TRANSPORTS.join(', ')}, got ${quoteInput(transport)}`,
     );
   }
+  const places = { cwd: io.cwd, env: io.env, clone: isClone() };
   return {
-    inventory: resolve(
-      io.cwd,
-      options.inventory ?? io.env.ONEROOF_INVENTORY ?? defaultInventory(io.cwd),
-    ),
-    logDir: resolve(io.cwd, options.logDir ?? io.env.ONEROOF_LOG_DIR ?? 'logs'),
+    // A getter: a command that reads no inventory (replay, manifest, init) never looks for one.
+    get inventory() {
+      return resolve(
+        io.cwd,
+        options.inventory ?? io.env.ONEROOF_INVENTORY ?? defaultInventory(places),
+      );
+    },
+    logDir: resolve(io.cwd, options.logDir ?? io.env.ONEROOF_LOG_DIR ?? defaultLogDir(places)),
     transport: transport as TransportName | undefined,
     quiet: options.quiet === true,
     verbose: options.verbose === true,
   };
-}
-
-/** `inventory/` in the working folder when there is one, else the one shipped with oneroof. */
-function defaultInventory(cwd: string): string {
-  const local = join(cwd, 'inventory');
-  return existsSync(local) ? local : join(PACKAGE_ROOT, 'inventory');
 }

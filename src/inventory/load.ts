@@ -16,6 +16,8 @@ import {
 } from './schema.js';
 import type { TransportName } from './identifiers.js';
 import { parseYamlFile } from '../yaml-file.js';
+import { quoteInput } from '../safe-text.js';
+import { closestNames } from './closest.js';
 import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
 
 /** Where a packet_signers file comes from, for messages: the key's place in the inventory. */
@@ -149,8 +151,11 @@ export function selectTargets(inventory: Inventory, name: string): Target[] {
     ...inventory.targets.keys(),
     ...[...inventory.groups.keys()].map((g) => `${g} (group)`),
   ];
-  throw new OneroofError('usage', `unknown target "${name}"`, {
-    hint: `known: ${known.join(', ')}`,
+  const near = closestNames(name, [...inventory.targets.keys(), ...inventory.groups.keys()]);
+  const guess =
+    near.length === 0 ? '' : `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`;
+  throw new OneroofError('usage', `unknown target ${quoteInput(name)}${guess}`, {
+    hint: `known: ${known.join(', ')} (inventory: ${inventory.sources.join(', ')})`,
   });
 }
 
