@@ -25,6 +25,8 @@ import { registerReader } from '../commands/reader.js';
 import { registerInit } from '../commands/init.js';
 import { registerEvidence } from '../commands/evidence.js';
 import { addEvidenceVerify } from '../commands/evidence-verify.js';
+import { registerCompletion } from '../commands/completion.js';
+import { commandPath, finishHelp } from './help.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -91,6 +93,8 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   registerReader(program, context);
   registerInit(program, context);
   addEvidenceVerify(registerEvidence(program, context), context);
+  registerCompletion(program, context);
+  finishHelp(program);
   return program;
 }
 
@@ -105,12 +109,6 @@ function globalPacket(packet: string | undefined, action: CommandUnknownOpts): v
       hint: 'leave --packet out: only a command that runs a packet takes it',
     });
   if (action.getOptionValue('packet') === undefined) action.setOptionValue('packet', packet);
-}
-
-/** `replica down`, not `down`: the command as typed, without the program's name. */
-function commandPath(action: CommandUnknownOpts): string {
-  const parent = action.parent;
-  return parent?.parent ? `${commandPath(parent)} ${action.name()}` : action.name();
 }
 
 /** Runs the CLI and returns its exit code. */
