@@ -22,8 +22,10 @@ describe('did you mean', () => {
     expect(r.stderr).toMatch(/unknown target "contbao"; did you mean "contabo"\?/);
     expect(r.stderr).toMatch(/known: contabo, replica \(inventory: .*targets\.yml\)/);
   });
+});
 
-  it('hostile target-name: an escape sequence typed as a target is echoed quoted, not raw', async () => {
+describe('hostile target-name:', () => {
+  it('an escape sequence typed as a target is echoed quoted, not raw', async () => {
     const r = await runMain(['status', '--target', 'rep\u001b]0;x\u0007lica']);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain('\u001b');
