@@ -147,14 +147,20 @@ export function selectTargets(inventory: Inventory, name: string): Target[] {
   if (target) return [target];
   const group = inventory.groups.get(name);
   if (group) return group.members.map((member) => inventory.targets.get(member)!);
+  throw unknownTarget(inventory, name, true);
+}
+
+/** "unknown target …; did you mean …?", naming the inventory's closest names (groups too). */
+export function unknownTarget(inventory: Inventory, name: string, groups: boolean): OneroofError {
+  const names = [...inventory.targets.keys(), ...(groups ? inventory.groups.keys() : [])];
   const known = [
     ...inventory.targets.keys(),
-    ...[...inventory.groups.keys()].map((g) => `${g} (group)`),
+    ...(groups ? [...inventory.groups.keys()].map((g) => `${g} (group)`) : []),
   ];
-  const near = closestNames(name, [...inventory.targets.keys(), ...inventory.groups.keys()]);
+  const near = closestNames(name, names);
   const guess =
     near.length === 0 ? '' : `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`;
-  throw new OneroofError('usage', `unknown target ${quoteInput(name)}${guess}`, {
+  return new OneroofError('usage', `unknown target ${quoteInput(name)}${guess}`, {
     hint: `known: ${known.join(', ')} (inventory: ${inventory.sources.join(', ')})`,
   });
 }

@@ -16,6 +16,12 @@ describe('did you mean', () => {
     expect(closestNames(typed, NAMES)).toEqual(expected);
   });
 
+  it('replay --target: the same, among targets only', async () => {
+    const r = await runMain(['replay', 'no-such.log', '--target', 'replcia']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown target "replcia"; did you mean "replica"\?/);
+  });
+
   it('an unknown target is a usage error (2) naming the closest targets of the inventory', async () => {
     const r = await runMain(['preflight', '--target', 'contbao']);
     expect(r.code).toBe(2);
