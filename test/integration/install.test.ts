@@ -1,6 +1,8 @@
 /**
- * The install story (README: Install): `npm pack`, then `npm install -g` of the tarball into a
- * temporary prefix (offline, from npm's cache: test/testbed/npm-cache.sh fills it), and the
+ * The install story (README: Install): `npm pack` (the runtime dependencies ride inside the
+ * tarball: bundleDependencies), then `npm install -g --offline` of the tarball into a temporary
+ * prefix with an empty npm cache (nothing can come from a registry), the installed versions
+ * checked against package-lock.json, and the
  * installed `oneroof` run from an empty working folder with HOME and the XDG folders pointed at
  * temporary ones: its help, its refusal to guess an inventory, its inventory from the XDG config
  * folder, ONEROOF_INVENTORY or -i, and a real read-only preflight against the testbed replica whose
@@ -8,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,6 +38,8 @@ beforeAll(async () => {
   );
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   packed = info!.files.map((f) => f.path);
+  const cache = join(root, 'npm-cache'); // empty: the tarball must hold every dependency
+  await mkdir(cache);
   try {
     await exec(
       'npm',
@@ -49,11 +53,15 @@ beforeAll(async () => {
         '--no-fund',
         join(root, info!.filename),
       ],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
+      {
+        env: { ...process.env, npm_config_cache: cache },
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 600_000,
+      },
     );
   } catch (error) {
     throw new Error(
-      `npm install -g --offline failed (does npm's cache hold the dependencies? bash test/testbed/npm-cache.sh fills it): ${String((error as { stderr?: string }).stderr ?? error)}`,
+      `npm install -g --offline with an empty cache failed (the tarball should bundle every runtime dependency; was node_modules installed by npm ci?): ${String((error as { stderr?: string }).stderr ?? error)}`,
       { cause: error },
     );
   }
@@ -110,7 +118,51 @@ async function configInventory(home: string): Promise<string> {
   return dir;
 }
 
+/** package-lock.json's production tree: each package's path (nested ones too) and its version. */
+async function lockedProduction(): Promise<Record<string, string>> {
+  const lock = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; dev?: boolean }>;
+  };
+  return Object.fromEntries(
+    Object.entries(lock.packages)
+      .filter(([path, pkg]) => path !== '' && pkg.dev !== true)
+      .map(([path, pkg]) => [path, pkg.version ?? '(no version)']),
+  );
+}
+
+/** Every package installed under dir/base (scoped and nested ones too) with its version. */
+async function installedTree(dir: string, base = 'node_modules'): Promise<Record<string, string>> {
+  if (!existsSync(join(dir, base))) return {};
+  const tree: Record<string, string> = {};
+  for (const name of await readdir(join(dir, base))) {
+    if (name.startsWith('.')) continue; // .bin, .package-lock.json
+    const names = name.startsWith('@')
+      ? (await readdir(join(dir, base, name))).map((n) => `${name}/${n}`)
+      : [name];
+    for (const n of names) {
+      const path = `${base}/${n}`;
+      const manifest = await readFile(join(dir, path, 'package.json'), 'utf8');
+      tree[path] = (JSON.parse(manifest) as { version: string }).version;
+      Object.assign(tree, await installedTree(dir, `${path}/node_modules`));
+    }
+  }
+  return tree;
+}
+
+/** The package folders a list of tarball paths holds under node_modules/ (nested ones too). */
+function bundledPackages(paths: string[]): string[] {
+  const dep =
+    /^(node_modules\/(?:@[^/]+\/)?[^/]+(?:\/node_modules\/(?:@[^/]+\/)?[^/]+)*)\/package\.json$/;
+  return paths.flatMap((p) => dep.exec(p)?.[1] ?? []).sort();
+}
+
 describe('install: npm pack, npm install -g', () => {
+  it('the tarball bundles exactly the lockfile’s production tree, no dev dependency', async () => {
+    expect(bundledPackages(packed)).toEqual(Object.keys(await lockedProduction()).sort());
+    for (const dev of ['typescript', 'vitest', 'eslint', 'knip', 'prettier'])
+      expect(packed.filter((p) => p.startsWith(`node_modules/${dev}/`))).toEqual([]);
+  });
+
   it('the tarball holds the built program, the packet, the example inventory; no sources or tests', () => {
     expect(packed).toEqual(
       expect.arrayContaining([
@@ -122,15 +174,19 @@ describe('install: npm pack, npm install -g', () => {
         'src/replica/entrypoint.sh',
       ]),
     );
-    expect(packed.filter((p) => /^(test|node_modules)\/|\.ts$|^\.git/.test(p))).toEqual([]);
+    const own = packed.filter((p) => !p.startsWith('node_modules/'));
+    expect(own.filter((p) => /^test\/|\.ts$|^\.git/.test(p))).toEqual([]);
   });
 
-  it('the install has no dev dependency and is not a clone', async () => {
+  it('the install holds exactly package-lock.json’s production versions and is not a clone', async () => {
     const pkg = join(prefix, 'lib', 'node_modules', 'oneroof');
-    const modules = await readdir(join(pkg, 'node_modules'));
-    expect(modules).toEqual(expect.arrayContaining(['commander', 'ssh2', 'zod']));
+    const installed = await installedTree(pkg);
+    expect(installed).toEqual(await lockedProduction());
+    expect(Object.keys(installed)).toEqual(
+      expect.arrayContaining(['node_modules/commander', 'node_modules/ssh2', 'node_modules/zod']),
+    );
     for (const dev of ['typescript', 'vitest', 'eslint', 'knip', 'prettier'])
-      expect(modules).not.toContain(dev);
+      expect(installed).not.toHaveProperty([`node_modules/${dev}`]);
     expect(existsSync(join(pkg, '.git'))).toBe(false);
   });
 
