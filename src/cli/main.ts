@@ -28,6 +28,8 @@ import { registerEvidence } from '../commands/evidence.js';
 import { addEvidenceVerify } from '../commands/evidence-verify.js';
 import { registerRuns } from '../commands/runs.js';
 import { registerLogs } from '../commands/logs.js';
+import { registerCompletion } from '../commands/completion.js';
+import { commandPath, finishHelp } from './help.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -46,11 +48,14 @@ function buildProgram(io: Io): Command {
     .addOption(
       new Option(
         '--inventory <path>',
-        'inventory file or folder (env ONEROOF_INVENTORY; default inventory/)',
+        'inventory file or folder (env ONEROOF_INVENTORY; default ./inventory/, then $XDG_CONFIG_HOME/oneroof/)',
       ),
     )
     .addOption(
-      new Option('--log-dir <dir>', 'where run logs go (env ONEROOF_LOG_DIR; default logs/)'),
+      new Option(
+        '--log-dir <dir>',
+        'where run logs go (env ONEROOF_LOG_DIR; default ./logs/ in a git clone, $XDG_STATE_HOME/oneroof/logs installed)',
+      ),
     )
     .addOption(
       new Option('--transport <name>', 'ssh2 | openssh | local (default: from the inventory)'),
@@ -103,6 +108,8 @@ Exit codes: 0 ok (preflight: GO) · 1 runtime failure · 2 usage or configuratio
   addEvidenceVerify(registerEvidence(program, context), context);
   registerRuns(program, context);
   registerLogs(program, context);
+  registerCompletion(program, context);
+  finishHelp(program);
   return program;
 }
 
@@ -117,12 +124,6 @@ function globalPacket(packet: string | undefined, action: CommandUnknownOpts): v
       hint: 'leave --packet out: only a command that runs a packet takes it',
     });
   if (action.getOptionValue('packet') === undefined) action.setOptionValue('packet', packet);
-}
-
-/** `replica down`, not `down`: the command as typed, without the program's name. */
-function commandPath(action: CommandUnknownOpts): string {
-  const parent = action.parent;
-  return parent?.parent ? `${commandPath(parent)} ${action.name()}` : action.name();
 }
 
 /** Runs the CLI and returns its exit code. */

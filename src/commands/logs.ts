@@ -41,9 +41,7 @@ export function registerLogs(program: Command, context: ContextFactory): void {
     .option('--dry-run', 'say what would be removed; remove nothing')
     .addHelpText(
       'after',
-      '\nBoth rules together remove only runs outside the newest N and older than the age.\n' +
-        'Examples:\n  oneroof logs prune --keep 500\n' +
-        '  5 * * * * oneroof --log-dir /var/log/oneroof logs prune --older-than 30d',
+      '\nBoth rules together remove only runs outside the newest N and older than the age.',
     )
     .action(async (options, command) => {
       const { ui, settings } = context(command);

@@ -1,16 +1,15 @@
 /**
  * The global options (README: Commands), shared by every command, and their defaults from the
- * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR).
+ * environment (ONEROOF_INVENTORY, ONEROOF_LOG_DIR); the defaults of a clone and an install: locations.ts.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Io } from './io.js';
 import { TRANSPORTS, type TransportName } from '../inventory/identifiers.js';
 import { OneroofError } from '../errors.js';
 import { quoteInput } from '../safe-text.js';
-import { PACKAGE_ROOT } from '../package-root.js';
 import { resolveInventoryPath } from '../inventory/source.js';
 import { parseColorMode, type ColorMode } from './color.js';
+import { defaultInventory, defaultLogDir, isClone } from './locations.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -22,8 +21,9 @@ export interface GlobalOptions {
 }
 
 export interface Settings {
-  /** The inventory path, absolute (an Ansible one keeps its `ansible:` prefix). */
-  inventory: string;
+  /** The inventory path, absolute (an Ansible one keeps its `ansible:` prefix); read lazily
+   * (it throws when there is none: locations.ts). */
+  readonly inventory: string;
   logDir: string;
   transport: TransportName | undefined;
   quiet: boolean;
@@ -39,21 +39,19 @@ export function resolveSettings(options: GlobalOptions, io: Io): Settings {
       `--transport: expected one of ${TRANSPORTS.join(', ')}, got ${quoteInput(transport)}`,
     );
   }
+  const places = { cwd: io.cwd, env: io.env, clone: isClone() };
   return {
-    inventory: resolveInventoryPath(
-      io.cwd,
-      options.inventory ?? io.env.ONEROOF_INVENTORY ?? defaultInventory(io.cwd),
-    ),
-    logDir: resolve(io.cwd, options.logDir ?? io.env.ONEROOF_LOG_DIR ?? 'logs'),
+    // A getter: a command that reads no inventory (replay, manifest, init) never looks for one.
+    get inventory() {
+      return resolveInventoryPath(
+        io.cwd,
+        options.inventory ?? io.env.ONEROOF_INVENTORY ?? defaultInventory(places),
+      );
+    },
+    logDir: resolve(io.cwd, options.logDir ?? io.env.ONEROOF_LOG_DIR ?? defaultLogDir(places)),
     transport: transport as TransportName | undefined,
     quiet: options.quiet === true,
     verbose: options.verbose === true,
     color: parseColorMode(options.color),
   };
-}
-
-/** `inventory/` in the working folder when there is one, else the one shipped with oneroof. */
-function defaultInventory(cwd: string): string {
-  const local = join(cwd, 'inventory');
-  return existsSync(local) ? local : join(PACKAGE_ROOT, 'inventory');
 }

@@ -204,20 +204,11 @@ async function onTarget(
 }
 
 async function reachTarget(ctx: Context, name: string): Promise<Reached> {
-  const [{ loadInventory }, { createTransport, ttyPassphrasePrompt }] = await Promise.all([
-    import('../inventory/load.js'),
-    import('../transport/index.js'),
-  ]);
+  const [{ loadInventory, unknownTarget }, { createTransport, ttyPassphrasePrompt }] =
+    await Promise.all([import('../inventory/load.js'), import('../transport/index.js')]);
   const inventory = await loadInventory(ctx.settings.inventory, ctx.io.cwd);
   const target = inventory.targets.get(name);
-  if (target === undefined)
-    throw new OneroofError(
-      'usage',
-      `--target ${name}: no such target in ${inventory.sources.join(', ')}`,
-      {
-        hint: 'oneroof targets lists them',
-      },
-    );
+  if (target === undefined) throw unknownTarget(inventory, name, false);
   const askPassphrase = ttyPassphrasePrompt();
   const transport = await createTransport(target, {
     ...(ctx.settings.transport ? { transportOverride: ctx.settings.transport } : {}),

@@ -31,10 +31,6 @@ export function registerRuns(program: Command, context: ContextFactory): void {
       new Option('--last <n>', `the newest N runs (default ${DEFAULT_LAST})`).argParser(count),
     )
     .option('--check', "replay each listed log: its chain, its .log's digests, its signature")
-    .addHelpText(
-      'after',
-      '\nExamples:\n  oneroof runs --last 5\n  oneroof runs --target contabo --check --json',
-    )
     .action(async (options, command) => {
       const { ui, settings } = context(command);
       const { runHistory } = await import('../audit/history.js');

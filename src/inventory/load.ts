@@ -18,6 +18,8 @@ import {
   type Target,
 } from './target.js';
 import { parseYamlFile } from '../yaml-file.js';
+import { quoteInput } from '../safe-text.js';
+import { closestNames } from './closest.js';
 import { INVENTORY_FILE, readCheckedText } from '../bounded-file.js';
 
 export type { Inventory, SignersPolicy, SshEndpoint, Target } from './target.js';
@@ -102,12 +104,21 @@ export function selectTargets(inventory: Inventory, name: string): Target[] {
       hint: `its hosts set no oneroof_* variable: ${(group.leftOut ?? []).join(', ')}`,
     });
   if (group) return group.members.map((member) => inventory.targets.get(member)!);
+  throw unknownTarget(inventory, name, true);
+}
+
+/** "unknown target …; did you mean …?", naming the inventory's closest names (groups too). */
+export function unknownTarget(inventory: Inventory, name: string, groups: boolean): OneroofError {
+  const names = [...inventory.targets.keys(), ...(groups ? inventory.groups.keys() : [])];
   const known = [
     ...inventory.targets.keys(),
-    ...[...inventory.groups.keys()].map((g) => `${g} (group)`),
+    ...(groups ? [...inventory.groups.keys()].map((g) => `${g} (group)`) : []),
   ];
-  throw new OneroofError('usage', `unknown target "${name}"`, {
-    hint: `known: ${known.join(', ')}`,
+  const near = closestNames(name, names);
+  const guess =
+    near.length === 0 ? '' : `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`;
+  return new OneroofError('usage', `unknown target ${quoteInput(name)}${guess}`, {
+    hint: `known: ${known.join(', ')} (inventory: ${inventory.sources.join(', ')})`,
   });
 }
 
