@@ -96,7 +96,7 @@ async function setup(
       ui.bold(result.message),
       ui.dim(`log: ${result.log.output}`),
     ];
-    for (const line of lines) io.stdout.write(`${line}\n`);
+    for (const line of lines) ui.out(`${line}\n`);
   }
   if (result.exitCode !== EXIT.ok) throw new ReportedExit(result.exitCode);
 }

@@ -131,6 +131,7 @@ describe('another session holds the run lock', () => {
   });
 
   it('preflight and verify exit 6 too (they take it shared); status answers and lists the holder', async () => {
+    await bench.reset(APR); // its own golden clone: status judges the database (shuffled order)
     const holder = await hold(bench, HOLDER, [runLockSql]);
     // Side by side: neither waits. Then status (alone, or it would list them too).
     const [preflight, verify] = await Promise.all(
@@ -174,6 +175,7 @@ describe('another session holds the run lock', () => {
 
 describe('another session holds the preflight lock', () => {
   it('preflight exits 6 naming it; status lists no run (not a oneroof session, no run lock)', async () => {
+    await bench.reset(APR); // its own golden clone: status judges the database (shuffled order)
     const holder = await hold(bench, HOLDER, [preflightLockSql]);
     const run = await oneroof(testbed, ['preflight', ...T, '--apr', APR]);
     expect(run.code, run.stderr).toBe(6);
