@@ -107,7 +107,10 @@ export function registerReplay(program: Command, context: ContextFactory): void 
         const { replayBody } = await import('../json/replay.js');
         await writeJson(ui, 'replay', replayBody(report));
       } else if (options.play) ui.info(`integrity  ${report.integrity.summary}`);
-      // The report is the command's result: stdout (`replay LOG | less`).
+      // The report is the command's result: stdout (`replay LOG | less`). With --html or
+      // --cast the file is the result, and the report what is said about it: stderr.
+      else if (options.html !== undefined || options.cast !== undefined)
+        ui.err(renderText(report, ui));
       else ui.out(renderText(report, ui));
 
       if (options.html !== undefined) {
