@@ -34,7 +34,7 @@ describe('schema/ is generated from src/json/', () => {
     expect(shipped.sort()).toEqual([...generated.keys()].sort());
   });
 
-  it.each(names)('%s is tagged oneroof/%s/<major> and its file says so', (name) => {
+  it.each(names)('%s is tagged oneroof/<its name>/<major> and its file says so', (name) => {
     expect(schemaTag(name)).toMatch(new RegExp(`^oneroof/${name}/[1-9]\\d*$`));
     expect(shippedSchemas()).toContain(schemaTag(name));
   });
