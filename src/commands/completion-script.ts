@@ -140,7 +140,8 @@ export function zshScript(program: CommandUnknownOpts): string {
 ${shared(program)}
 
 _oneroof() {
-  emulate -L zsh
+  # No \`emulate -L zsh\`: the completion system runs this with its own options
+  # (_comp_options), and _files, called from here, needs them (NOMATCH off, for one).
   # _oneroof_words[1] is the first word after oneroof, as COMP_WORDS[1] is in bash.
   local cur=\${words[CURRENT]} prev=\${words[CURRENT-1]} _oneroof_path _oneroof_inventory
   local -a _oneroof_words list

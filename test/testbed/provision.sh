@@ -3,7 +3,8 @@
 # Debian's docker.io (engine), openssh-server (sshd), openssh-client (ssh -G), debootstrap
 # (the replica image when no registry is reachable), chromium (the replay page is checked in a
 # real headless browser: test/integration/replay-html.test.ts), ansible-core (ansible-inventory
-# reads Ansible inventories: test/integration/ansible.test.ts), and a running Docker engine.
+# reads Ansible inventories: test/integration/ansible.test.ts), zsh (the zsh completion is
+# driven by real zsh on a pty: test/integration/completion.test.ts), and a running Docker engine.
 # Idempotent and quick when everything is already there. Starts nothing else.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missi
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ansible-inventory >/dev/null 2>&1 || missing+=(ansible-core)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
