@@ -22,15 +22,25 @@ export function onPty(
   size = { columns: 100, rows: 40 },
   timeoutMs = 120_000,
 ): Promise<PtyRun> {
-  const command = [
-    `stty cols ${size.columns} rows ${size.rows}`,
-    `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`,
-  ].join('; ');
+  const command = `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  return onPtyShell(command, env, answer, { size, timeoutMs });
+}
+
+/** A shell command line (sh -c, after the stty) on the same pseudo-terminal as onPty. */
+export function onPtyShell(
+  shellCommand: string,
+  env: NodeJS.ProcessEnv = {},
+  answer?: { when: RegExp; text: string },
+  options: { size?: { columns: number; rows: number }; timeoutMs?: number; cwd?: string } = {},
+): Promise<PtyRun> {
+  const { size = { columns: 100, rows: 40 }, timeoutMs = 120_000, cwd } = options;
+  const command = [`stty cols ${size.columns} rows ${size.rows}`, shellCommand].join('; ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-q', '-f', '-e', '-E', 'always', '-c', command, '/dev/null'], {
       env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: timeoutMs,
+      ...(cwd ? { cwd } : {}),
     });
     let transcript = '';
     let asked = false;
