@@ -30,6 +30,7 @@ export function registerLogs(program: Command, context: ContextFactory): void {
   const logs = program.command('logs').description('the run logs of the log directory');
   logs
     .command('prune')
+    .usage('(--keep <n> | --older-than <age>) [options]') // one of them is required
     .description('remove whole old runs (.log, records, signature); never one in progress')
     .addOption(new Option('--keep <n>', 'keep the newest N runs').argParser(keep))
     .addOption(

@@ -119,6 +119,7 @@ export function registerRelease(program: Command, context: ContextFactory): void
     });
 
   addCommon(program.command('rollback'))
+    .usage('(--full | --tier <n>) [options]') // exactly one of them is required
     .description('roll back one tier (--tier N, reverse order only) or the whole release (--full)')
     .option('--full', 'everything the release made, back to the pre-release catalog')
     .addOption(

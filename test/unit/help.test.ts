@@ -94,6 +94,13 @@ describe('help', () => {
     expect(text).not.toMatch(/Global Options:[\s\S]*--packet <dir>[\s\S]*Examples/);
   });
 
+  it.each([
+    [['rollback'], 'Usage: oneroof rollback (--full | --tier <n>) [options]'],
+    [['logs', 'prune'], 'Usage: oneroof logs prune (--keep <n> | --older-than <age>) [options]'],
+  ])('%j: the usage line says which of its options one must give', async (args, usage) => {
+    expect((await help(args)).split('\n')[0]).toBe(usage);
+  });
+
   it('a parent command’s own options are not shown as global', async () => {
     const text = await help(['evidence', 'verify']);
     const globals = /Global Options:\n([\s\S]*?)\n\n/.exec(text)?.[1] ?? '';
