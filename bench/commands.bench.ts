@@ -24,6 +24,8 @@ import { interleaved, load, printFigures, seconds, timed, type Figure } from './
 const testbed = inject('testbed');
 const APR = 'APR-2026-0142'; // the code sql/README.md's pinned fingerprints use
 const BIN = join(PACKAGE_ROOT, 'bin', 'oneroof');
+/** Another build (e.g. /work/main/bin/oneroof, built), timed beside this one in the same runs. */
+const OTHER = process.env.ONEROOF_BENCH_BIN;
 const PACKET = join(PACKAGE_ROOT, 'sql');
 const ALIAS = testbed.ssh.alias;
 const SSH = ['ssh', '-F', testbed.ssh.sshConfig, '-o', 'BatchMode=yes', ALIAS];
@@ -54,15 +56,13 @@ it(
     const cli =
       (...args: string[]) =>
       () =>
-        timed([
-          process.execPath,
-          BIN,
-          '--inventory',
-          testbed.inventory,
-          '--log-dir',
-          logs,
-          ...args,
-        ]);
+        timedCli(BIN, args);
+    const other =
+      (...args: string[]) =>
+      () =>
+        timedCli(OTHER!, args);
+    const timedCli = (bin: string, args: string[]) =>
+      timed([process.execPath, bin, '--inventory', testbed.inventory, '--log-dir', logs, ...args]);
     const raw = (s: { file: string; line: string }) => () =>
       timed([...SSH, s.line], { stdin: s.file });
     const streams = {
@@ -111,10 +111,12 @@ it(
       );
 
       await bench.reset(APR); // the gate open: every preflight is GO (exit 0)
+      const preflightArgs = ['preflight', '--target', ALIAS, '--apr', APR];
       const pre = interleaved([
-        cli('preflight', '--target', ALIAS, '--apr', APR),
+        cli(...preflightArgs),
         raw(streams.preflight),
         () => timed(play.argv, play.options),
+        ...(OTHER ? [other(...preflightArgs)] : []),
       ]);
       compare(
         'preflight, cold CLI',
@@ -123,6 +125,14 @@ it(
         [pre[0]!, pre[1]!],
         'raw',
       );
+      if (OTHER)
+        compare(
+          `preflight, cold CLI, ${OTHER}`,
+          '≤ 1.3×',
+          `ONEROOF_BENCH_BIN=${OTHER}`,
+          [pre[3]!, pre[1]!],
+          'raw',
+        );
       compare(
         'preflight through an Ansible playbook (same file, same alias)',
         '—',
@@ -134,15 +144,26 @@ it(
       // Each apply on a fresh golden clone with the approval (not timed).
       const reset = () =>
         execFileSync(process.execPath, [BIN, ...resetArgs()], { stdio: 'ignore' });
+      const applyArgs = ['apply', '--target', ALIAS, '--apr', APR, '--yes'];
+      const applied = interleaved(
+        [cli(...applyArgs), raw(streams.apply), ...(OTHER ? [other(...applyArgs)] : [])],
+        { before: reset },
+      );
       compare(
         'apply of the packet on a fresh golden clone',
         '≤ 1.10×',
         `oneroof apply --target ${ALIAS} --apr ${APR} --yes`,
-        interleaved([cli('apply', '--target', ALIAS, '--apr', APR, '--yes'), raw(streams.apply)], {
-          before: reset,
-        }),
+        [applied[0]!, applied[1]!],
         'raw',
       );
+      if (OTHER)
+        compare(
+          `apply on a fresh golden clone, ${OTHER}`,
+          '≤ 1.10×',
+          `ONEROOF_BENCH_BIN=${OTHER}`,
+          [applied[2]!, applied[1]!],
+          'raw',
+        );
       const records = newest(logs, 'rollout_', '.jsonl');
       const log = records.replace(/\.jsonl$/, '.log');
       figures.push({
@@ -172,7 +193,7 @@ it(
       );
       await bench.emptyDatabase();
     }
-    expect(figures).toHaveLength(7);
+    expect(figures).toHaveLength(OTHER ? 9 : 7);
   },
 );
 

@@ -122,18 +122,24 @@ export async function readCheckedAsync(path: string, kind: FileKind): Promise<Bu
     const stats = await handle.stat();
     check(path, kind, stats);
     const cap = kind.maxBytes ?? stats.size;
-    const chunks: Buffer[] = [];
+    // One buffer of the size fstat gave, plus the byte that shows the end (or a growth): not a
+    // buffer of the cap's size per read, which made reading a packet mostly garbage collection.
+    let buffer = Buffer.allocUnsafe(Math.min(cap, stats.size) + 1);
     let length = 0;
     for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(cap + 1 - length, 1 << 20) || 1);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (length === buffer.length) {
+        // It grew while read, and is still within the cap: room for more, up to one past it.
+        const bigger = Buffer.allocUnsafe(Math.min(cap + 1, Math.max(2 * length, 64 * 1024)));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
       length += bytesRead;
       if (length > cap)
         throw refuse(path, kind, `more than ${cap} bytes (it grew while read)`, true);
     }
-    return Buffer.concat(chunks, length);
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }

@@ -15,6 +15,8 @@ import {
   describeDifference,
 } from '../packet/manifest.js';
 import { inspectSignature, requireSigned, type PacketSignature } from '../packet/signature.js';
+import type { PacketReader } from '../packet/bundle.js';
+import { snapshotReader } from '../packet/snapshot.js';
 import type { SignersPolicy } from '../inventory/load.js';
 
 export interface PacketIdentity {
@@ -23,6 +25,8 @@ export interface PacketIdentity {
   manifestSha256: string;
   /** Who signed that manifest (or that nobody did). */
   signature: PacketSignature;
+  /** The files as this check read them: what the run's streams are bundled from. */
+  reader: PacketReader;
 }
 
 export interface PacketPolicy {
@@ -39,8 +43,9 @@ export async function checkPacket(
   // sound one is refused before its files are weighed.
   const descriptor = await loadPacket(root);
   let differences;
+  const files = new Map<string, Buffer>();
   try {
-    differences = await checkManifest(root, descriptor.checksums);
+    differences = await checkManifest(root, descriptor.checksums, files);
   } catch (error) {
     if (error instanceof ManifestError)
       throw new OneroofError('integrity', error.message, { cause: error });
@@ -59,5 +64,10 @@ export async function checkPacket(
   const manifest = await readFile(join(root, MANIFEST_FILE));
   const signature = await inspectSignature(root, manifest, policy.signers, policy.env);
   requireSigned(signature, policy.signers);
-  return { root, manifestSha256: createHash('sha256').update(manifest).digest('hex'), signature };
+  return {
+    root,
+    manifestSha256: createHash('sha256').update(manifest).digest('hex'),
+    signature,
+    reader: await snapshotReader(root, files),
+  };
 }

@@ -15,7 +15,6 @@ import {
   singleLine,
   type ProbeCollector,
 } from './probes.js';
-import { lastUnfinishedRun } from './last-run.js';
 import { READ_ONLY } from './release-options.js';
 import type { ReleaseCommand, ReleaseOptions, ReleaseResult } from './result.js';
 
@@ -38,6 +37,9 @@ export async function noteLastRun(
 ): Promise<void> {
   // A run whose client went away: did it go on, or roll back? (its log here vs the server)
   try {
+    // Loaded here, for status only: it brings the whole replay (src/audit/), which no other
+    // command's run needs.
+    const { lastUnfinishedRun } = await import('./last-run.js');
     const last = await lastUnfinishedRun(
       options.logDir,
       options.target.name,

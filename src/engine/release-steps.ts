@@ -23,6 +23,7 @@ import {
 import { ProbeCollector } from './probes.js';
 import { READ_ONLY } from './release-options.js';
 import type { ReleaseCommand, ReleaseOptions } from './result.js';
+import type { PacketReader } from '../packet/bundle.js';
 
 /**
  * Cancels the run's session until it is gone (psql stops at the first cancelled statement,
@@ -94,7 +95,10 @@ export async function prepareSteps(
   options: ReleaseOptions,
   descriptor: PacketDescriptor,
   variables: Record<string, string>,
+  /** The packet's files as the manifest check read them (src/packet/snapshot.ts). */
+  reader?: PacketReader,
 ): Promise<ReleaseSteps> {
+  const read = reader === undefined ? {} : { reader };
   const appName = applicationName(command);
   const readOnly = READ_ONLY[command];
   const probes = new ProbeCollector();
@@ -119,6 +123,7 @@ export async function prepareSteps(
       packetVariables: packetVariables(descriptor),
       claims: markerClaims(descriptor),
       ...planFor(command, options, descriptor),
+      ...read,
     },
     variables,
     env: { PGAPPNAME: appName },
@@ -139,6 +144,7 @@ export async function prepareSteps(
         packetVariables: packetVariables(descriptor),
         claims: markerClaims(descriptor),
         ...statePlan(descriptor),
+        ...read,
       },
       // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
       env: {

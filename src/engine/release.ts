@@ -53,7 +53,8 @@ export async function runRelease(
     signers: options.target.packetSigners,
     ...(options.env ? { env: options.env } : {}),
   });
-  const steps = await prepareSteps(command, options, descriptor, variables);
+  // Bundled from the bytes the manifest check read: the packet is read and hashed once.
+  const steps = await prepareSteps(command, options, descriptor, variables, packet.reader);
   const { appName, readOnly, probes, tracker } = steps;
 
   // 2. The log, then the connection. A log that fails later stops the run as Ctrl-C does.

@@ -180,13 +180,18 @@ export async function listPacketFiles(sqlDir: string): Promise<string[]> {
   return found.sort(comparePaths);
 }
 
-export async function hashPacket(sqlDir: string): Promise<ManifestEntry[]> {
+/** Every packet file's digest; with `keep`, its bytes as read too (by path relative to sqlDir). */
+export async function hashPacket(
+  sqlDir: string,
+  keep?: Map<string, Buffer>,
+): Promise<ManifestEntry[]> {
   const paths = await listPacketFiles(sqlDir);
   return Promise.all(
-    paths.map(async (path) => ({
-      path,
-      sha256: sha256Hex(await readCheckedAsync(join(sqlDir, path), PACKET_FILE)),
-    })),
+    paths.map(async (path) => {
+      const bytes = await readCheckedAsync(join(sqlDir, path), PACKET_FILE);
+      keep?.set(path, bytes);
+      return { path, sha256: sha256Hex(bytes) };
+    }),
   );
 }
 
@@ -237,6 +242,7 @@ export async function writeManifest(
 export async function checkManifest(
   sqlDir: string,
   checksums?: ChecksumsInclude,
+  keep?: Map<string, Buffer>,
 ): Promise<Difference[]> {
   let text: string;
   try {
@@ -247,7 +253,7 @@ export async function checkManifest(
       `${join(sqlDir, MANIFEST_FILE)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );
   }
-  const actual = await hashPacket(sqlDir);
+  const actual = await hashPacket(sqlDir, keep);
   const differences = compareManifest(parseManifest(text), actual);
   if (checksums === undefined) return differences;
   const regenerated = formatChecksumsInclude(actual, checksums);

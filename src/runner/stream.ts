@@ -37,6 +37,8 @@ export type SqlSource =
       text: string;
       packetVariables?: readonly string[];
       claims?: MarkerClaims;
+      /** Where the packet's files are read from (default: the disk). */
+      reader?: PacketReader;
     };
 
 const SENTINEL_PREFIX = 'ONEROOF SENTINEL';
@@ -107,15 +109,19 @@ function sentinelLine(lastByte: number | undefined, sentinel: string): Buffer {
 }
 
 /** The disk, plus the generated script at `<root>/<name>` (which exists only in memory). */
-function planReader(plan: { root: string; name: string; text: string }): PacketReader {
+function planReader(plan: {
+  root: string;
+  name: string;
+  text: string;
+  reader?: PacketReader;
+}): PacketReader {
   const virtual = resolve(plan.root, plan.name);
   const text = Buffer.from(plan.text, 'utf8');
+  const files = plan.reader ?? fsPacketReader;
   return {
-    readFile: (p) => (p === virtual ? text : fsPacketReader.readFile(p)),
+    readFile: (p) => (p === virtual ? text : files.readFile(p)),
     realpath: async (p) =>
-      p === virtual
-        ? resolve(await fsPacketReader.realpath(dirname(p)), basename(p))
-        : fsPacketReader.realpath(p),
+      p === virtual ? resolve(await files.realpath(dirname(p)), basename(p)) : files.realpath(p),
   };
 }
 

@@ -18,6 +18,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OneroofError } from '../errors.js';
 import { runLocal, type LocalResult } from '../local/run.js';
+import { sshsigKey } from './sshsig-key.js';
 
 /** What checking a run log's signature found (shown by replay, src/audit/report.ts). */
 export interface SignatureCheck {
@@ -145,11 +146,8 @@ export async function signFile(
   } finally {
     await rm(temporary, { force: true });
   }
-  const check = await sshKeygen(['-Y', 'check-novalidate', '-n', namespace, '-s', signature], {
-    stdinFile: file,
-    env,
-  });
-  return { signature, key: keyOf(check.stdout) ?? '?' };
+  // The key is named from the signature just made (one ssh-keygen per signature, not two).
+  return { signature, key: sshsigKey(signed.stdout) ?? '?' };
 }
 
 /**

@@ -68,10 +68,14 @@ export async function createTransport(
   const ssh = target.ssh;
   if (ssh === undefined)
     throw new OneroofError('config', `target ${target.name} has no ssh endpoint`);
-  const endpoint = await resolveEndpoint(target, env);
+  // `ssh -G` first (a child process: a wait, not work here), the client's modules load meanwhile.
+  const resolving = resolveEndpoint(target, env);
+  const client = kind === 'openssh' ? import('./openssh.js') : import('./ssh2.js');
+  client.catch(() => {}); // an error surfaces where it is awaited below, after ssh -G's own
+  const endpoint = await resolving;
   const hostKeyPolicy = options.hostKeyPolicy ?? target.hostKeyPolicy;
   if (kind === 'openssh') {
-    const { OpensshTransport } = await import('./openssh.js');
+    const { OpensshTransport } = (await client) as typeof import('./openssh.js');
     return new OpensshTransport({
       ssh,
       endpoint,
@@ -80,7 +84,7 @@ export async function createTransport(
       ...(target.knownHosts === undefined ? {} : { knownHostsOverride: target.knownHosts }),
     });
   }
-  const { Ssh2Transport } = await import('./ssh2.js');
+  const { Ssh2Transport } = (await client) as typeof import('./ssh2.js');
   return new Ssh2Transport(endpoint, {
     hostKeyPolicy,
     env,
