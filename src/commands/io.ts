@@ -90,8 +90,11 @@ export class Ui {
     this.colorOut = useColor(mode, io.stdout, io.env);
   }
 
-  /** A live view on stderr (src/commands/live/view.ts): erased before any other text. */
-  overlay: { erase(): void } | undefined;
+  /**
+   * A live view on stderr (src/commands/live/block.ts): erased before any other text, and
+   * paused (not redrawn) while the operator is asked something.
+   */
+  overlay: { erase(): void; pause<T>(work: () => Promise<T>): Promise<T> } | undefined;
 
   /** Styles are marked by paint() and made SGR or dropped here, per stream. */
   forStderr(text: string): string {

@@ -38,3 +38,16 @@ export function screen(transcript: string): string {
   if (pending) line().push(pending);
   return lines.map((l) => l.map((c) => c ?? ' ').join('')).join('\n');
 }
+
+/**
+ * The live view's last frame in a transcript: the block as the terminal showed it just before
+ * the view erased it for good (its last `ESC[nA CR ESC[J`, src/commands/live/block.ts), or
+ * undefined when no block was ever drawn.
+ */
+export function lastFrame(transcript: string): string | undefined {
+  const erases = [...transcript.matchAll(new RegExp(`${ESC}\\[(\\d+)A\\r${ESC}\\[J`, 'g'))];
+  const last = erases.at(-1);
+  if (last === undefined) return undefined;
+  const shown = screen(transcript.slice(0, last.index)).split('\n');
+  return shown.slice(-(Number(last[1]) + 1), -1).join('\n');
+}

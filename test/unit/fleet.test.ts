@@ -10,6 +10,9 @@ import { OneroofError } from '../../src/errors.js';
 import type { ReleaseResult } from '../../src/engine/release.js';
 import type { Target } from '../../src/inventory/load.js';
 import { captureUi } from '../helpers/capture-ui.js';
+import { GroupView } from '../../src/commands/live/group-view.js';
+
+const ignore = (): void => undefined;
 
 const group = (n: number): Target[] =>
   Array.from({ length: n }, (_, i) => ({ name: `t${i + 1}` }) as Target);
@@ -38,9 +41,8 @@ describe('the fleet pool', () => {
   ])(
     '--concurrency %i over %i targets: never more at once, the bound reached',
     async (limit, n) => {
-      const { ui } = captureUi(false);
       const { seen, one } = counted();
-      const results = await runFleet(ui, 'preflight', group(n), limit, one);
+      const results = await runFleet(ignore, 'preflight', group(n), limit, one);
       expect(seen.peak).toBe(Math.min(limit, n));
       expect(seen.active).toBe(0);
       expect([...seen.runs].sort()).toEqual(
@@ -55,7 +57,9 @@ describe('the fleet pool', () => {
   it('a member that throws is one failed result; the others still run', async () => {
     const { ui, out } = captureUi(false);
     const { seen, one } = counted();
-    const results = await runFleet(ui, 'status', group(6), 2, (target) =>
+    const view = new GroupView(ui, { command: 'status', verbose: false }, group(6));
+    const ended = (t: Target, r: ReleaseResult) => view.ended(t, r);
+    const results = await runFleet(ended, 'status', group(6), 2, (target) =>
       target.name === 't3'
         ? Promise.reject(new OneroofError('config', 'no such alias'))
         : one(target),
@@ -67,8 +71,7 @@ describe('the fleet pool', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN])('a bound of %s is refused, not an empty run', async (limit) => {
-    const { ui } = captureUi(false);
-    await expect(runFleet(ui, 'status', group(2), limit, counted().one)).rejects.toThrow(
+    await expect(runFleet(ignore, 'status', group(2), limit, counted().one)).rejects.toThrow(
       /expected a concurrency of 1 or more/,
     );
   });
@@ -94,17 +97,15 @@ describe('--serial: a mutating group, batch by batch, stopping at the first fail
     [2, 't5', ['t1', 't2', 't3', 't4', 't5'], []],
     [5, 't1', ['t1', 't2', 't3', 't4', 't5'], []],
   ])('serial %i, %s fails: ran %j, not started %j', async (batch, bad, ran, notStarted) => {
-    const { ui } = captureUi(false);
     const seen: string[] = [];
-    const run = await runSerial(ui, 'apply', group(5), batch, failingAt(bad, seen));
+    const run = await runSerial(ignore, 'apply', group(5), batch, failingAt(bad, seen));
     expect(run.results.map((r) => r.target)).toEqual(ran);
     expect([...seen].sort()).toEqual(ran);
     expect(run.notStarted.map((t) => t.name)).toEqual(notStarted);
   });
 
   it('no failure: every member, in order', async () => {
-    const { ui } = captureUi(false);
-    const run = await runSerial(ui, 'rollback', group(4), 1, failingAt('none', []));
+    const run = await runSerial(ignore, 'rollback', group(4), 1, failingAt('none', []));
     expect(run.results.map((r) => r.target)).toEqual(['t1', 't2', 't3', 't4']);
     expect(run.notStarted).toEqual([]);
   });

@@ -2,91 +2,49 @@
  * The live view of one run on stderr, in one of two modes:
  *   - on a terminal: a block of rows (./rows.ts) redrawn in place while the run goes on — the
  *     running phase's elapsed time ticks — and erased when the run ends, so that the report
- *     (../render.ts) is the one table left on the screen. The redraw is a timer that stops with
- *     the run (stop(), on its end, a refusal, an error or Ctrl-C; unref'd, so it never holds the
- *     process open), at most 10 frames a second, each bounded to the terminal's size.
+ *     (../render.ts) is the one table left on the screen (the drawing: ./block.ts).
  *   - elsewhere (a file, a pipe, a cron mail): one plain line per phase event, no redraw, no
  *     escape code.
  * Every row's text passes through the Ui's stderr writer (terminalText or plainText), so text
- * from the database reaches the terminal inert; the cursor controls are the view's own.
+ * from the database reaches the terminal inert; the cursor controls are the block's own.
  */
 import { seconds } from '../../duration.js';
 import type { Ui } from '../io.js';
+import { TtyBlock } from './block.js';
 import { LiveRows, type Row, type RunPlan } from './rows.js';
 
-const FRAME_MS = 100;
-const ESC = '\u001b';
-
-export class LiveView {
+/** What a run's view offers the run: its rows to move, a pause for a question, an end. */
+export interface RunView {
   readonly rows: LiveRows;
-  private timer: NodeJS.Timeout | undefined;
-  private drawn = 0;
-  private last = '';
-  private paused = false;
-  private readonly tty: boolean;
+  pause<T>(work: () => Promise<T>): Promise<T>;
+  stop(): void;
+}
+
+export class LiveView implements RunView {
+  readonly rows: LiveRows;
+  private readonly block: TtyBlock | undefined;
 
   constructor(
     private readonly ui: Ui,
     plan: RunPlan,
-    private readonly clock: () => number = Date.now,
+    clock: () => number = Date.now,
   ) {
     this.rows = new LiveRows(plan, clock);
-    this.tty = ui.tty && !ui.options.quiet;
-    if (this.tty) {
-      ui.overlay = this;
-      this.timer = setInterval(() => this.draw(), FRAME_MS);
-      this.timer.unref();
-      this.draw();
-    } else this.rows.onChange = (row) => this.line(row);
+    if (ui.tty && !ui.options.quiet)
+      this.block = new TtyBlock(ui, (now, size) => frame(this.rows.rows, now, size, ui), clock);
+    else this.rows.onChange = (row) => this.line(row);
   }
 
   /** While the operator is asked something: no redraw over the question. */
-  async pause<T>(work: () => Promise<T>): Promise<T> {
-    this.erase();
-    this.paused = true;
-    try {
-      return await work();
-    } finally {
-      this.paused = false;
-      this.draw();
-    }
+  pause<T>(work: () => Promise<T>): Promise<T> {
+    return this.block ? this.block.pause(work) : work();
   }
 
   /** The run ended (or failed, or was refused): the timer stops and the block goes. */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
     this.rows.onChange = undefined;
     this.rows.finish();
-    this.erase();
-    if (this.ui.overlay === this) this.ui.overlay = undefined;
-    this.paused = true;
-  }
-
-  /** Erases the block (the Ui calls it before any other text; the next frame redraws it). */
-  erase(): void {
-    if (this.drawn === 0) return;
-    this.ui.io.stderr.write(`${ESC}[${this.drawn}A\r${ESC}[J`);
-    this.drawn = 0;
-  }
-
-  private draw(): void {
-    if (this.paused) return;
-    const lines = frame(this.rows.rows, this.clock(), this.size(), this.ui);
-    const text = lines.join('\n');
-    // Nothing moved (no running phase, no new row): the screen already shows it.
-    if (text === this.last && this.drawn > 0) return;
-    this.last = text;
-    const up = this.drawn > 0 ? `${ESC}[${this.drawn}A` : '';
-    this.ui.io.stderr.write(
-      `${up}\r${ESC}[J${lines.map((l) => this.ui.forStderr(l)).join('\n')}\n`,
-    );
-    this.drawn = lines.length;
-  }
-
-  private size(): { columns: number; rows: number } {
-    const stderr = this.ui.io.stderr;
-    return { columns: stderr.columns || 80, rows: stderr.rows || 24 };
+    this.block?.stop();
   }
 
   /** Line mode: a row that changed, once (a running tier or check waits for its end). */

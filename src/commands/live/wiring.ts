@@ -6,9 +6,9 @@ import type { Context } from '../context.js';
 import type { Target } from '../../inventory/load.js';
 import type { ReleaseCommand, ReleaseOptions } from '../../engine/release.js';
 import type { TransportKind } from '../../transport/types.js';
-import { LiveView } from './view.js';
+import { LiveView, type RunView } from './view.js';
 
-export { LiveView };
+export type { RunView };
 
 export function liveView(
   ctx: Context,
@@ -37,7 +37,7 @@ export function resolvedText(target: Target, transport: TransportKind): string {
 
 /** The engine's callbacks, each fed to the view. */
 export function viewEvents(
-  view: LiveView,
+  view: RunView,
 ): Pick<ReleaseOptions, 'onConnected' | 'onRecord' | 'onEvent' | 'onTier'> {
   return {
     onConnected: (peer) => view.rows.connected(peer),

@@ -8,7 +8,6 @@
  * log's hashing). Four at once keeps a 2-core operator box busy without queueing every
  * member behind the same cores; on a bigger box, --concurrency up to 64.
  */
-import type { Ui } from '../io.js';
 import { EXIT, OneroofError } from '../../errors.js';
 import type { Target } from '../../inventory/load.js';
 import type { ReleaseCommand, ReleaseResult } from '../../engine/release.js';
@@ -18,9 +17,12 @@ import { isUnreachable } from './reach.js';
 /** How many members of a group run at once unless --concurrency says otherwise. */
 export const DEFAULT_CONCURRENCY = 4;
 
+/** Told of each member as it ends (the group's live view, ../live/group-view.ts). */
+export type MemberEnded = (target: Target, result: ReleaseResult) => void;
+
 /** Runs `one` on every target, at most `limit` at a time; the results in the targets' order. */
 export async function runFleet(
-  ui: Ui,
+  ended: MemberEnded,
   command: ReleaseCommand,
   targets: readonly Target[],
   limit: number,
@@ -40,7 +42,7 @@ export async function runFleet(
       } catch (error) {
         results[index] = failedResult(command, target.name, error);
       }
-      ui.info(`${target.name}: ${results[index].message}`);
+      ended(target, results[index]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, targets.length) }, worker));
@@ -54,7 +56,7 @@ export async function runFleet(
  * would alone (its open tier commits or rolls back whole).
  */
 export async function runSerial(
-  ui: Ui,
+  ended: MemberEnded,
   command: ReleaseCommand,
   targets: readonly Target[],
   batch: number,
@@ -64,7 +66,7 @@ export async function runSerial(
     throw new Error(`runSerial: expected a batch of 1 or more, got ${batch}`);
   const results: ReleaseResult[] = [];
   for (let start = 0; start < targets.length; start += batch) {
-    const ran = await runFleet(ui, command, targets.slice(start, start + batch), batch, one);
+    const ran = await runFleet(ended, command, targets.slice(start, start + batch), batch, one);
     results.push(...ran);
     if (ran.some((r) => r.exitCode !== EXIT.ok))
       return { results, notStarted: targets.slice(start + batch) };

@@ -15,6 +15,7 @@ import { summarizeGroup, summaryLine } from '../../model/group-summary.js';
 import { runFleet, runSerial } from './fleet.js';
 import { runOnTarget, type TargetRun } from './target.js';
 import { writeJson } from '../json-out.js';
+import { GroupView, type GroupPlan } from '../live/group-view.js';
 
 export interface GroupRun {
   group: string;
@@ -47,15 +48,22 @@ export async function runGroup(ctx: Context, run: TargetRun, group: GroupRun): P
     ui.info(
       `group ${group.group}: not targets (no oneroof_* variable): ${group.leftOut.join(', ')}`,
     );
-  const one = group.meter((target: Target) => runOnTarget(ctx, run, target, false));
-  let results: ReleaseResult[];
-  let notStarted: Target[] = [];
-  if (batch !== undefined) {
+  if (batch !== undefined)
     ui.info(
       `${command} on group ${group.group}: ${group.targets.length} targets, ${batch} at a time, stopping at the first failure`,
     );
-    ({ results, notStarted } = await runSerial(ui, command, group.targets, batch, one));
-  } else results = await runFleet(ui, command, group.targets, group.concurrency, one);
+  const view = new GroupView(ui, viewPlan(ctx, run), group.targets);
+  const one = group.meter((target: Target) => runOnTarget(ctx, run, target, view.member(target)));
+  const ended = (target: Target, result: ReleaseResult) => view.ended(target, result);
+  let results: ReleaseResult[];
+  let notStarted: Target[] = [];
+  try {
+    if (batch !== undefined)
+      ({ results, notStarted } = await runSerial(ended, command, group.targets, batch, one));
+    else results = await runFleet(ended, command, group.targets, group.concurrency, one);
+  } finally {
+    view.stop();
+  }
   const exitCode = worstExit(results.map((r) => r.exitCode));
   const summary = summarizeGroup(
     results,
@@ -85,6 +93,14 @@ export async function runGroup(ctx: Context, run: TargetRun, group: GroupRun): P
     ui.out(`${summaryLine(command, summary)}\n`);
   }
   return exitCode;
+}
+
+function viewPlan(ctx: Context, run: TargetRun): GroupPlan {
+  return {
+    command: run.command,
+    ...(run.wait === undefined ? {} : { wait: run.wait }),
+    verbose: ctx.settings.verbose,
+  };
 }
 
 /** Ansible's serial: a number of members, or a percentage of them (at least one). */

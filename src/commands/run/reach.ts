@@ -75,5 +75,17 @@ export async function reach(
  */
 export function operatorPrompt(ctx: Context, interactive: boolean): RememberingPrompt | undefined {
   const ask = interactive && ctx.io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
-  return ask === undefined ? undefined : rememberAnswers(ask);
+  if (ask === undefined) return undefined;
+  // One question on the terminal at a time (a group's members connect at once), and the live
+  // view is not drawn over it: erased while it is asked, redrawn after.
+  let asking: Promise<unknown> = Promise.resolve();
+  return rememberAnswers((keyPath) => {
+    const question = () => {
+      const overlay = ctx.ui.overlay;
+      return overlay ? overlay.pause(() => ask(keyPath)) : ask(keyPath);
+    };
+    const answer = asking.then(question, question);
+    asking = answer.catch(() => undefined);
+    return answer;
+  });
 }

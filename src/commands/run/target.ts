@@ -15,7 +15,7 @@ import {
 } from '../../engine/release.js';
 import type { RememberingPrompt } from '../../transport/index.js';
 import { sessionModeWarning } from '../../runner/read-only.js';
-import { LiveView, liveView, resolvedText, viewEvents } from '../live/wiring.js';
+import { liveView, resolvedText, viewEvents, type RunView } from '../live/wiring.js';
 import { confirmRelease } from './confirm.js';
 import { withInterrupt } from './interrupt.js';
 import { reach } from './reach.js';
@@ -35,11 +35,15 @@ export interface TargetRun {
   wait?: number;
 }
 
+/**
+ * `live`: true for a lone target (its own view, and where the log's proof went), a member's
+ * view for a member of a group (../live/group-view.ts), false for none.
+ */
 export function runOnTarget(
   ctx: Context,
   run: TargetRun,
   target: Target,
-  live: boolean,
+  live: boolean | RunView,
 ): Promise<ReleaseResult> {
   // Ctrl-C once: the server cancels the running statement (as psql's Ctrl-C); twice: exit.
   return withInterrupt(ctx.ui, (signal) => oneTarget(ctx, run, target, live, signal));
@@ -49,12 +53,17 @@ async function oneTarget(
   ctx: Context,
   run: TargetRun,
   target: Target,
-  live: boolean,
+  live: boolean | RunView,
   signal: AbortSignal,
 ): Promise<ReleaseResult> {
-  const view = live ? liveView(ctx, run, target) : undefined;
+  const view = live === true ? liveView(ctx, run, target) : live === false ? undefined : live;
   try {
-    return await viewed(ctx, run, target, signal, view);
+    const result = await viewed(ctx, run, target, signal, view);
+    if (live === true) {
+      view?.stop();
+      reportAudit(ctx, result);
+    }
+    return result;
   } finally {
     view?.stop();
   }
@@ -65,7 +74,7 @@ async function viewed(
   run: TargetRun,
   target: Target,
   signal: AbortSignal,
-  view: LiveView | undefined,
+  view: RunView | undefined,
 ): Promise<ReleaseResult> {
   const { io, ui, settings } = ctx;
   const { command, mutating } = run;
@@ -101,9 +110,5 @@ async function viewed(
   };
   const result = await runRelease(command, { ...options, interrupt: signal });
   noteLateCancel(result, signal);
-  if (view) {
-    view.stop();
-    reportAudit(ctx, result);
-  }
   return result;
 }
