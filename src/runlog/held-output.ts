@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mergeByLine } from '../packet/map-excerpts.js';
 import type { MapExcerpt } from '../packet/source-map.js';
 import type { RecordFields } from './records.js';
+import { excerptTuple } from './compact.js';
 
 /** A held output record is written once it covers this many bytes. */
 export const MAX_HELD = 1 << 20;
@@ -71,7 +72,7 @@ export function outputFields(held: HeldOutput): RecordFields<'output'> {
             (p) => [p.length, p.stream === 'stdout' ? 'o' : 'e', Number(p.t.toFixed(6))] as const,
           ),
         }),
-    ...(held.map.length === 0 ? {} : { map: mergeByLine(held.map) }),
+    ...(held.map.length === 0 ? {} : { map: mergeByLine(held.map).map(excerptTuple) }),
   };
 }
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { RUNLOG_FORMATS } from './chain.js';
 import { packetSummarySchema } from '../contract/summary.js';
 import { endRecordSchema, execEndSchema } from './end-record.js';
+import { excerptObject, filesList } from './compact.js';
 
 /** Who ran oneroof: the local user and machine. */
 const whoSchema = z.object({ user: z.string(), host: z.string() });
@@ -45,26 +46,31 @@ const connectedRecordSchema = z.object({ peer: peerSchema });
 /** A source of the map: its name, or its index in the step's files (the stream record's). */
 const source = z.union([z.string(), z.number().int().nonnegative()]);
 
-/** SourceMap.excerpt (src/packet/source-map.ts): what the map says of one bundle line. */
-const mapExcerptSchema = z.object({
-  line: z.number().int(),
-  runs: z
-    .array(
-      z.union([
-        z.tuple([z.number().int(), z.number().int().positive(), source, z.number().int()]),
-        z.tuple([
-          z.number().int(),
-          z.number().int().positive(),
-          source,
-          z.number().int(),
-          z.literal(1),
-        ]),
-      ]),
-    )
-    .optional(),
-  statements: z.array(z.tuple([z.number().int(), z.number().int()])).optional(),
-  markers: z.array(z.string()).optional(),
-});
+const excerptRun = z.union([
+  z.tuple([z.number().int(), z.number().int().positive(), source, z.number().int()]),
+  z.tuple([z.number().int(), z.number().int().positive(), source, z.number().int(), z.literal(1)]),
+]);
+
+/**
+ * SourceMap.excerpt (src/packet/source-map.ts): what the map says of one bundle line, written
+ * [line, runs, marker formats, statements] (./compact.ts).
+ */
+const mapExcerptSchema = z
+  .tuple([
+    z.number().int(),
+    z.array(excerptRun),
+    z.array(z.string()),
+    z.array(z.tuple([z.number().int(), z.number().int()])),
+  ])
+  .transform(excerptObject);
+
+/** A stream record's files: [{path, sha256}], or (/3) {path: sha256} in order. */
+const filesSchema = z
+  .union([
+    z.array(z.object({ path: z.string(), sha256: z.string() })),
+    z.record(z.string(), z.string()).transform(filesList),
+  ])
+  .default([]);
 
 /**
  * Bytes of psql's output: the .log's bytes offset..offset+length, all from `stream`, and their
@@ -100,7 +106,7 @@ const streamRecordSchema = z.object({
   source: z.string(),
   length: z.number(),
   sha256: z.string(),
-  files: z.array(z.object({ path: z.string(), sha256: z.string() })).default([]),
+  files: filesSchema,
   variables: z.record(z.string(), z.string()).default({}),
   readOnly: z.boolean().optional(),
   /** /1 only: the bundle's line map (src/packet/source-map.ts); /2 events carry their `at`. */

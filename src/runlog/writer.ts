@@ -29,6 +29,7 @@ import { RUNLOG_FORMAT } from './chain.js';
 import { ChainedRecords, writeAll } from './chained-records.js';
 import { notWritable, openLogFiles, type RunKind, type RunLogPaths } from './log-files.js';
 import type { KnownRecordName, RecordFields } from './records.js';
+import { compactFiles } from './compact.js';
 
 import type { MapExcerpt } from '../packet/source-map.js';
 import {
@@ -239,7 +240,11 @@ export class RunLog {
 
   private write<K extends KnownRecordName>(record: K, fields: RecordFields<K>, msg?: string): void {
     if (record !== 'output') this.flush();
-    const line: object = { record, ...fields };
+    const line: object = {
+      record,
+      ...fields,
+      ...(record === 'stream' ? compactFiles(fields) : {}),
+    };
     this.logger.info(line, msg);
   }
 
