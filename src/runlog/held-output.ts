@@ -78,18 +78,22 @@ export function outputFields(held: HeldOutput): RecordFields<'output'> {
 
 const ERRORS: readonly unknown[] = ['ERROR', 'FATAL', 'PANIC'];
 
+/** A tier's (or rollback's) BEGIN is indexed within this long, unless a record is written sooner. */
+export const BEGIN_HOLD_MS = 100;
+
 /**
- * An event the held record is written for at once (what the run turns on: a tier, a rollback,
- * the gate's verdict, an error), so that a runner killed right after showing it leaves it
- * indexed; the other events' chunks wait (a crash leaves them as the .log's unindexed tail).
+ * When an event makes the held record be written: `now` for what the run turns on (a tier's or
+ * rollback's COMMIT or SKIP, the gate's verdict, an error), so that a runner killed right after
+ * showing it leaves it indexed; `soon` for a BEGIN (within BEGIN_HOLD_MS: a short tier then
+ * takes one record, not two); else not (a crash leaves those chunks as the unindexed tail).
  */
-export function isMilestone(event: object): boolean {
-  const { kind, severity } = event as { kind?: unknown; severity?: unknown };
-  return (
-    kind === 'tier' ||
-    kind === 'rollback' ||
-    kind === 'verdict' ||
-    kind === 'psql-error' ||
-    (kind === 'message' && ERRORS.includes(severity))
-  );
+export function milestone(event: object): 'now' | 'soon' | undefined {
+  const { kind, severity, phase } = event as {
+    kind?: unknown;
+    severity?: unknown;
+    phase?: unknown;
+  };
+  if (kind === 'tier' || kind === 'rollback') return phase === 'BEGIN' ? 'soon' : 'now';
+  if (kind === 'verdict' || kind === 'psql-error') return 'now';
+  return kind === 'message' && ERRORS.includes(severity) ? 'now' : undefined;
 }

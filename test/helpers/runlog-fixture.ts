@@ -61,6 +61,8 @@ export function writeFixtureRun(options: FixtureRun): {
     argv: ['apply', '--target', 'replica', '--apr', 'APR-2026-0142'],
     ...fixedClock(),
     ...(options.packet ? { packet: options.packet } : {}),
+    // Records of two chunks each (by default): several output records, each in pieces.
+    maxHeld: 2 * (options.chunk ?? 64),
   });
   log.record('connected', {
     peer: {
