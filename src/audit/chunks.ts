@@ -40,23 +40,35 @@ export function* outputChunks(source: ReplayReport['source']): Generator<OutputC
         offset?: unknown;
         length?: unknown;
         t?: unknown;
+        pieces?: unknown;
       };
       if (record.record !== 'output') continue;
-      const offset = Number(record.offset);
-      const length = Number(record.length);
-      // A record may index a long chunk: read it in pieces of at most 1 MiB (flat memory).
-      for (let done = 0; done < length;) {
-        const want = Math.min(length - done, MAX_PIECE);
-        if (buffer.length < want) buffer = Buffer.allocUnsafe(want);
-        const got = log.read(buffer, want, offset + done);
-        if (got === 0) break;
-        yield {
-          stream: record.stream === 'stderr' ? 'stderr' : 'stdout',
-          t: typeof record.t === 'number' ? record.t : undefined,
-          bytes: buffer.subarray(0, got),
-          offset: offset + done,
-        };
-        done += got;
+      let offset = Number(record.offset);
+      // /3: a record of several pieces, each with its stream and time (src/runlog/records.ts).
+      const pieces = Array.isArray(record.pieces)
+        ? (record.pieces as [unknown, unknown, unknown][]).map(([length, stream, t]) => ({
+            length: Number(length),
+            stream: stream === 'e' ? ('stderr' as const) : ('stdout' as const),
+            t: typeof t === 'number' ? t : undefined,
+          }))
+        : [
+            {
+              length: Number(record.length),
+              stream: record.stream === 'stderr' ? ('stderr' as const) : ('stdout' as const),
+              t: typeof record.t === 'number' ? record.t : undefined,
+            },
+          ];
+      for (const { length, stream, t } of pieces) {
+        // A record may index a long chunk: read it in pieces of at most 1 MiB (flat memory).
+        for (let done = 0; done < length;) {
+          const want = Math.min(length - done, MAX_PIECE);
+          if (buffer.length < want) buffer = Buffer.allocUnsafe(want);
+          const got = log.read(buffer, want, offset + done);
+          if (got === 0) break;
+          yield { stream, t, bytes: buffer.subarray(0, got), offset: offset + done };
+          done += got;
+        }
+        offset += length;
       }
     }
   } finally {

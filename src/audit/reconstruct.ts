@@ -138,7 +138,10 @@ export class Reconstruction {
       }
       case 'event':
       case 'output':
-        if (parsed.name === 'output')
+        if (parsed.name === 'output' && parsed.fields.pieces !== undefined)
+          for (const [length, stream, t] of parsed.fields.pieces)
+            this.chunk(stream === 'o' ? 'stdout' : 'stderr', length, t);
+        else if (parsed.name === 'output')
           this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
         for (const held of recordEvents(name, json))
           this.recordedEvent(held.event, { ...when, step: held.step }, verified.seq);
@@ -167,11 +170,21 @@ export class Reconstruction {
 
   /** An event a record holds (an event record's, or one of an output record's in /2). */
   private recordedEvent(json: unknown, when: When, seq: number): void {
+    const event = psqlEventSchema.safeParse(json);
+    if (event.success) this.stepEvent(event.data, when);
+    else this.note(`record #${seq} (event) not understood: ${describeIssues(event.error)}`);
+  }
+
+  /** An event of a step: recorded, or parsed again from the .log's bytes (/3: ./reparse.ts). */
+  stepEvent(event: PsqlEvent, when: When): void {
     // An engine's log: the tiers and findings are the main session's (as the engine's).
     if (this.run.command !== null && (when.step ?? 'main') !== 'main') return;
-    const event = psqlEventSchema.safeParse(json);
-    if (event.success) this.event(event.data, when);
-    else this.note(`record #${seq} (event) not understood: ${describeIssues(event.error)}`);
+    this.event(event, when);
+  }
+
+  /** The last record's times (the end of a log cut short). */
+  get lastWhen(): { t: number | undefined; time: string | undefined } {
+    return { t: this.lastT, time: this.lastTime };
   }
 
   /** A chunk of psql's output (counted; its bytes are the .log's). */

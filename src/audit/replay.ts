@@ -17,7 +17,14 @@ import {
 } from './files.js';
 import { Reconstruction } from './reconstruct.js';
 import { TeeLines } from './tee-repair.js';
-import { describeIssues, outputRecordSchema } from '../runlog/records.js';
+import {
+  describeIssues,
+  outputRecordSchema,
+  parseRecord,
+  type OutputRecord,
+} from '../runlog/records.js';
+import type { PsqlEvent } from '../psql/events.js';
+import { piecesProblem, REPARSED_FORMAT, Reparse, whenOf } from './reparse.js';
 import { checkAnchor, judgeIntegrity, type AnchorSource } from './integrity.js';
 import type { ReplayReport } from './report.js';
 import type { SignatureCheck } from '../ssh/sign.js';
@@ -68,6 +75,12 @@ async function replayRecords(
   try {
     const checker = new LogChecker(bytes);
     const verified = verifyChain(readLines(records));
+    let derived: PsqlEvent[] = [];
+    const reparse = new Reparse(bytes, (event, when) => {
+      derived.push(event);
+      reconstruction.stepEvent(event, when);
+    });
+    let reparsing = false;
     for (;;) {
       const step = verified.next();
       if (step.done === true) {
@@ -75,26 +88,42 @@ async function replayRecords(
         break;
       }
       const record = step.value;
+      if (record.seq === 0) reparsing = record.json.format === REPARSED_FORMAT;
+      let output: OutputRecord | undefined;
       if (record.name === 'output') {
-        const output = outputRecordSchema.safeParse(record.json);
-        problem = output.success
-          ? checker.check(output.data, record)
+        const parsed = outputRecordSchema.safeParse(record.json);
+        if (parsed.success) output = parsed.data;
+        problem = parsed.success
+          ? (checker.check(parsed.data, record) ?? piecesProblem(parsed.data, record))
           : {
               file: 'records',
               line: record.line,
               record: record.seq,
               recordName: 'output',
-              reason: `an output record the .log cannot be checked against: ${describeIssues(output.error)}`,
+              reason: `an output record the .log cannot be checked against: ${describeIssues(parsed.error)}`,
             };
         if (problem) {
           chain = { records: record.seq, head: '' };
           break;
         }
       }
+      const when = whenOf(record);
+      if (reparsing && record.name === 'step-end' && typeof record.json.step === 'string')
+        reparse.end(record.json.step, when);
       reconstruction.record(record);
-      options.onRecord?.(record);
+      if (reparsing && record.name === 'stream') {
+        const stream = parseRecord('stream', record.json);
+        if (!('error' in stream) && stream.name === 'stream') reparse.stream(stream.fields, when);
+      }
+      if (reparsing && output !== undefined) reparse.output(output, when);
+      // A figure's record (evidence): the events its bytes gave, as /2 held them.
+      options.onRecord?.(
+        derived.length === 0 ? record : { ...record, json: { ...record.json, events: derived } },
+      );
+      derived = [];
     }
     problem ??= chain.problem;
+    if (problem === undefined && reparsing) reparse.finish(reconstruction.lastWhen);
     if (problem === undefined) {
       const end = reconstruction.endRecord;
       if (reconstruction.complete && end?.log === undefined)

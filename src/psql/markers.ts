@@ -20,7 +20,7 @@
  * and commas: `expected X, got Y` splits at the last `, got `.
  */
 import { posix } from 'node:path';
-import type { SourceMap } from '../packet/source-map.js';
+import type { SourceLookup } from '../packet/source-map.js';
 import { nameAndNote, ROLLBACK_MARKER, TIER_MARKER } from '../packet/marker-sites.js';
 import { isErrorSeverity, type MarkerEvent, type MessageEvent } from './events.js';
 import { formatMatches } from './raise-format.js';
@@ -152,7 +152,7 @@ function phase(word: string): 'BEGIN' | 'SKIP' | 'COMMIT' {
 export function markerFromPacket(
   message: MessageEvent,
   marker: MarkerEvent,
-  map: SourceMap | undefined,
+  map: SourceLookup | undefined,
   input: string,
   claims?: MarkerClaims,
 ): boolean {

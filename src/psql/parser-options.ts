@@ -1,11 +1,11 @@
 /** What the psql output parser (./parse.ts) is given, and what it offers. */
-import type { SourceMap } from '../packet/source-map.js';
+import type { SourceLookup } from '../packet/source-map.js';
 import type { PsqlEvent, PsqlStream } from './events.js';
 import type { MarkerClaims } from './markers.js';
 
 export interface PsqlParserOptions {
   /** Maps psql's input lines (of `input`) back to packet files and lines. */
-  map?: SourceMap;
+  map?: SourceLookup;
   /** The psql input name the map describes: `<stdin>` (psql -f -), or the staged file's path. */
   input?: string;
   /** Which packet files own which claims (PREFLIGHT, GO, VERIFY PASS); unknown: any file. */

@@ -1,6 +1,6 @@
 /**
- * The hash chain of a run's records file (`<kind>_<stamp>.jsonl`), formats `oneroof-runlog/1`
- * and `/2` (the same chain; /2 records events more compactly: ./records.ts).
+ * The hash chain of a run's records file (`<kind>_<stamp>.jsonl`), formats `oneroof-runlog/1`,
+ * `/2` and `/3` (the same chain; /2 and /3 record events more compactly: ./records.ts).
  *
  * Every line is one JSON object that starts with `{"seq":N,` (N = 0, 1, 2, … = line − 1) and
  * ends with `,"chain":"<64 hex>"}`. The chain digest of line i covers the previous line's
@@ -18,13 +18,15 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The format this version writes (the start record's `format`). /2 holds each parsed event once,
- * without its raw lines, in the output record of the chunk it was parsed from; /1 held every
- * event in a record of its own, with its raw lines. The chain rule is the same for both.
+ * The format this version writes (the start record's `format`). /3 holds no parsed event that
+ * the .log's bytes give again: its output records index runs of chunks (and the source map's
+ * excerpts for the lines psql reported), and replay re-parses the bytes. /2 held each parsed
+ * event once, without its raw lines, in the output record of its chunk; /1 every event in a
+ * record of its own, with its raw lines. The chain rule is the same for all three.
  */
-export const RUNLOG_FORMAT = 'oneroof-runlog/2';
+export const RUNLOG_FORMAT = 'oneroof-runlog/3';
 /** Every format replay reads. */
-export const RUNLOG_FORMATS = ['oneroof-runlog/1', RUNLOG_FORMAT] as const;
+export const RUNLOG_FORMATS = ['oneroof-runlog/1', 'oneroof-runlog/2', RUNLOG_FORMAT] as const;
 /** The chain's genesis, the same for every format (the rule has not changed since /1). */
 export const GENESIS: Buffer = createHash('sha256').update('oneroof-runlog/1\n').digest();
 

@@ -1,23 +1,19 @@
 /**
  * A run's log: two files opened before anything connects.
  *   <kind>_<UTC stamp>.log    psql's combined output, byte for byte as `2>&1 | tee` has it
- *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines, timestamped), hash-
- *                                      chained (./chain.ts, format oneroof-runlog/2): what ran
- *                                      where, and for every run of output chunks of one stream
- *                                      its offset, length and sha256 with the events parsed
- *                                      from it (their raw lines are the .log's bytes, once) — so
- *                                      the timing and the stdout/stderr split can be rebuilt
- *                                      from the .log, and any change to it is found and located.
- * Every record carries `seq` (its line number − 1), `t` (seconds since the log was opened, from
- * a monotonic clock) and `chain`. Everything a caller logs goes through the chain, including
- * lines written with `log.logger` directly. Both files are written synchronously, one write per
- * record (an output record is held until its run of chunks ends: see output()), so a crash
- * leaves a valid prefix; after a write error nothing
- * more is written (a clean prefix, never a gap). `close()` returns the seal — the final chain
- * head, the record count and the .log's length — which src/audit/ signs and anchors.
- * Opening fails (and the run stops before any mutation) when the directory is not writable.
- * Secrets never reach here: records are built from chosen fields only, and `redact` removes
- * the usual secret-named fields as a second line of defence.
+ *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines), hash-chained
+ *                             (./chain.ts, format oneroof-runlog/3): what ran where, and for
+ *                             every range of output chunks its offset, length, sha256, pieces
+ *                             (stream, time) and source-map excerpts — the events are re-parsed
+ *                             from the .log's bytes (stored once); any change to them is located.
+ * Every record carries `seq` (its line number − 1), `t` (seconds since the log was opened,
+ * monotonic) and `chain`; everything a caller logs goes through the chain (`log.logger` too).
+ * Both files are written synchronously, one write per record (an output record is held: see
+ * output()), so a crash leaves a valid prefix; after a write error nothing more is written.
+ * `close()` returns the seal (final head, record count, .log length) that src/audit/ signs and
+ * anchors. Opening fails (the run stops before any mutation) when the directory is not
+ * writable. Secrets never reach here: records are built from chosen fields only, and `redact`
+ * removes the usual secret-named fields as a second line of defence.
  */
 import type { PacketSummary } from '../contract/summary.js';
 import { randomUUID } from 'node:crypto';
@@ -29,8 +25,19 @@ import { RUNLOG_FORMAT } from './chain.js';
 import { ChainedRecords, writeAll } from './chained-records.js';
 import { notWritable, openLogFiles, type RunKind, type RunLogPaths } from './log-files.js';
 import type { KnownRecordName, RecordFields } from './records.js';
+import { compactFiles } from './compact.js';
 
-import { heldOutput, MAX_HELD, outputFields, type HeldOutput } from './held-output.js';
+import type { MapExcerpt } from '../packet/source-map.js';
+import {
+  heldOutput,
+  heldT,
+  holdChunk,
+  BEGIN_HOLD_MS,
+  milestone,
+  MAX_HELD,
+  outputFields,
+  type HeldOutput,
+} from './held-output.js';
 export { type RunKind, type RunLogPaths } from './log-files.js';
 
 export interface RunLogOptions {
@@ -43,6 +50,8 @@ export interface RunLogOptions {
   elapsed?: () => number;
   /** Injected run id (tests): the start record's `run`, the seal's and the anchor's. */
   runId?: string;
+  /** Injected (tests): the bytes a held output record covers before it is written (MAX_HELD). */
+  maxHeld?: number;
   /** Written into the first record; the command line as the user typed it, minus nothing secret. */
   argv?: readonly string[];
   /** Called once, at the first write error after opening (the run must stop: see release.ts). */
@@ -93,6 +102,9 @@ export class RunLog {
   private offset = 0;
   /** The output record being held (see output()). */
   private pending: HeldOutput | undefined;
+  private readonly maxHeld: number;
+  /** The timer that writes a held BEGIN (held-output.ts: milestone). */
+  private soon: NodeJS.Timeout | undefined;
   private closed = false;
   private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
@@ -104,8 +116,9 @@ export class RunLog {
     recordsFd: number,
     now: () => Date,
     target: string,
-    seams: Pick<RunLogOptions, 'elapsed' | 'runId'>,
+    seams: Pick<RunLogOptions, 'elapsed' | 'runId' | 'maxHeld'>,
   ) {
+    this.maxHeld = seams.maxHeld ?? MAX_HELD;
     this.paths = paths;
     this.outputFd = outputFd;
     this.target = target;
@@ -158,64 +171,66 @@ export class RunLog {
   }
 
   /**
-   * One chunk of psql's output, appended to the .log at once, and the events parsed as it
-   * arrived (each without its raw lines: they are these bytes). Its record waits, so that
-   * consecutive chunks of one stream and step share one output record (one digest, one chain
-   * link); it is written before any other record, when the stream or step changes, when
-   * `flush` is set (the caller is about to show an event: what the operator sees is in the
-   * records first), past MAX_PENDING bytes, and at close. A crash loses only the held record:
-   * replay reports its bytes as the .log's unindexed tail.
+   * One chunk of psql's output, appended to the .log at once. Its record waits, so that
+   * consecutive chunks share one output record (one digest, one chain link; a piece per run of
+   * one stream, cut after a chunk that carried an event: `flush`); it is written before any
+   * other record, when the step changes, when the chunk carried a milestone event (a tier's
+   * end, the verdict, an error; a BEGIN within BEGIN_HOLD_MS: milestone), past MAX_HELD bytes,
+   * and at close. The events themselves
+   * are not recorded: replay parses these bytes again (format 3); `map` holds the source map's
+   * excerpts the parser asked for on this chunk. A crash loses only the held record: replay
+   * reports its bytes as the .log's unindexed tail.
    */
   output(
     stream: 'stdout' | 'stderr',
     chunk: Buffer,
-    parsed: { step?: string; events?: readonly object[]; flush?: boolean } = {},
+    parsed: {
+      step?: string;
+      events?: readonly object[];
+      flush?: boolean;
+      map?: readonly MapExcerpt[];
+    } = {},
   ): void {
-    if (this.closed || this.writeError) return;
-    if (chunk.length > 0) {
-      try {
-        writeAll(this.outputFd, chunk);
-      } catch (error) {
-        // The far side is already running; keep reading so psql is not killed by a broken
-        // pipe, and report the failure (the run cancels its open tier). Nothing more is
-        // written: the files stay a prefix.
-        this.fail(error as Error);
-        return;
-      }
-      if (
-        this.pending !== undefined &&
-        (this.pending.stream !== stream || this.pending.step !== parsed.step)
-      )
-        this.flush();
-      this.pending ??= heldOutput(stream, parsed.step, this.offset, this.records.now());
-      this.pending.hash.update(chunk);
-      this.pending.length += chunk.length;
-      this.offset += chunk.length;
+    if (this.closed || this.writeError || chunk.length === 0) return;
+    try {
+      writeAll(this.outputFd, chunk);
+    } catch (error) {
+      // The far side is already running; keep reading so psql is not killed by a broken
+      // pipe, and report the failure (the run cancels its open tier). Nothing more is
+      // written: the files stay a prefix.
+      this.fail(error as Error);
+      return;
     }
-    this.events(parsed.step, parsed.events ?? [], parsed.flush === true);
-    if (this.pending !== undefined && this.pending.length >= MAX_HELD) this.flush();
+    if (this.pending !== undefined && this.pending.step !== parsed.step) this.flush();
+    this.pending ??= heldOutput(parsed.step, this.offset);
+    holdChunk(this.pending, stream, chunk, () => this.records.now());
+    if (parsed.map !== undefined) this.pending.map.push(...parsed.map);
+    this.offset += chunk.length;
+    if (parsed.flush === true) this.pending.cut = true;
+    const when = (parsed.events ?? []).map(milestone);
+    if (when.includes('now') || this.pending.length >= this.maxHeld) this.flush();
+    else if (when.includes('soon'))
+      this.soon ??= setTimeout(() => this.flush(), BEGIN_HOLD_MS).unref();
   }
 
   /**
-   * Events parsed with no new chunk (the parser's end, or output not teed): held with the
-   * pending output record of their step when there is one, else one event record each.
+   * Events parsed with no chunk in the .log (output not teed): one event record each, with
+   * their step.
    */
-  events(step: string | undefined, events: readonly object[], flush = false): void {
+  events(step: string | undefined, events: readonly object[]): void {
     if (this.closed) return;
-    if (this.pending !== undefined && this.pending.step === step)
-      this.pending.events.push(...events);
-    else
-      for (const event of events)
-        this.write('event', { ...(step === undefined ? {} : { step }), event });
-    if (flush) this.flush();
+    for (const event of events)
+      this.write('event', { ...(step === undefined ? {} : { step }), event });
   }
 
   /** Writes the held output record, if any. */
   private flush(): void {
+    clearTimeout(this.soon);
+    this.soon = undefined;
     const held = this.pending;
-    if (held === undefined) return;
+    if (held === undefined || this.closed) return;
     this.pending = undefined;
-    this.records.stampNext(held.t);
+    this.records.stampNext(heldT(held));
     this.write('output', outputFields(held));
   }
 
@@ -234,7 +249,11 @@ export class RunLog {
 
   private write<K extends KnownRecordName>(record: K, fields: RecordFields<K>, msg?: string): void {
     if (record !== 'output') this.flush();
-    const line: object = { record, ...fields };
+    const line: object = {
+      record,
+      ...fields,
+      ...(record === 'stream' ? compactFiles(fields) : {}),
+    };
     this.logger.info(line, msg);
   }
 

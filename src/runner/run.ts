@@ -14,6 +14,8 @@ import type { RunOutcome } from '../model/judge.js';
 import type { Target } from '../inventory/load.js';
 import { createPsqlParser } from '../psql/parse.js';
 import { forRecords, type PsqlEvent } from '../psql/events.js';
+import { RecordingMap } from '../packet/map-excerpts.js';
+import { formatMatches } from '../psql/raise-format.js';
 import type { LiveRecord, StepRecord } from './live-record.js';
 import {
   RunLog,
@@ -158,6 +160,18 @@ export class RunSession {
         files: prepared.files,
         variables: request.variables ?? {},
         readOnly: request.readOnly === true,
+        parse: {
+          map: prepared.map !== undefined,
+          markers: prepared.map?.knowsMarkers === true,
+          ...(prepared.claims
+            ? {
+                claims: {
+                  preflight: [...prepared.claims.preflight],
+                  verify: [...prepared.claims.verify],
+                },
+              }
+            : {}),
+        },
       },
     });
     const running = this.connection.exec({
@@ -168,8 +182,16 @@ export class RunSession {
     });
     this.log.record('exec', { step: step.name, commandLine: running.commandLine });
     const tee = request.tee !== false;
+    // The map's answers are recorded with the chunk that asked (replay parses the .log again).
+    const map =
+      prepared.map &&
+      new RecordingMap(
+        prepared.map,
+        formatMatches,
+        prepared.files.map((f) => f.path),
+      );
     const parser = createPsqlParser({
-      ...(prepared.map ? { map: prepared.map } : {}),
+      ...(map ? { map } : {}),
       ...(prepared.claims ? { claims: prepared.claims } : {}),
     });
     const events: PsqlEvent[] = [];
@@ -187,9 +209,11 @@ export class RunSession {
     // records, even when the runner is killed right after printing it (forRecords: urgent).
     const record = (batch: PsqlEvent[], chunk?: { stream: 'stdout' | 'stderr'; bytes: Buffer }) => {
       const { events: kept, urgent } = forRecords(batch);
-      const parsed = { step: step.name, events: kept, flush: urgent };
+      const excerpts = map?.take(batch);
+      const parsed = { step: step.name, events: kept, flush: urgent, map: excerpts };
+      // Teed, the bytes are the record (parser.end()'s events too: replay ends its parser).
       if (chunk && tee) this.log.output(chunk.stream, chunk.bytes, parsed);
-      else this.log.events(step.name, kept, urgent || chunk === undefined);
+      else if (!tee) this.log.events(step.name, kept);
     };
     const pump = (stream: 'stdout' | 'stderr') =>
       new Promise<void>((resolve) => {

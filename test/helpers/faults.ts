@@ -117,17 +117,26 @@ export function recordsIn(logDir: string): string | undefined {
  * marker (`ONEROOF …`), a psql event the run recorded that says it. Only records that hold
  * events count for a marker (an event record, an output record's `events`): a log of format /1
  * held the packet's marker formats (ONEROOF TIER 20 BEGIN …) in its stream record's source map
- * before any of them ran.
+ * before any of them ran. A log of format /3 holds no events: there the marker must be in the
+ * .log's bytes that its output records already index (`log`: the .log's bytes).
  */
-export function recordsReached(records: string, moment: string | RegExp): boolean {
+export function recordsReached(records: string, moment: string | RegExp, log?: Buffer): boolean {
   const marker = typeof moment === 'string' && moment.startsWith('ONEROOF ');
-  return records
-    .split('\n')
-    .some(
-      (line) =>
-        (!marker || line.includes('"record":"event"') || line.includes('"events":[')) &&
-        (typeof moment === 'string' ? line.includes(moment) : moment.test(line)),
-    );
+  const lines = records.split('\n');
+  if (marker && log !== undefined && lines[0]?.includes('"format":"oneroof-runlog/3"')) {
+    let indexed = 0;
+    for (const line of lines)
+      if (line.includes('"record":"output"') && line.endsWith('}')) {
+        const r = JSON.parse(line) as { offset: number; length: number };
+        indexed = Math.max(indexed, r.offset + r.length);
+      }
+    return log.subarray(0, indexed).includes(moment);
+  }
+  return lines.some(
+    (line) =>
+      (!marker || line.includes('"record":"event"') || line.includes('"events":[')) &&
+      (typeof moment === 'string' ? line.includes(moment) : moment.test(line)),
+  );
 }
 
 export async function untilRecords(
@@ -142,7 +151,7 @@ export async function untilRecords(
       const reached =
         typeof moment === 'number'
           ? text.split('\n').length - 1 >= moment
-          : recordsReached(text, moment);
+          : recordsReached(text, moment, logOf(file));
       if (reached) return;
     }
     if (cli.child.exitCode !== null || cli.child.signalCode !== null)
@@ -350,4 +359,13 @@ export async function freshReplica(bench: PacketBench): Promise<void> {
 
 export async function docker(...args: string[]): Promise<void> {
   await run('docker', args);
+}
+
+/** The .log beside a records file, as far as it is written (none yet: empty). */
+function logOf(records: string): Buffer {
+  try {
+    return readFileSync(records.replace(/\.jsonl$/, '.log'));
+  } catch {
+    return Buffer.alloc(0);
+  }
 }

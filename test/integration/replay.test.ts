@@ -425,7 +425,14 @@ describe('real runs, replayed', () => {
       for (let i = 0; i < 100 && records === undefined; i++) {
         await sleep(50);
         const file = readdirSync(logs).find((f) => f.endsWith('.jsonl'));
-        if (file && recordsReached(readFileSync(join(logs, file), 'utf8'), 'ONEROOF TIER 20 BEGIN'))
+        if (
+          file &&
+          recordsReached(
+            readFileSync(join(logs, file), 'utf8'),
+            'ONEROOF TIER 20 BEGIN',
+            readFileSync(join(logs, file.replace(/\.jsonl$/, '.log'))),
+          )
+        )
           records = join(logs, file);
       }
       expect(records, 'the runner never recorded tier 20 begun').toBeDefined();

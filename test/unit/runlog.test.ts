@@ -62,16 +62,20 @@ describe('run log', () => {
     log.close({ outcome: 'ok' });
     expect(readFileSync(log.paths.output)).toEqual(Buffer.concat([a, b]));
     const rs = records(log.paths.records);
-    expect(rs.map((r) => r.record)).toEqual(['start', 'output', 'output', 'connected', 'end']);
+    // One record for both chunks (format 3), a piece per stream with its time.
+    expect(rs.map((r) => r.record)).toEqual(['start', 'output', 'connected', 'end']);
     expect(rs[1]).toMatchObject({
       stream: 'stdout',
       offset: 0,
-      length: 6,
+      length: 11,
       time: AT.toISOString(),
-      sha256: createHash('sha256').update(a).digest('hex'),
+      sha256: createHash('sha256').update(a).update(b).digest('hex'),
+      pieces: [
+        [6, 'o', expect.any(Number)],
+        [5, 'e', expect.any(Number)],
+      ],
     });
-    expect(rs[2]).toMatchObject({ stream: 'stderr', offset: 6, length: 5 });
-    expect(rs[4]).toMatchObject({ record: 'end', bytes: 11, log: { bytes: 11 }, outcome: 'ok' });
+    expect(rs[3]).toMatchObject({ record: 'end', bytes: 11, log: { bytes: 11 }, outcome: 'ok' });
   });
 
   it('chains every record: seq, a monotonic t, and the chain digest; close() returns the seal', async () => {
@@ -86,7 +90,7 @@ describe('run log', () => {
     expect(log.close()).toBe(seal);
     const rs = records(log.paths.records);
     expect(rs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
-    expect(rs[0]).toMatchObject({ record: 'start', format: 'oneroof-runlog/2', run: seal.run });
+    expect(rs[0]).toMatchObject({ record: 'start', format: 'oneroof-runlog/3', run: seal.run });
     const ts = rs.map((r) => r.t as number);
     expect([...ts].sort((x, y) => x - y)).toEqual(ts);
     expect(rs[2]!.chain).toBe(head);

@@ -1,0 +1,48 @@
+/**
+ * Format 3's compact spellings of two record fields, written here and read back by the records'
+ * schemas (./records.ts) into the shapes the rest of oneroof uses:
+ *   - a stream record's `files`: {"<path>": "<sha256>", …} (in order) for [{path, sha256}, …];
+ *   - an output record's `map`: [line, runs, markers, statements] for each excerpt object
+ *     (src/packet/source-map.ts, MapExcerpt).
+ */
+import type { MapExcerpt } from '../packet/source-map.js';
+
+export type ExcerptTuple = [
+  number,
+  NonNullable<MapExcerpt['runs']>,
+  NonNullable<MapExcerpt['markers']>,
+  NonNullable<MapExcerpt['statements']>,
+];
+
+export function filesObject(
+  files: readonly { path: string; sha256: string }[],
+): Record<string, string> {
+  return Object.fromEntries(files.map((f) => [f.path, f.sha256]));
+}
+
+export function filesList(files: Record<string, string>): { path: string; sha256: string }[] {
+  return Object.entries(files).map(([path, sha256]) => ({ path, sha256 }));
+}
+
+export function excerptTuple(e: MapExcerpt): ExcerptTuple {
+  return [e.line, e.runs ?? [], e.markers ?? [], e.statements ?? []];
+}
+
+export function excerptObject([line, runs, markers, statements]: ExcerptTuple): MapExcerpt {
+  return {
+    line,
+    ...(runs.length === 0 ? {} : { runs }),
+    ...(markers.length === 0 ? {} : { markers }),
+    ...(statements.length === 0 ? {} : { statements }),
+  };
+}
+
+/** A stream record's `files` list as format 3 writes it (unchanged when a path repeats). */
+export function compactFiles(fields: object): { files?: Record<string, string> } {
+  const files = (fields as { files?: unknown }).files;
+  if (!Array.isArray(files)) return {};
+  const list = files as { path: string; sha256: string }[];
+  // A path twice (never in a bundle) keeps the list: an object would lose one.
+  if (new Set(list.map((f) => f.path)).size !== list.length) return {};
+  return { files: filesObject(list) };
+}
