@@ -9,7 +9,8 @@
  * It prints; it asserts only that every run succeeded (timings are never test assertions).
  */
 import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { expect, inject, it } from 'vitest';
 import { tempDir } from '../test/helpers/tmp.js';
@@ -18,6 +19,15 @@ import { interleaved, printFigures, RUNS, timed, type Measured, type Sample } fr
 const testbed = inject('testbed');
 const MIB = Number(process.env.ONEROOF_BENCH_MIB ?? 256);
 const ROOT = join(import.meta.dirname, '..');
+/** Another build's runner, paired with this one in the same runs (its checkout, built). */
+const OTHER = process.env.ONEROOF_BENCH_BIN
+  ? join(dirname(process.env.ONEROOF_BENCH_BIN), '..')
+  : undefined;
+/**
+ * `hex`: each row's payload is hex digits of sha256 (about half compressible, like ids and
+ * digests) instead of the default repeated `x` (which compresses almost to nothing).
+ */
+const ROWS = process.env.ONEROOF_BENCH_ROWS === 'hex' ? 'hex' : 'x';
 
 /** MIB MiB of 1 KiB rows COPYed into a temporary table (gone with the session). */
 async function writePayload(path: string): Promise<number> {
@@ -25,13 +35,21 @@ async function writePayload(path: string): Promise<number> {
   out.write(
     'CREATE TEMP TABLE bench_rows (id bigint, label text, payload text);\nCOPY bench_rows FROM STDIN;\n',
   );
-  const rows: string[] = [];
-  for (let i = 0; i < 1024; i++) {
-    const head = `${i}\tfin_invoice_entries_${i % 997}\t`;
-    rows.push(`${head}${'x'.repeat(1023 - head.length)}\n`);
+  const payload = (i: number, length: number): string => {
+    if (ROWS === 'x') return 'x'.repeat(length);
+    let hex = '';
+    for (let k = 0; hex.length < length; k++)
+      hex += createHash('sha256').update(`${i}:${k}`).digest('hex');
+    return hex.slice(0, length);
+  };
+  for (let m = 0; m < MIB; m++) {
+    const rows: string[] = [];
+    for (let r = 0; r < 1024; r++) {
+      const head = `${r}\tfin_invoice_entries_${r % 997}\t`;
+      rows.push(`${head}${payload(m * 1024 + r, 1023 - head.length)}\n`);
+    }
+    if (!out.write(rows.join(''))) await once(out, 'drain');
   }
-  const block = rows.join('');
-  for (let i = 0; i < MIB; i++) if (!out.write(block)) await once(out, 'drain');
   out.end('\\.\nSELECT count(*) FROM bench_rows;\n');
   await once(out, 'finish');
   return MIB * 1024 * 1024;
@@ -67,17 +85,19 @@ it(
     const bytes = await writePayload(file);
     const ssh = ['ssh', '-F', testbed.ssh.sshConfig, '-o', 'BatchMode=yes', testbed.ssh.alias];
     const exec = `docker exec -i ${testbed.container}`;
-    const child = (mode: 'run' | 'pipe', transport: 'ssh2' | 'openssh' | 'local') => () =>
-      timed([
-        process.execPath,
-        join(ROOT, 'bench', 'run-child.mjs'),
-        mode,
-        testbed.inventory,
-        transport === 'local' ? 'replica' : testbed.ssh.alias,
-        transport,
-        file,
-        join(dir, 'logs'),
-      ]);
+    const child =
+      (mode: 'run' | 'pipe', transport: 'ssh2' | 'openssh' | 'local', root = ROOT) =>
+      () =>
+        timed([
+          process.execPath,
+          join(root, 'bench', 'run-child.mjs'),
+          mode,
+          testbed.inventory,
+          transport === 'local' ? 'replica' : testbed.ssh.alias,
+          transport,
+          file,
+          join(dir, 'logs'),
+        ]);
     const when = new Date().toISOString();
     const transports = table(
       `${MIB} MiB into sha256sum in the container (the transport alone; ${when})`,
@@ -93,7 +113,7 @@ it(
       ],
     );
     console.log(transports.text);
-    const runs = table(`${MIB} MiB of COPY rows into psql (${when})`, bytes, [
+    const runs = table(`${MIB} MiB of COPY rows (${ROWS}) into psql (${when})`, bytes, [
       [
         'raw: ssh ALIAS docker exec -i C psql … <f',
         () =>
@@ -108,6 +128,11 @@ it(
       ['oneroof runner, ssh2 (staged+checked+logged)', child('run', 'ssh2')],
       ['oneroof runner, openssh', child('run', 'openssh')],
       ['oneroof runner, local', child('run', 'local')],
+      ...(OTHER === undefined
+        ? []
+        : ([
+            [`other build's runner, ssh2 (${OTHER})`.slice(0, 46), child('run', 'ssh2', OTHER)],
+          ] as [string, () => Sample][])),
     ]);
     console.log(runs.text);
     const [raw, ssh2] = runs.rows;
@@ -125,6 +150,6 @@ it(
       },
     ]);
     expect(transports.rows).toHaveLength(4);
-    expect(runs.rows).toHaveLength(4);
+    expect(runs.rows).toHaveLength(OTHER === undefined ? 4 : 5);
   },
 );

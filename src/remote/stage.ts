@@ -5,9 +5,15 @@
  * holds exactly the announced length and sha256 is psql started, reading that file on stdin.
  * A cut anywhere in transit leaves a short file, the check fails, and nothing runs.
  *
- * The script is a constant; the length, digest and psql's argv arrive as positional
+ * The digest is taken while the bytes arrive (`tee` into `sha256sum`), so the check costs no
+ * second read. A large stream may travel gzip-compressed (src/runner/compress.ts): it is
+ * decoded on the far side as it arrives, and the length and digest checked are those of the
+ * decoded bytes, the very bytes psql reads; a cut gzip stream decodes short and is refused.
+ *
+ * The script is a constant; the length, digest, encoding and psql's argv arrive as positional
  * parameters ("$@"), so nothing is ever spliced into shell text. It needs only POSIX sh,
- * mktemp, cat, wc and sha256sum (Debian's coreutils or busybox: both postgres images).
+ * mktemp, tee, wc, sha256sum, and gunzip for a compressed stream (Debian's coreutils and gzip,
+ * or busybox: both postgres images).
  */
 
 /** The staged bytes did not arrive whole (short, long or altered): nothing was run. */
@@ -17,29 +23,44 @@ export const STAGE_EXIT_FAILED = 125;
 
 const STAGE_SCRIPT = [
   'set -u',
-  'n=$1 h=$2',
-  'shift 2',
-  'f=$(mktemp "${TMPDIR:-/tmp}/oneroof-stage.XXXXXXXX") || { echo "oneroof-stage: cannot create a temporary file; nothing was run" >&2; exit 125; }',
-  'trap \'rm -f "$f"\' EXIT',
+  'n=$1 h=$2 z=$3',
+  'shift 3',
+  'd=$(mktemp -d "${TMPDIR:-/tmp}/oneroof-stage.XXXXXXXX") || { echo "oneroof-stage: cannot create a temporary directory; nothing was run" >&2; exit 125; }',
+  'trap \'rm -rf "$d"\' EXIT',
   "trap 'exit 129' HUP INT TERM",
-  'cat > "$f" || { echo "oneroof-stage: cannot write $f; nothing was run" >&2; exit 125; }',
+  'f=$d/stream',
+  // The digest is taken as the bytes arrive (tee), not by reading the file again afterwards.
+  'keep() { tee "$f" || : > "$d/unwritten"; }',
+  'case $z in',
+  '  identity) sum=$(keep | sha256sum) ;;',
+  // A cut or corrupt gzip stream leaves fewer (or other) bytes: the checks below refuse them.
+  '  gzip) command -v gunzip > /dev/null || { echo "oneroof-stage: gunzip not found; nothing was run" >&2; exit 125; }',
+  '    sum=$(gunzip -c 2> /dev/null | keep | sha256sum) ;;',
+  '  *) echo "oneroof-stage: unknown encoding $z; nothing was run" >&2; exit 125 ;;',
+  'esac',
+  '[ $? -eq 0 ] || { echo "oneroof-stage: sha256sum failed; nothing was run" >&2; exit 125; }',
+  '[ -e "$d/unwritten" ] && { echo "oneroof-stage: cannot write $f; nothing was run" >&2; exit 125; }',
   'got=$(wc -c < "$f" | tr -d " ")',
   '[ "$got" = "$n" ] || { echo "oneroof-stage: received $got of $n bytes; nothing was run" >&2; exit 124; }',
-  'sum=$(sha256sum < "$f") || { echo "oneroof-stage: sha256sum failed; nothing was run" >&2; exit 125; }',
   'sum=${sum%% *}',
   '[ "$sum" = "$h" ] || { echo "oneroof-stage: sha256 $sum, expected $h; nothing was run" >&2; exit 124; }',
   // Open, then unlink: psql reads a file nobody else can see or change, and nothing is left behind.
-  'exec 3< "$f" && rm -f "$f"',
+  'exec 3< "$f" && rm -rf "$d"',
   '"$@" <&3',
 ].join('\n');
 
 export interface StagedPayload {
+  /** The payload's length, as psql will read it (after decoding). */
   length: number;
-  /** Lower-case hex sha256 of the payload. */
+  /** Lower-case hex sha256 of the payload, as psql will read it (after decoding). */
   sha256: string;
+  /** How the bytes travel: as they are, or gzip-compressed (decoded on the far side). */
+  encoding?: StagedEncoding;
 }
 
-/** `sh -c STAGE_SCRIPT oneroof-stage LENGTH SHA256 ARGV…` — run inside the container. */
+export type StagedEncoding = 'identity' | 'gzip';
+
+/** `sh -c STAGE_SCRIPT oneroof-stage LENGTH SHA256 ENCODING ARGV…` — run inside the container. */
 export function buildStagedArgv(argv: readonly string[], payload: StagedPayload): string[] {
   if (!Number.isSafeInteger(payload.length) || payload.length < 0)
     throw new RangeError(`staged length must be a non-negative integer, got ${payload.length}`);
@@ -53,6 +74,7 @@ export function buildStagedArgv(argv: readonly string[], payload: StagedPayload)
     'oneroof-stage',
     String(payload.length),
     payload.sha256,
+    payload.encoding ?? 'identity',
     ...argv,
   ];
 }

@@ -26,6 +26,7 @@ import {
 } from '../runlog/writer.js';
 import { anchorRunLog, type AnchorReceipt } from '../runlog/anchor.js';
 import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
+import { onTheWire } from './compress.js';
 import { classify, errorText, failedEnd } from './outcome.js';
 import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
 import type { SqlSource } from './stream.js';
@@ -177,7 +178,7 @@ export class RunSession {
     const running = this.connection.exec({
       container: this.request.target.container,
       argv: step.staged,
-      stdin: typeof prepared.bytes === 'function' ? prepared.bytes() : prepared.bytes,
+      stdin: onTheWire(prepared),
       ...(step.env ? { env: step.env } : {}),
     });
     this.log.record('exec', { step: step.name, commandLine: running.commandLine });

@@ -65,6 +65,10 @@ export async function prepareStep(target: Target, step: StepRequest): Promise<Pr
     ? { ...step.env, PGOPTIONS: readOnlyOptions(target, step.env?.PGOPTIONS) }
     : step.env;
   const prepared = await prepareStream(step.source);
-  const staged = buildStagedArgv(argv, { length: prepared.length, sha256: prepared.sha256 });
+  const staged = buildStagedArgv(argv, {
+    length: prepared.length,
+    sha256: prepared.sha256,
+    encoding: prepared.encoding,
+  });
   return { name: step.name ?? 'main', request: step, prepared, staged, env };
 }

@@ -11,6 +11,8 @@ import { OneroofError } from '../errors.js';
 import { bundlePacket, BundleError, fsPacketReader, type PacketReader } from '../packet/bundle.js';
 import type { SourceMap } from '../packet/source-map.js';
 import type { MarkerClaims } from '../psql/markers.js';
+import type { StagedEncoding } from '../remote/stage.js';
+import { encodingFor } from './compress.js';
 
 export type SqlSource =
   /** A packet entry file; its \i / \ir includes are expanded locally. */
@@ -46,6 +48,8 @@ export interface PreparedStream {
   /** The bytes psql will read, or a way to stream them (file sources). */
   bytes: Buffer | (() => Readable);
   length: number;
+  /** How they travel (./compress.ts); `length` and `sha256` are those psql reads. */
+  encoding: StagedEncoding;
   sha256: string;
   map: SourceMap | undefined;
   /** The packet's claims (SqlSource), for the parser. */
@@ -95,6 +99,7 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
   return {
     bytes,
     length: bytes.length,
+    encoding: encodingFor(bytes.length),
     sha256: createHash('sha256').update(bytes).digest('hex'),
     map,
     ...(source.kind !== 'text' && source.claims ? { claims: source.claims } : {}),
@@ -148,6 +153,7 @@ async function prepareFile(path: string, sentinel: string): Promise<PreparedStre
   return {
     bytes: () => Readable.from(concatStreams(path, tail)),
     length: length + tail.length,
+    encoding: encodingFor(length + tail.length),
     sha256: digest,
     map: undefined,
     files: [{ path, sha256: fileDigest }],

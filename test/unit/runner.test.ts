@@ -115,7 +115,8 @@ describe('runSql', () => {
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
     expect(argv[3]).toBe('oneroof-stage');
     expect(Number(argv[4])).toBe(transport.stdin[0]!.length);
-    expect(argv.slice(6)).toEqual([
+    expect(argv[6]).toBe('identity');
+    expect(argv.slice(7)).toEqual([
       'psql',
       '-X',
       '-U',

@@ -5,9 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   buildStagedArgv,
+  STAGE_EXIT_FAILED,
   STAGE_EXIT_INCOMPLETE,
   type StagedPayload,
 } from '../../src/remote/stage.js';
@@ -64,6 +66,50 @@ describe('staged execution', () => {
     expect(r.stdout.toString()).toBe('');
     expect(r.stderr.toString()).toMatch(
       /sha256 [0-9a-f]{64}, expected [0-9a-f]{64}; nothing was run/,
+    );
+  });
+
+  const zipped = gzipSync(script);
+
+  it('decodes a gzip stream as it arrives and runs the program on the decoded bytes', async () => {
+    const r = await run({ ...payloadOf(script), encoding: 'gzip' }, zipped);
+    expect(r.status).toBe(3);
+    expect(r.stdout.toString('latin1')).toBe('started\n' + script.toString('latin1'));
+    expect(r.leftovers).toEqual([]);
+  });
+
+  // (A cut inside the gzip trailer can decode whole: then psql would read exactly the announced
+  // bytes, which is what the check is for. The cases here cut the compressed data itself.)
+  it.each([0, 1, 10, 20, 40])(
+    'fault cut-stream: a gzip stream cut after %i bytes never starts the program',
+    async (cut) => {
+      const r = await run({ ...payloadOf(script), encoding: 'gzip' }, zipped.subarray(0, cut));
+      expect(r.status).toBe(STAGE_EXIT_INCOMPLETE);
+      expect(r.stdout.toString()).toBe('');
+      expect(r.stderr.toString()).toMatch(
+        new RegExp(`received \\d+ of ${script.length} bytes; nothing was run`),
+      );
+      expect(r.leftovers).toEqual([]);
+    },
+  );
+
+  it('checks the decoded bytes: a gzip stream of other bytes of the same length is refused', async () => {
+    const other = Buffer.from(script);
+    other[3] = other[3]! ^ 1;
+    const r = await run({ ...payloadOf(script), encoding: 'gzip' }, gzipSync(other));
+    expect(r.status).toBe(STAGE_EXIT_INCOMPLETE);
+    expect(r.stdout.toString()).toBe('');
+    expect(r.stderr.toString()).toMatch(/sha256 [0-9a-f]{64}, expected [0-9a-f]{64}/);
+  });
+
+  it('hostile stage-encoding: an encoding it does not know runs nothing', () => {
+    const [cmd, ...args] = buildStagedArgv(PROGRAM, payloadOf(script));
+    args[5] = '$(touch x)';
+    const r = spawnSync(cmd!, args, { input: script });
+    expect(r.status).toBe(STAGE_EXIT_FAILED);
+    expect(r.stdout.toString()).toBe('');
+    expect(r.stderr.toString()).toContain(
+      'oneroof-stage: unknown encoding $(touch x); nothing was run',
     );
   });
 
