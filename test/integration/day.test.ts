@@ -77,12 +77,13 @@ beforeAll(async () => {
     join(inventory, 'targets.yml'),
     `targets:\n  contabo:\n    ssh: ${testbed.ssh.alias}\n    ssh_config: ${testbed.ssh.sshConfig}\n    container: ${testbed.container}\n    database: ${testbed.database}\n    user: ${testbed.user}\n`,
   );
+  // The inventory is found where an installed oneroof looks, ~/.config/oneroof/; the logs
+  // are put where an install writes them (this checkout, a clone, would write ./logs).
   const env: NodeJS.ProcessEnv = {
     PATH: `${join(home, 'bin')}:${process.env.PATH}`,
     HOME: home,
     LANG: 'C.UTF-8',
     NO_COLOR: '1',
-    ONEROOF_INVENTORY: inventory,
     ONEROOF_LOG_DIR: join(home, '.local/state/oneroof/logs'),
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
   };

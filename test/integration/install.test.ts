@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { bashComplete } from '../helpers/bash-complete.js';
+import { zshComplete } from '../helpers/zsh-complete.js';
 import { APR } from '../helpers/e2e.js';
 import { PacketBench } from '../helpers/packet.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -254,5 +255,17 @@ describe('install: npm pack, npm install -g', () => {
     await writeFile(script, (await run(['completion', 'bash'])).stdout);
     const { replies } = await bashComplete(script, ['oneroof', 'status', '-t', ''], env, cwd);
     expect(replies).toEqual(['replica', 'scratch', 'contabo-replica']);
+  });
+
+  it('the installed zsh completion, autoloaded from $fpath, completes the same targets', async () => {
+    const { run, home, env, cwd } = await user({ config: true });
+    await configInventory(home);
+    await mkdir(join(home, '.zfunc'));
+    const script = join(home, '.zfunc', '_oneroof');
+    await writeFile(script, (await run(['completion', 'zsh'])).stdout);
+    const r = await zshComplete(script, 'oneroof status -t ', env, { mode: 'fpath', cwd });
+    expect(r.registered).toBe('_oneroof');
+    expect(r.matches).toEqual(['replica', 'scratch', 'contabo-replica']);
+    expect(r.noise).toEqual([]);
   });
 });
