@@ -113,6 +113,9 @@ function lockBlock(key: LockKey, mode: LockMode): string[] {
     "  IF current_setting('lock_timeout') <> '0' THEN",
     `    RAISE NOTICE 'ONEROOF LOCK WAIT: % holds the ${what} lock on this database',`,
     "      coalesce(v_holders, 'another session (not visible to this role)');",
+    // A literal notice right after: the parser knows a message is whole only when the next one
+    // starts (a DETAIL could follow), and psql says nothing more while the lock is waited for.
+    "    RAISE NOTICE 'ONEROOF LOCK WAITING';",
     '    v_since := pg_catalog.clock_timestamp();',
     '    BEGIN',
     `      PERFORM pg_catalog.pg_advisory_lock${suffix}(${value});`,

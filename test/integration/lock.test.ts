@@ -169,7 +169,7 @@ describe('another session holds the run lock', () => {
     // Seen waiting on the server: it did not exit 6; and it says who it waits for (one line:
     // stderr is not a terminal).
     expect(cli.child.exitCode).toBeNull();
-    const waiting = new RegExp(`^ {2}lock {4}waiting for ${named(holder).source}$`, 'm');
+    const waiting = new RegExp(`^ {2}lock {4}waiting for ${named(holder).source} {2}…$`, 'm');
     await cli.waitForStderr(waiting);
     await holder.release();
     const run = await cli.done;
