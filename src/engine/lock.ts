@@ -15,7 +15,9 @@
  *               refused at once instead of piling up
  * Without --wait the lock is tried once; with --wait N, psql waits up to N seconds
  * (lock_timeout, passed as the psql variable oneroof_lock_wait, never spliced into SQL).
- * A refusal is the ERROR `ONEROOF LOCKED: <holders>`, which the runner maps to exit 6.
+ * A refusal is the ERROR `ONEROOF LOCKED: <holders>`, which the runner maps to exit 6. With
+ * --wait, a lock that is busy is first the NOTICE `ONEROOF LOCK WAIT: <holders> holds …` (the
+ * live view names them while it waits), then, once held, `ONEROOF LOCK ACQUIRED: waited <s> s`.
  */
 import { whoAmI } from '../local/who.js';
 
@@ -84,21 +86,8 @@ export function lockSql(plan: LockPlan): string {
 function lockBlock(key: LockKey, mode: LockMode): string[] {
   const value = lockKeyValue(key).toString();
   const suffix = mode === 'shared' ? '_shared' : '';
-  return [
-    'DO $oneroof_lock$',
-    'DECLARE',
-    '  v_holders text;',
-    'BEGIN',
-    "  IF current_setting('lock_timeout') <> '0' THEN",
-    '    BEGIN',
-    `      PERFORM pg_catalog.pg_advisory_lock${suffix}(${value});`,
-    '      RETURN;',
-    '    EXCEPTION WHEN lock_not_available THEN',
-    '      NULL;',
-    '    END;',
-    `  ELSIF pg_catalog.pg_try_advisory_lock${suffix}(${value}) THEN`,
-    '    RETURN;',
-    '  END IF;',
+  const what = key.name === RUN_LOCK.name ? 'run' : 'preflight';
+  const holders = [
     "  SELECT string_agg(format('%s (server pid %s, %s lock, connected %s)',",
     "                           coalesce(nullif(a.application_name, ''), 'a session without a name'), a.pid,",
     "                           CASE l.mode WHEN 'ExclusiveLock' THEN 'exclusive' ELSE 'shared' END,",
@@ -109,7 +98,35 @@ function lockBlock(key: LockKey, mode: LockMode): string[] {
     "   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1",
     `     AND l.classid = ${key.classid} AND l.objid = ${key.objid}`,
     '     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database());',
-    `  RAISE EXCEPTION 'ONEROOF LOCKED: % holds the ${key.name === RUN_LOCK.name ? 'run' : 'preflight'} lock on this database',`,
+  ];
+  return [
+    'DO $oneroof_lock$',
+    'DECLARE',
+    '  v_holders text;',
+    '  v_since timestamptz;',
+    'BEGIN',
+    `  IF pg_catalog.pg_try_advisory_lock${suffix}(${value}) THEN`,
+    '    RETURN;',
+    '  END IF;',
+    ...holders,
+    // --wait: say who holds it before blocking, and how long the wait took once it is ours.
+    "  IF current_setting('lock_timeout') <> '0' THEN",
+    `    RAISE NOTICE 'ONEROOF LOCK WAIT: % holds the ${what} lock on this database',`,
+    "      coalesce(v_holders, 'another session (not visible to this role)');",
+    // A literal notice right after: the parser knows a message is whole only when the next one
+    // starts (a DETAIL could follow), and psql says nothing more while the lock is waited for.
+    "    RAISE NOTICE 'ONEROOF LOCK WAITING';",
+    '    v_since := pg_catalog.clock_timestamp();',
+    '    BEGIN',
+    `      PERFORM pg_catalog.pg_advisory_lock${suffix}(${value});`,
+    "      RAISE NOTICE 'ONEROOF LOCK ACQUIRED: waited % s',",
+    "        to_char(extract(epoch FROM pg_catalog.clock_timestamp() - v_since), 'FM9999990.000');",
+    '      RETURN;',
+    '    EXCEPTION WHEN lock_not_available THEN',
+    ...holders.map((line) => `  ${line}`),
+    '    END;',
+    '  END IF;',
+    `  RAISE EXCEPTION 'ONEROOF LOCKED: % holds the ${what} lock on this database',`,
     "    coalesce(v_holders, 'another session (not visible to this role)');",
     'END',
     '$oneroof_lock$;',

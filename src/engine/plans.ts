@@ -20,6 +20,7 @@ import {
   RUN_LOCK,
   type LockPlan,
 } from './lock.js';
+import { guardSql, type StateGuard } from './state-guard.js';
 
 type PlanCommand =
   'preflight' | 'apply' | 'verify' | 'rollback' | 'status' | 'revalidate' | 'state';
@@ -99,7 +100,10 @@ $oneroof_reader$;
 
 /** A probe block: the packet file `file` between the probe's echo lines (none: `alive`). */
 function probe(name: ProbeName, file?: string): string {
-  const body = file === undefined ? aliveSql() : `\\ir ${file}`;
+  return probeBlock(name, file === undefined ? aliveSql() : `\\ir ${file}`);
+}
+
+function probeBlock(name: ProbeName, body: string): string {
   return [
     '\\set QUIET on',
     '\\pset format unaligned',
@@ -141,10 +145,11 @@ export function preflightPlan(d: PacketDescriptor): Plan {
 }
 
 /** The release: the lock, the state at entry, then the executor (preflight, tiers, verify). */
-export function applyPlan(d: PacketDescriptor): Plan {
+export function applyPlan(d: PacketDescriptor, guard?: StateGuard): Plan {
   return plan('apply', [
     ...locked(LOCKS.mutating),
     probe('state_vector', d.state.probe),
+    ...(guard ? [guardSql(guard, d)] : []),
     `\\ir ${d.entries.apply}`,
     probe('state_vector_exit', d.state.probe),
   ]);
@@ -164,10 +169,15 @@ export function verifyPlan(d: PacketDescriptor): Plan {
 }
 
 /** A per-tier rollback (`-v <tier variable>=NN`) or the full one, under the run lock. */
-export function rollbackPlan(d: PacketDescriptor, scope: 'full' | 'tier'): Plan {
+export function rollbackPlan(
+  d: PacketDescriptor,
+  scope: 'full' | 'tier',
+  guard?: StateGuard,
+): Plan {
   return plan('rollback', [
     ...locked(LOCKS.mutating),
     probe('state_vector', d.state.probe),
+    ...(guard ? [guardSql(guard, d)] : []),
     `\\ir ${scope === 'full' ? d.entries.rollback_full : d.entries.rollback_tier}`,
     probe('state_vector_exit', d.state.probe),
   ]);
@@ -210,6 +220,20 @@ export function statePlan(d: PacketDescriptor): Plan {
   return plan('state', [
     READER_GUARD,
     probe('state_vector', d.state.probe),
+    probe('tier_status', d.probes.tier_status),
+  ]);
+}
+
+/**
+ * Before the prompt of an apply or rollback (src/engine/state-guard.ts): the state and the ledger
+ * as status reads them, and the column names of the state probe's last query (`\gdesc`
+ * describes it without running it), so that the main session can read it again under the lock.
+ */
+export function beforePlan(d: PacketDescriptor): Plan {
+  return plan('state', [
+    READER_GUARD,
+    probe('state_vector', d.state.probe),
+    probeBlock('state_columns', '\\gdesc'),
     probe('tier_status', d.probes.tier_status),
   ]);
 }

@@ -129,6 +129,7 @@ export function judged(
     errors: f.errors,
     ...(f.refused === null ? {} : { refused: f.refused }),
     ...(f.lockedBy === null ? {} : { lockHolder: f.lockedBy }),
+    ...(f.lockWait === null ? {} : { lockWait: f.lockWait }),
     ...(runOutcome === undefined ? {} : { runOutcome }),
     // The live run always knows how it ended: only replay of a cut log may not.
     exitCode: verdict.exitCode ?? EXIT.runtime,

@@ -10,8 +10,10 @@ import { TierTracker } from '../model/tiers.js';
 import { FULL_ROLLBACK_TIER, type PacketDescriptor } from '../contract/schema.js';
 import { markerClaims, packetVariables, releaseTiers } from '../contract/summary.js';
 import { applicationName } from './lock.js';
+import { CONFIRMED_STATE_VARIABLE, type StateGuard } from './state-guard.js';
 import {
   applyPlan,
+  beforePlan,
   preflightPlan,
   revalidatePlan,
   rollbackPlan,
@@ -58,16 +60,21 @@ const CANCEL_STATEMENT_TIMEOUT = '-c statement_timeout=15s';
 /** For the sessions that only look (the state at exit) or cancel: never wait long. */
 const PROBE_STATEMENT_TIMEOUT = '-c statement_timeout=10s';
 
-function planFor(command: ReleaseCommand, options: ReleaseOptions, d: PacketDescriptor): Plan {
+function planFor(
+  command: ReleaseCommand,
+  options: ReleaseOptions,
+  d: PacketDescriptor,
+  guard?: StateGuard,
+): Plan {
   switch (command) {
     case 'preflight':
       return preflightPlan(d);
     case 'apply':
-      return applyPlan(d);
+      return applyPlan(d, guard);
     case 'verify':
       return verifyPlan(d);
     case 'rollback':
-      return rollbackPlan(d, options.rollback === 'full' ? 'full' : 'tier');
+      return rollbackPlan(d, options.rollback === 'full' ? 'full' : 'tier', guard);
     case 'status':
       return statusPlan(d);
     case 'revalidate':
@@ -83,6 +90,12 @@ export interface ReleaseSteps {
   probes: ProbeCollector;
   tracker: TierTracker | undefined;
   main: PreparedStep;
+  /** Before the prompt (apply, rollback with a prompt): the state, the ledger, the probe's columns. */
+  beforeProbes: ProbeCollector;
+  beforeStep: PreparedStep | undefined;
+  beforeFallback: PreparedStep | undefined;
+  /** The main session again, holding the run to the state the operator confirmed. */
+  guarded: (guard: StateGuard, confirmedState: string) => Promise<PreparedStep>;
   /** What the state-at-exit probe printed. */
   exitProbes: ProbeCollector;
   exitStep: PreparedStep | undefined;
@@ -115,35 +128,44 @@ export async function prepareSteps(
             options.onTier,
           )
         : undefined;
-  const main = await prepareStep(options.target, {
-    name: 'main',
-    source: {
-      kind: 'plan',
-      root: options.packet,
-      packetVariables: packetVariables(descriptor),
-      claims: markerClaims(descriptor),
-      ...planFor(command, options, descriptor),
-      ...read,
-    },
-    variables,
-    env: { PGAPPNAME: appName },
-    readOnly,
-    onEvent: (event) => {
-      probes.take(event);
-      tracker?.take(event);
-      options.onEvent?.(event);
-    },
-  });
-  const exitProbes = new ProbeCollector();
-  const prepareExit = (target: Target): Promise<PreparedStep> =>
-    prepareStep(target, {
-      name: 'state-exit',
+  const prepareMain = (guard?: StateGuard, confirmedState?: string): Promise<PreparedStep> =>
+    prepareStep(options.target, {
+      name: 'main',
       source: {
         kind: 'plan',
         root: options.packet,
         packetVariables: packetVariables(descriptor),
         claims: markerClaims(descriptor),
-        ...statePlan(descriptor),
+        ...planFor(command, options, descriptor, guard),
+        ...read,
+      },
+      variables:
+        confirmedState === undefined
+          ? variables
+          : { ...variables, [CONFIRMED_STATE_VARIABLE]: confirmedState },
+      env: { PGAPPNAME: appName },
+      readOnly,
+      onEvent: (event) => {
+        probes.take(event);
+        tracker?.take(event);
+        options.onEvent?.(event);
+      },
+    });
+  const main = await prepareMain();
+  const exitProbes = new ProbeCollector();
+  const prepareProbe = (
+    target: Target,
+    name: 'state-exit' | 'state-before',
+    into: ProbeCollector,
+  ): Promise<PreparedStep> =>
+    prepareStep(target, {
+      name,
+      source: {
+        kind: 'plan',
+        root: options.packet,
+        packetVariables: packetVariables(descriptor),
+        claims: markerClaims(descriptor),
+        ...(name === 'state-exit' ? statePlan(descriptor) : beforePlan(descriptor)),
         ...read,
       },
       // Best effort: a probe must never hold the operator up (after Ctrl-C, behind a lock).
@@ -153,8 +175,23 @@ export async function prepareSteps(
       },
       readOnly: true,
       tee: false,
-      onEvent: (event) => exitProbes.take(event),
+      onEvent: (event) => into.take(event),
     });
+  const prepareExit = (target: Target) => prepareProbe(target, 'state-exit', exitProbes);
+  // Only a prompt needs it: with --yes nobody is shown a state (the state at entry is recorded).
+  const beforeProbes = new ProbeCollector();
+  const asks = !readOnly && options.confirm !== undefined && command !== 'revalidate';
+  const beforeStep = asks
+    ? await prepareProbe(options.target, 'state-before', beforeProbes)
+    : undefined;
+  const beforeFallback =
+    asks && options.target.reader.mode === 'role'
+      ? await prepareProbe(
+          { ...options.target, reader: { ...options.target.reader, mode: 'session' } },
+          'state-before',
+          beforeProbes,
+        )
+      : undefined;
   const exitStep: PreparedStep | undefined =
     command === 'status' || command === 'verify' ? undefined : await prepareExit(options.target);
   // apply and rollback on a target without the read role yet: the probe as the apply role,
@@ -183,6 +220,10 @@ export async function prepareSteps(
     probes,
     tracker,
     main,
+    beforeProbes,
+    beforeStep,
+    beforeFallback,
+    guarded: (guard, confirmedState) => prepareMain(guard, confirmedState),
     exitProbes,
     exitStep,
     exitFallback,

@@ -19,7 +19,7 @@ import { summarize } from '../model/findings.js';
 import { seal } from './seal.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
-import { validate } from './release-options.js';
+import { READ_ONLY, validate } from './release-options.js';
 import { prepareSteps } from './release-steps.js';
 import { confirmRun, openSession, recordStart } from './run-open.js';
 import { stateAtExit } from './state-exit.js';
@@ -71,7 +71,7 @@ export async function runRelease(
   let failure: unknown;
   try {
     // 3. The operator sees what was reached before anything runs.
-    await confirmRun(session, command, options, descriptor);
+    const before = await confirmRun(session, command, options, descriptor, steps);
 
     // 4. The main session. A Ctrl-C (or a log that fails) before it starts: it never starts.
     // After it started, the server cancels it; the cancel waits for the session to appear,
@@ -149,7 +149,9 @@ export async function runRelease(
     const exit = await stateAtExit(session, command, options, steps, run, entry, columns);
 
     // 6. Judge.
+    const shown = before.vector ?? (READ_ONLY[command] ? undefined : entry);
     const state = {
+      ...(shown ? { before: shown } : {}),
       ...(entry ? { entry } : {}),
       ...(exit ? { exit } : {}),
       ...(entry && exit ? { unchanged: sameState(entry, exit, columns) } : {}),

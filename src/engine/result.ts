@@ -80,6 +80,17 @@ export interface Confirmation {
     /** The state vector the packet promises after it (state.applied / state.baseline). */
     expectedAfter?: string;
     legend: string;
+    /** The state vector read before the prompt (read-only); undefined: it could not be read. */
+    before?: string;
+    /** Every tier of the release: as the ledger showed it before the prompt, and after the run. */
+    steps: {
+      tier: number;
+      name: string;
+      before: 'applied' | 'pending' | 'unknown';
+      after: 'applied' | 'pending' | 'unknown';
+    }[];
+    /** The main session refuses (exit 3, nothing changed) when the state under the lock differs. */
+    guarded: boolean;
   };
 }
 
@@ -101,7 +112,11 @@ export interface ReleaseResult {
   /** Who signed the packet's manifest, checked against packet_signers when set. */
   packetSignature?: PacketSignature;
   runOutcome?: RunOutcome;
-  state: { entry?: StateVector; exit?: StateVector; unchanged?: boolean };
+  /**
+   * before: the state the run went by — read before the prompt when the operator confirmed
+   * (apply, rollback), else the state at entry, under the run lock.
+   */
+  state: { before?: StateVector; entry?: StateVector; exit?: StateVector; unchanged?: boolean };
   preflight: GateCheck[];
   verdict?: 'GO' | 'NO-GO';
   noGo: string[];
@@ -111,6 +126,8 @@ export interface ReleaseResult {
   errors: Finding[];
   refused?: string;
   lockHolder?: string;
+  /** --wait found the run lock busy: who held it, and the seconds waited (null: not acquired). */
+  lockWait?: { holder: string; seconds: number | null };
   probes: {
     /** The packet's verify probes that finished, by name: the lines each printed. */
     verify?: Record<string, string[]>;

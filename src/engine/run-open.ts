@@ -10,6 +10,8 @@ import { readOnlyUser, sessionModeWarning } from '../runner/read-only.js';
 import type { RunKind } from '../runlog/writer.js';
 import type { PacketSummary } from '../contract/summary.js';
 import { confirmationOf } from './confirmation.js';
+import type { ReleaseSteps } from './release-steps.js';
+import { changeSteps, readBefore, type StateBefore } from './state-before.js';
 import type { PacketIdentity } from './packet-check.js';
 import { READ_ONLY } from './release-options.js';
 import type { Confirmation, ReleaseCommand, ReleaseOptions } from './result.js';
@@ -85,16 +87,23 @@ export function recordStart(
   return base;
 }
 
-/** Mutating runs: the operator confirms (or the run records it was not asked); no: nothing runs. */
+/**
+ * Mutating runs: the operator confirms (or the run records it was not asked); no: nothing runs.
+ * Before the prompt, the state is read (src/engine/state-before.ts) and shown; returned, with
+ * the guard that holds the main session to it.
+ */
 export async function confirmRun(
   session: RunSession,
   command: ReleaseCommand,
   options: ReleaseOptions,
   d: PacketDescriptor,
-): Promise<void> {
+  steps: ReleaseSteps,
+): Promise<StateBefore> {
   if (!READ_ONLY[command] && options.confirm === undefined)
     session.record('confirmation', { confirmed: true, via: 'not-asked', by: whoAmI() });
   else if (options.confirm && !READ_ONLY[command]) {
+    const before = await readBefore(session, options, steps, d.state.columns);
+    const guarded = before.vector !== undefined && before.guard !== undefined;
     const confirmed = await options.confirm({
       command,
       target: options.target.name,
@@ -102,15 +111,28 @@ export async function confirmRun(
       dryRun: options.dryRun === true,
       ...(options.apr === undefined ? {} : { apr: options.apr }),
       ...(options.rollback === undefined ? {} : { rollback: options.rollback }),
-      change: changeOf(command, options, d),
+      change: {
+        ...changeOf(command, options, d),
+        ...(before.vector ? { before: before.vector.text } : {}),
+        steps: changeSteps(command, options, d, before),
+        guarded,
+      },
     });
-    session.record('confirmation', confirmationOf(confirmed, options.target.name));
+    session.record('confirmation', {
+      ...confirmationOf(confirmed, options.target.name),
+      ...(before.vector ? { state: before.vector.text } : {}),
+      ...(before.applied ? { applied: before.applied } : {}),
+      guarded,
+    });
     if (!confirmed)
       throw new OneroofError(
         'usage',
         `${command} on ${options.target.name} not confirmed; nothing was run`,
       );
+    if (guarded) steps.main = await steps.guarded(before.guard!, before.vector!.text);
+    return before;
   }
+  return {};
 }
 
 /** What a mutating run will change, as the packet's contract says (a dry run: nothing). */
@@ -118,7 +140,7 @@ function changeOf(
   command: ReleaseCommand,
   options: ReleaseOptions,
   d: PacketDescriptor,
-): Confirmation['change'] {
+): Omit<Confirmation['change'], 'steps' | 'guarded'> {
   const legend = stateLegend(d.state.columns);
   const tiers = releaseTiers(d);
   if (command === 'apply')

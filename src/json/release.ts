@@ -101,7 +101,12 @@ const releaseShape = {
   packet: nul(packetSummary),
   packetSignature: nul(packetSignature),
   runOutcome: nul(z.string()),
-  state: z.object({ entry: nul(stateVector), exit: nul(stateVector), unchanged: nul(z.boolean()) }),
+  state: z.object({
+    before: nul(stateVector),
+    entry: nul(stateVector),
+    exit: nul(stateVector),
+    unchanged: nul(z.boolean()),
+  }),
   preflight: z.array(gateCheck),
   noGo: z.array(z.string()),
   tiers: z.array(tierStep),
@@ -110,6 +115,8 @@ const releaseShape = {
   errors: z.array(finding),
   refused: nul(z.string()),
   lockHolder: nul(z.string()),
+  /** --wait found the run lock busy: who held it, and the seconds waited (null: never acquired). */
+  lockWait: nul(z.object({ holder: z.string(), seconds: nul(z.number().nonnegative()) })),
   probes,
   durationMs: count,
   lastRun: nul(lastRun),

@@ -56,6 +56,11 @@ export interface Findings {
   refused: string | null;
   /** Who holds the run lock, when another run held it (ONEROOF LOCKED). */
   lockedBy: string | null;
+  /**
+   * --wait found the run lock busy (ONEROOF LOCK WAIT): who held it, and the seconds waited once
+   * it was ours (ONEROOF LOCK ACQUIRED; null: never acquired). null: no wait.
+   */
+  lockWait: { holder: string; seconds: number | null } | null;
   counts: {
     assertions: number;
     errors: number;
@@ -93,6 +98,7 @@ export class FindingsCollector {
     errors: [],
     refused: null,
     lockedBy: null,
+    lockWait: null,
     counts: { assertions: 0, errors: 0, warnings: 0, events: 0, verified: 0 },
     endedScripts: [],
     sentinels: [],
@@ -188,6 +194,13 @@ export class FindingsCollector {
       case 'locked':
         // Another run holds the target's lock: nothing of this run's script ran.
         f.lockedBy = event.holder;
+        break;
+      case 'lock-wait':
+        // preflight waits for two locks: the holders of the first, the seconds of both.
+        if (event.phase === 'waiting')
+          f.lockWait = { holder: f.lockWait?.holder ?? event.holder ?? '', seconds: null };
+        else if (f.lockWait !== null)
+          f.lockWait.seconds = (f.lockWait.seconds ?? 0) + (event.seconds ?? 0);
         break;
       case 'end':
         f.endedScripts.push(event.script);

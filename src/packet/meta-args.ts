@@ -170,6 +170,10 @@ export function checkAllowed(
     }
     case 'set':
       return checkSet(args, origin, runner, refuse);
+    case 'gdesc':
+      // It describes the last query (column names and types) without running it.
+      if (origin === 'plan' && args.length === 0) return;
+      break;
     case 'echo':
       if (origin === 'plan' && args.every((a) => /^[A-Za-z0-9_.-]+$/.test(a.raw))) return;
       break;

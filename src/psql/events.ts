@@ -177,6 +177,18 @@ const lockedEventSchema = z.object({
   holder: z.string(),
 });
 
+/**
+ * --wait: `ONEROOF LOCK WAIT: <holders> holds the … lock` before blocking (phase waiting), and
+ * `ONEROOF LOCK ACQUIRED: waited <seconds> s` once held (src/engine/lock.ts).
+ */
+const lockWaitEventSchema = z.object({
+  kind: z.literal('lock-wait'),
+  ...marker,
+  phase: z.enum(['waiting', 'acquired']),
+  holder: z.string().optional(),
+  seconds: z.number().nonnegative().optional(),
+});
+
 const endEventSchema = z.object({ kind: z.literal('end'), ...marker, script: z.string() });
 
 /** The runner's last line, `\echo ONEROOF SENTINEL <nonce>`: psql read the stream to its end. */
@@ -199,6 +211,7 @@ export const psqlEventSchema = z.discriminatedUnion('kind', [
   assertionEventSchema,
   refusedEventSchema,
   lockedEventSchema,
+  lockWaitEventSchema,
   endEventSchema,
   sentinelEventSchema,
 ]);
@@ -214,6 +227,7 @@ type VerifyEvent = z.infer<typeof verifyEventSchema>;
 type AssertionEvent = z.infer<typeof assertionEventSchema>;
 type RefusedEvent = z.infer<typeof refusedEventSchema>;
 type LockedEvent = z.infer<typeof lockedEventSchema>;
+type LockWaitEvent = z.infer<typeof lockWaitEventSchema>;
 type EndEvent = z.infer<typeof endEventSchema>;
 export type MarkerEvent =
   | PreflightEvent
@@ -224,6 +238,7 @@ export type MarkerEvent =
   | AssertionEvent
   | RefusedEvent
   | LockedEvent
+  | LockWaitEvent
   | EndEvent;
 
 /** Severities at which psql (with ON_ERROR_STOP) stops: the statement failed. */

@@ -11,6 +11,8 @@
  *   ASSERT <scope>.<check>: expected <expected>, got <observed>         ERROR
  *   ONEROOF REFUSED: <reason>                                           ERROR
  *   ONEROOF LOCKED: <holders> holds the run|preflight lock …            ERROR (src/engine/lock.ts)
+ *   ONEROOF LOCK WAIT: <holders> holds the run|preflight lock …         NOTICE (--wait, ditto)
+ *   ONEROOF LOCK ACQUIRED: waited <seconds> s                           NOTICE (ditto)
  *   ONEROOF VERIFY PASS <check>: <observed>                             NOTICE
  *   ONEROOF END <script>                                                NOTICE
  *
@@ -34,6 +36,8 @@ const ASSERT = new RegExp(
 );
 const REFUSED = /^ONEROOF REFUSED: (.+)$/;
 const LOCKED = /^ONEROOF LOCKED: (.+)$/;
+const LOCK_WAIT = /^ONEROOF LOCK WAIT: (.+) holds the (?:run|preflight) lock on this database$/;
+const LOCK_ACQUIRED = /^ONEROOF LOCK ACQUIRED: waited (\d{1,7}\.\d{3}) s$/;
 const VERIFY = new RegExp(String.raw`^ONEROOF VERIFY PASS (${CHECK}): (.*)$`);
 const END = /^ONEROOF END (.+)$/;
 
@@ -77,6 +81,10 @@ export function markerOf(message: MessageEvent): MarkerEvent | undefined {
     return undefined;
   }
   if (GO.test(first)) return { kind: 'verdict', ...common, verdict: 'GO', checks: [] };
+  if ((m = LOCK_WAIT.exec(first)) !== null)
+    return { kind: 'lock-wait', ...common, phase: 'waiting', holder: m[1]! };
+  if ((m = LOCK_ACQUIRED.exec(first)) !== null)
+    return { kind: 'lock-wait', ...common, phase: 'acquired', seconds: Number(m[1]) };
   if ((m = PREFLIGHT.exec(first)) !== null) {
     const [, status, check, value] = m as unknown as [
       string,

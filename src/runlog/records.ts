@@ -199,6 +199,11 @@ const confirmationRecordSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,100}$/)
     .optional(),
+  /** What the operator was shown before the prompt: the state vector and the tiers applied. */
+  state: z.string().optional(),
+  applied: z.array(z.number().int()).optional(),
+  /** The main session was held to that state under the run lock (src/engine/state-guard.ts). */
+  guarded: z.boolean().optional(),
 });
 
 /** Ctrl-C (or a log that failed, which stops the run as Ctrl-C does). */

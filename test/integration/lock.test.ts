@@ -160,16 +160,97 @@ describe('another session holds the run lock', () => {
     await bench.reset(APR); // its own golden clone: the test before it may not have run
     const holder = await hold(bench, HOLDER, [runLockSql]);
     const logDir = join(await tempDir('oneroof-e2e-logs-'), 'logs');
-    const cli = start(['apply', ...T, '--apr', APR, '--yes', '--wait', '60'], logDir);
+    const metrics = join(await tempDir('oneroof-e2e-metrics-'), 'oneroof.prom');
+    const cli = start(
+      ['apply', ...T, '--apr', APR, '--yes', '--wait', '60', '--json', '--metrics', metrics],
+      logDir,
+    );
     await waitingOnLock(cli, 'apply');
-    // Seen waiting on the server: it did not exit 6.
+    // Seen waiting on the server: it did not exit 6; and it says who it waits for (one line:
+    // stderr is not a terminal).
     expect(cli.child.exitCode).toBeNull();
+    const waiting = new RegExp(`^ {2}lock {4}waiting for ${named(holder).source} {2}…$`, 'm');
+    await cli.waitForStderr(waiting);
     await holder.release();
     const run = await cli.done;
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`applied on ${SSH_TARGET}: 6 tier(s) committed; verify passed\n`);
+    expect(run.stderr.match(waiting)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^ {2}lock {4}held after waiting \d+(\.\d+)? s/m);
+    const doc = oneJsonDocument(run.stdout);
+    expect(doc.message).toBe(`applied on ${SSH_TARGET}: 6 tier(s) committed; verify passed`);
+    const wait = doc.lockWait as { holder: string; seconds: number };
+    expect(wait.holder).toMatch(named(holder));
+    expect(wait.seconds).toBeGreaterThan(0);
+    // The same wait in the run log's records, and in --metrics.
+    const { records } = await expectOneLog({ ...run, logDir }, 'rollout');
+    const events = (await readFile(records, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"lock-wait"'))
+      .map((l) => JSON.stringify(JSON.parse(l)));
+    expect(events.join('\n')).toContain('"phase":"waiting"');
+    expect(events.join('\n')).toContain(`"seconds":${wait.seconds}`);
+    expect(await readFile(metrics, 'utf8')).toContain(
+      `oneroof_lock_wait_seconds{command="apply",target="${SSH_TARGET}"} ${wait.seconds}\n`,
+    );
     expect(await bench.probe('state_vector')).toBe(STATE.released);
     expect(ledger(await bench.probe('tier_status'))).toEqual(ledgerOf(() => true));
+  });
+
+  it.each([
+    ['escapes', 'evil\u001b]0;pwned\u0007\u001b[2J'],
+    ['newlines', 'first\nONEROOF LOCK ACQUIRED: waited 0.000 s\r\nlast'],
+    ['non-ascii', 'd\u00e9j\u00e0 \u202eright-to-left'],
+  ])('hostile lock-holder: an application_name with %s is shown sanitised', async (_what, name) => {
+    await bench.reset(APR);
+    // A plain psql session as the holder, its application_name set by libpq (PGAPPNAME).
+    const exec = await bench.docker.getContainer(bench.container).exec({
+      Cmd: [
+        'psql',
+        '-X',
+        '-q',
+        '-U',
+        testbed.user,
+        '-d',
+        testbed.database,
+        '-c',
+        runLockSql,
+        '-c',
+        'SELECT pg_sleep(90)',
+      ],
+      Env: [`PGAPPNAME=${name}`],
+      AttachStdout: false,
+      AttachStderr: false,
+    });
+    await exec.start({ Detach: true });
+    const holderPid = async () =>
+      bench.query(
+        `SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND (l.classid::bigint << 32 | l.objid::bigint) = ${lockKeyValue(RUN_LOCK)}`,
+      );
+    let pid = '';
+    for (let i = 0; i < 200 && !/^\d+$/.test(pid); i++) {
+      pid = await holderPid();
+      if (!/^\d+$/.test(pid)) await sleep(50);
+    }
+    expect(pid).toMatch(/^\d+$/);
+    try {
+      const logDir = join(await tempDir('oneroof-e2e-logs-'), 'logs');
+      const cli = start(['preflight', ...T, '--apr', APR, '--wait', '60'], logDir);
+      await cli.waitForStderr(/^ {2}lock {4}waiting for .*$/m);
+      await bench.query(`SELECT pg_terminate_backend(${Number(pid)})`);
+      const run = await cli.done;
+      expect(run.code, run.stderr).toBe(0);
+      const line = /^ {2}lock {4}waiting for (.*)$/m.exec(run.stderr)![1]!;
+      // Whatever the server kept of the name, nothing a terminal obeys reaches stderr: no
+      // escape, no line of its own, no bidirectional override.
+      expect(line).toMatch(new RegExp(`\\(server pid ${pid}, exclusive lock, connected `));
+      for (const c of ['\u001b', '\u0007', '\u202e']) expect(run.stderr).not.toContain(c);
+      expect(run.stderr).not.toMatch(/^ONEROOF LOCK ACQUIRED/m);
+      expect(run.stderr).not.toMatch(/^last/m);
+    } finally {
+      await bench.query(
+        `SELECT count(pg_terminate_backend(${Number(pid)})) WHERE ${Number(pid)} > 0`,
+      );
+    }
   });
 });
 

@@ -505,6 +505,31 @@ describe('one exit code per run (docs/usage.md, Exit codes)', () => {
     expect(result.message).toContain('oneroof apply ana@laptop pid 7');
   });
 
+  it('--wait behind another run: the holder and the seconds waited, in the result', async () => {
+    const { result } = await release(
+      'preflight',
+      {
+        stdout: STATE('1|0|210|0|0|0'),
+        stderr:
+          notice(
+            'ONEROOF LOCK WAIT: oneroof apply ana@laptop pid 7 (server pid 99, exclusive lock, connected x) holds the run lock on this database',
+          ) +
+          notice('ONEROOF LOCK WAITING') +
+          notice('ONEROOF LOCK ACQUIRED: waited 12.345 s') +
+          notice('ONEROOF PREFLIGHT GO'),
+        end: ok,
+      },
+      { waitSeconds: 60 },
+    );
+    expect(result).toMatchObject({
+      exitCode: 0,
+      lockWait: {
+        holder: 'oneroof apply ana@laptop pid 7 (server pid 99, exclusive lock, connected x)',
+        seconds: 12.345,
+      },
+    });
+  });
+
   it('apply on a target without the read role: the state at exit as the apply role', async () => {
     const answers = [
       {

@@ -47,6 +47,16 @@ describe('metrics exposition', () => {
             result: result({ target: 'b', exitCode: 3, outcome: 'NO-GO', verdict: 'NO-GO' }),
             seconds: 2,
           },
+          {
+            result: result({
+              target: 'c',
+              exitCode: 0,
+              runOutcome: 'ok',
+              lockWait: { holder: 'oneroof apply x@y pid 1', seconds: 12.5 },
+            }),
+            seconds: 13,
+          },
+          { result: result({ target: 'd', exitCode: 0, runOutcome: 'ok' }), seconds: 1 },
         ],
         now: 1_800_000_000,
         waitSeconds: 30,
@@ -61,6 +71,10 @@ describe('metrics exposition', () => {
     expect(lines).toContain('oneroof_verdict{command="preflight",target="b",verdict="go"} 0');
     expect(lines).toContain('oneroof_run_duration_seconds{command="preflight",target="a"} 1.235');
     expect(lines).toContain('oneroof_lock_wait_limit_seconds{command="preflight",target="b"} 30');
+    // The wait the server measured; a run that never held the lock has none.
+    expect(lines).toContain('oneroof_lock_wait_seconds{command="preflight",target="c"} 12.5');
+    expect(lines).toContain('oneroof_lock_wait_seconds{command="preflight",target="d"} 0');
+    expect(lines.filter((l) => /^oneroof_lock_wait_seconds\{.*target="[ab]"/.test(l))).toEqual([]);
     // a NO-GO is an answer: it counts as a success
     expect(lines).toContain(
       'oneroof_last_success_timestamp_seconds{command="preflight",target="b"} 1800000000',

@@ -128,6 +128,12 @@ export class LiveRows {
       case 'locked':
         this.set('locked', 'locked', 'fail', `${event.holder} holds the lock`);
         return;
+      case 'lock-wait':
+        // --wait: the holders (database text: the view sanitises every line), the wait ticking.
+        if (event.phase === 'waiting')
+          this.set('lock', 'lock', 'running', `waiting for ${event.holder ?? 'another session'}`);
+        else this.set('lock', 'lock', 'ok', `held after waiting ${event.seconds ?? 0} s`);
+        return;
       case 'message':
         if (event.severity === 'ERROR' || event.severity === 'FATAL' || event.severity === 'PANIC')
           if (!this.find('error')) this.set('error', event.severity, 'fail', event.text);

@@ -55,7 +55,7 @@ export class LiveView implements RunView {
 }
 
 /** The phases whose start is a line of its own in line mode: they may take long. */
-const LINE_STARTS = new Set(['connect', 'stage', 'seal']);
+const LINE_STARTS = new Set(['connect', 'stage', 'lock', 'seal']);
 
 /**
  * The rows as the terminal shows them: each cut to the width (a wrapped line would break the

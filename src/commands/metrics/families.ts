@@ -87,6 +87,11 @@ export function families(facts: RunFacts): Family[] {
       'How long the last run was allowed to wait for the run lock (--wait; 0: not at all).',
       per(one(facts.waitSeconds)),
     ),
+    gauge(
+      'oneroof_lock_wait_seconds',
+      'How long the last run waited for the run lock (0: it was free); absent when it never got it.',
+      per((r) => lockWaitSamples(r, at)),
+    ),
   ];
 }
 
@@ -119,6 +124,15 @@ function stateSamples(r: ReleaseResult, at: At): Sample[] {
       out.push({ labels: at(r, { column: names[i] ?? `column_${i + 1}`, at: point }), value }),
     );
   return out;
+}
+
+/** The wait the server measured (ONEROOF LOCK ACQUIRED); none when the run never held the lock. */
+function lockWaitSamples(r: ReleaseResult, at: At): Sample[] {
+  if (r.lockWait !== undefined)
+    return r.lockWait.seconds === null ? [] : [{ labels: at(r), value: r.lockWait.seconds }];
+  // Not busy: held at once, as far as the run got to take it.
+  if (r.command === 'status' || r.runOutcome === undefined || r.exitCode === EXIT.locked) return [];
+  return [{ labels: at(r), value: 0 }];
 }
 
 function round(seconds: number): number {

@@ -19,12 +19,26 @@ export async function confirmRelease(
     about.command === 'apply'
       ? `apply the release${about.dryRun ? ' as a dry run (rolled back)' : ''}`
       : `roll back ${about.rollback === 'full' ? 'the whole release' : `tier ${about.rollback}`}`;
-  const { tiers, expectedAfter, legend } = about.change;
-  const names = tiers.map((t) => `${t.tier} ${t.name}`).join(', ');
+  const { steps, expectedAfter, legend, before, guarded } = about.change;
+  const width = Math.max(...steps.map((t) => `${t.tier} ${t.name}`.length));
+  const tierLines = steps.map((t, i) => {
+    const label = `${t.tier} ${t.name}`.padEnd(width);
+    const change = t.before === t.after ? t.before : `${t.before} → ${t.after}`;
+    return `  ${i === 0 ? 'tiers' : '     '}      ${label}  ${change}`;
+  });
+  const after =
+    expectedAfter !== undefined
+      ? expectedAfter
+      : about.dryRun
+        ? 'unchanged (a dry run is rolled back)'
+        : 'none promised by the packet after a rollback';
   return askTargetName(ctx, target, about.peer, what, [
     ...(about.apr ? [`  APR        ${about.apr}`] : []),
-    `  tiers      ${names}${about.command === 'apply' ? ' (a tier already applied is skipped)' : ''}`,
-    `  state      ${expectedAfter !== undefined ? `expected after: ${expectedAfter}` : about.dryRun ? 'unchanged: a dry run is rolled back' : 'the packet states none after a rollback'}  ${ctx.ui.dim(`(${legend}; the state at entry is read under the run lock)`)}`,
+    ...tierLines,
+    `  state      ${before ?? 'not read'} → ${after}  ${ctx.ui.dim(`(${legend})`)}`,
+    guarded
+      ? `             ${ctx.ui.dim('read just now; if it is not the same under the run lock, nothing is changed')}`
+      : `             ${ctx.ui.dim('the state before could not be read: the run is not held to it')}`,
   ]);
 }
 
