@@ -27,7 +27,12 @@ import type { HostKeyAccepted, HostKeyPolicy } from './ssh2-hostkey.js';
 import type { Transport } from './types.js';
 
 export type { Transport } from './types.js';
-export { rememberAnswers, ttyPassphrasePrompt, type RememberingPrompt } from './passphrase.js';
+export {
+  oneAtATime,
+  rememberAnswers,
+  ttyPassphrasePrompt,
+  type RememberingPrompt,
+} from './passphrase.js';
 
 export interface CreateTransportOptions {
   /** --transport, when given. */

@@ -49,6 +49,24 @@ export function ttyPassphrasePrompt(
     });
 }
 
+/**
+ * One question on the terminal at a time (a group's members connect at once; a second key is
+ * asked only when the first answer is in, a refused one included), each asked inside `around`
+ * (the live view's pause: nothing is drawn over the question while it is on the screen).
+ */
+export function oneAtATime(
+  ask: AskPassphrase,
+  around: <T>(work: () => Promise<T>) => Promise<T>,
+): AskPassphrase {
+  let asking: Promise<unknown> = Promise.resolve();
+  return (keyPath) => {
+    const question = () => around(() => ask(keyPath));
+    const answer = asking.then(question, question);
+    asking = answer.catch(() => undefined);
+    return answer;
+  };
+}
+
 /** A prompt that also remembers, for this process only, what was typed for each key. */
 export interface RememberingPrompt {
   (keyPath: string): Promise<string>;

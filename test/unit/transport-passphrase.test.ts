@@ -1,7 +1,7 @@
 /** The passphrase prompt: only on a terminal, nothing echoed, the answer to the caller only. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ttyPassphrasePrompt } from '../../src/transport/passphrase.js';
+import { oneAtATime, ttyPassphrasePrompt } from '../../src/transport/passphrase.js';
 
 function fakeTty(isTTY: boolean) {
   const input = Object.assign(new PassThrough(), {
@@ -41,5 +41,55 @@ describe('ttyPassphrasePrompt', () => {
     const answer = ttyPassphrasePrompt(input, output)!('/k');
     input.write('ab\u0003');
     await expect(answer).rejects.toThrow(/cancelled/);
+  });
+});
+
+describe('oneAtATime', () => {
+  it('asks one question at a time, each inside the pause, a refused one included', async () => {
+    const seen: string[] = [];
+    let open = 0;
+    const answers = new Map<string, () => void>();
+    const ask = (key: string) =>
+      new Promise<string>((resolve, reject) => {
+        open++;
+        seen.push(`ask ${key} (${open} open)`);
+        answers.set(key, () => {
+          open--;
+          if (key === 'b') reject(new Error('cancelled'));
+          else resolve(`pw-${key}`);
+        });
+      });
+    const around = async <T>(work: () => Promise<T>): Promise<T> => {
+      seen.push('pause');
+      try {
+        return await work();
+      } finally {
+        seen.push('resume');
+      }
+    };
+    const prompt = oneAtATime(ask, around);
+    const [a, b, c] = [prompt('a'), prompt('b'), prompt('c')];
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
+    expect(seen).toEqual(['pause', 'ask a (1 open)']);
+    answers.get('a')!();
+    await expect(a).resolves.toBe('pw-a');
+    await turn();
+    answers.get('b')!();
+    await expect(b).rejects.toThrow('cancelled');
+    await turn();
+    answers.get('c')!();
+    await expect(c).resolves.toBe('pw-c');
+    expect(seen).toEqual([
+      'pause',
+      'ask a (1 open)',
+      'resume',
+      'pause',
+      'ask b (1 open)',
+      'resume',
+      'pause',
+      'ask c (1 open)',
+      'resume',
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { resolveEndpoint } from '../../inventory/endpoint.js';
 import { findSigningKey } from '../../ssh/sign.js';
 import {
   createTransport,
+  oneAtATime,
   rememberAnswers,
   ttyPassphrasePrompt,
   type RememberingPrompt,
@@ -76,16 +77,8 @@ export async function reach(
 export function operatorPrompt(ctx: Context, interactive: boolean): RememberingPrompt | undefined {
   const ask = interactive && ctx.io.stdin === process.stdin ? ttyPassphrasePrompt() : undefined;
   if (ask === undefined) return undefined;
-  // One question on the terminal at a time (a group's members connect at once), and the live
-  // view is not drawn over it: erased while it is asked, redrawn after.
-  let asking: Promise<unknown> = Promise.resolve();
-  return rememberAnswers((keyPath) => {
-    const question = () => {
-      const overlay = ctx.ui.overlay;
-      return overlay ? overlay.pause(() => ask(keyPath)) : ask(keyPath);
-    };
-    const answer = asking.then(question, question);
-    asking = answer.catch(() => undefined);
-    return answer;
-  });
+  // The live view is not drawn over the question: erased while it is asked, redrawn after.
+  return rememberAnswers(
+    oneAtATime(ask, (work) => (ctx.ui.overlay ? ctx.ui.overlay.pause(work) : work())),
+  );
 }
