@@ -5,9 +5,12 @@
  * decodes as the bytes arrive and checks the length and sha256 of the decoded bytes, the very
  * bytes psql reads (and the ones the run log's `stream` record names).
  *
- * Compression pays only on bytes that compress: after each SAMPLE bytes of input, a stream that
- * came out to more than WORTH of its size goes on stored (level 0, no search), which costs
- * about a copy; one that compresses again goes back to level 1.
+ * Compression pays only on bytes that compress well: deflate's search costs about as much CPU
+ * per byte as the bytes it saves cost ssh, sshd and docker exec (measured with the stream
+ * bench: rows of hex digits, which come out at about 55 %, ran slower compressed than as they
+ * are). So after each SAMPLE bytes of input, a stream that came out to more than WORTH of its
+ * size goes on stored (level 0, no search: about a copy); one that compresses again goes back
+ * to level 1.
  */
 import { constants, createGzip, type Gzip, type ZlibParams } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -16,8 +19,8 @@ import type { StagedEncoding } from '../remote/stage.js';
 /** Streams shorter than this travel as they are (the packet, plans, probes: a few KiB). */
 const COMPRESS_FROM = 1 << 20;
 const SAMPLE = 4 << 20;
-/** Compressed output above this share of the input is not worth the search. */
-const WORTH = 0.7;
+/** Compressed output above this share of the input is not worth the search (see above). */
+const WORTH = 0.3;
 
 /** How a stream of `length` bytes travels. */
 export function encodingFor(length: number): StagedEncoding {
