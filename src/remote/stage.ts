@@ -5,8 +5,7 @@
  * holds exactly the announced length and sha256 is psql started, reading that file on stdin.
  * A cut anywhere in transit leaves a short file, the check fails, and nothing runs.
  *
- * The digest is taken while the bytes arrive (`tee` into `sha256sum`), so the check costs no
- * second read. A large stream may travel gzip-compressed (src/runner/compress.ts): it is
+ * A large stream may travel gzip-compressed (src/runner/compress.ts): it is
  * decoded on the far side as it arrives, and the length and digest checked are those of the
  * decoded bytes, the very bytes psql reads; a cut gzip stream decodes short and is refused.
  *
@@ -29,19 +28,16 @@ const STAGE_SCRIPT = [
   'trap \'rm -rf "$d"\' EXIT',
   "trap 'exit 129' HUP INT TERM",
   'f=$d/stream',
-  // The digest is taken as the bytes arrive (tee), not by reading the file again afterwards.
-  'keep() { tee "$f" || : > "$d/unwritten"; }',
   'case $z in',
-  '  identity) sum=$(keep | sha256sum) ;;',
-  // A cut or corrupt gzip stream leaves fewer (or other) bytes: the checks below refuse them.
+  '  identity) cat > "$f" || { echo "oneroof-stage: cannot write $f; nothing was run" >&2; exit 125; } ;;',
+  // A cut or corrupt gzip stream decodes short (or to other bytes): the checks below refuse it.
   '  gzip) command -v gunzip > /dev/null || { echo "oneroof-stage: gunzip not found; nothing was run" >&2; exit 125; }',
-  '    sum=$(gunzip -c 2> /dev/null | keep | sha256sum) ;;',
+  '    gunzip -c > "$f" 2> /dev/null ;;',
   '  *) echo "oneroof-stage: unknown encoding $z; nothing was run" >&2; exit 125 ;;',
   'esac',
-  '[ $? -eq 0 ] || { echo "oneroof-stage: sha256sum failed; nothing was run" >&2; exit 125; }',
-  '[ -e "$d/unwritten" ] && { echo "oneroof-stage: cannot write $f; nothing was run" >&2; exit 125; }',
   'got=$(wc -c < "$f" | tr -d " ")',
   '[ "$got" = "$n" ] || { echo "oneroof-stage: received $got of $n bytes; nothing was run" >&2; exit 124; }',
+  'sum=$(sha256sum < "$f") || { echo "oneroof-stage: sha256sum failed; nothing was run" >&2; exit 125; }',
   'sum=${sum%% *}',
   '[ "$sum" = "$h" ] || { echo "oneroof-stage: sha256 $sum, expected $h; nothing was run" >&2; exit 124; }',
   // Open, then unlink: psql reads a file nobody else can see or change, and nothing is left behind.

@@ -12,7 +12,7 @@ import { bundlePacket, BundleError, fsPacketReader, type PacketReader } from '..
 import type { SourceMap } from '../packet/source-map.js';
 import type { MarkerClaims } from '../psql/markers.js';
 import type { StagedEncoding } from '../remote/stage.js';
-import { encodingFor } from './compress.js';
+import { encodingFor, SAMPLE_BYTES } from './compress.js';
 
 export type SqlSource =
   /** A packet entry file; its \i / \ir includes are expanded locally. */
@@ -99,7 +99,7 @@ export async function prepareStream(source: SqlSource): Promise<PreparedStream> 
   return {
     bytes,
     length: bytes.length,
-    encoding: encodingFor(bytes.length),
+    encoding: encodingFor(bytes.length, bytes),
     sha256: createHash('sha256').update(bytes).digest('hex'),
     map,
     ...(source.kind !== 'text' && source.claims ? { claims: source.claims } : {}),
@@ -135,9 +135,12 @@ async function prepareFile(path: string, sentinel: string): Promise<PreparedStre
   const hash = createHash('sha256');
   let length = 0;
   let last: number | undefined;
+  /** The file's first bytes, copied: how well it compresses (./compress.ts). */
+  const head: Buffer[] = [];
   try {
     for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      if (length < SAMPLE_BYTES) head.push(Buffer.from(chunk.subarray(0, SAMPLE_BYTES - length)));
       length += chunk.length;
       last = chunk.at(-1);
     }
@@ -153,7 +156,7 @@ async function prepareFile(path: string, sentinel: string): Promise<PreparedStre
   return {
     bytes: () => Readable.from(concatStreams(path, tail)),
     length: length + tail.length,
-    encoding: encodingFor(length + tail.length),
+    encoding: encodingFor(length + tail.length, Buffer.concat(head)),
     sha256: digest,
     map: undefined,
     files: [{ path, sha256: fileDigest }],

@@ -1,7 +1,7 @@
 /**
  * A large stream on the wire (src/runner/compress.ts): gzip that decodes to exactly the bytes
- * given, whatever mix of compressible and incompressible runs they hold (the level switches
- * between them), and a reader that leaves early ends the reading of the source.
+ * given, whatever mix of compressible and incompressible runs they hold, only for streams whose
+ * start compresses well, and a reader that leaves early ends the reading of the source.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -34,9 +34,16 @@ async function readAll(stream: Readable | Buffer): Promise<Buffer> {
 }
 
 describe('the stream on the wire', () => {
-  it('travels as it is when small (a packet, a plan), gzip when large (a data file)', () => {
-    expect(encodingFor(64 * 1024)).toBe('identity');
-    expect(encodingFor(64 << 20)).toBe('gzip');
+  const row = Buffer.from('42\tfin_invoice_entries_42\t' + 'x'.repeat(990) + '\n');
+  const rows = (n: number) => Buffer.concat(Array<Buffer>(n).fill(row));
+
+  it('travels as it is when small (a packet, a plan) or when its start does not compress well', () => {
+    expect(encodingFor(64 * 1024, rows(64))).toBe('identity');
+    expect(encodingFor(64 << 20, rows(1024))).toBe('gzip');
+    // Hex digits come out at about 55 %: not worth deflate's search (see compress.ts).
+    const hex = Buffer.from(noise(1 << 19, 'hex').toString('hex'));
+    expect(encodingFor(64 << 20, hex)).toBe('identity');
+    expect(encodingFor(64 << 20, Buffer.alloc(0))).toBe('identity');
   });
 
   it('sends small streams byte for byte', async () => {
@@ -44,22 +51,12 @@ describe('the stream on the wire', () => {
     expect(await readAll(onTheWire({ bytes, encoding: 'identity' }))).toEqual(bytes);
   });
 
-  it.each([
-    ['rows, then noise, then rows again', ['rows', 'noise', 'rows']],
-    ['noise, then rows', ['noise', 'rows']],
-  ])('decodes to exactly the bytes given: %s', async (_name, runs) => {
-    const row = Buffer.from('42\tfin_invoice_entries_42\t' + 'x'.repeat(990) + '\n');
-    const parts = runs.map((run, i) =>
-      run === 'rows' ? Buffer.concat(Array(9 * 1024).fill(row)) : noise(9 << 20, String(i)),
-    );
-    const bytes = Buffer.concat(parts);
+  it('decodes to exactly the bytes given, compressible or not', async () => {
+    const bytes = Buffer.concat([rows(4096), noise(3 << 20, 'mix'), rows(2048)]);
     const wire = await readAll(
       onTheWire({ bytes: () => Readable.from(chunksOf(bytes)), encoding: 'gzip' }),
     );
     expect(gunzipSync(wire).equals(bytes)).toBe(true);
-    // The noise went stored (a copy), the rows compressed: the wire is about the noise's size.
-    const noiseBytes = parts.filter((_, i) => runs[i] === 'noise').length * (9 << 20);
-    expect(wire.length).toBeLessThan(noiseBytes * 1.01 + (4 << 20));
   });
 
   it('a reader that leaves early ends the reading of the source', async () => {
