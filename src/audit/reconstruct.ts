@@ -1,11 +1,12 @@
 /**
  * What a run was, rebuilt from its records (a oneroof log) or from psql's text alone (a
  * hand-made `tee` log): a pure, incremental reducer — records and events in, one report out —
- * in memory bounded by the number of tiers and checks, not by the size of the log (lists of
- * findings keep their first MAX_FINDINGS; the counts are exact).
+ * in memory bounded by the tiers and checks, not the log's size (lists of findings keep their
+ * first MAX_FINDINGS; the counts are exact).
  */
 import { stepNamed } from './step-named.js';
 import { recordEvents } from '../runlog/record-events.js';
+import { piecesOf } from '../runlog/compact.js';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { psqlEventSchema, type PsqlEvent } from '../psql/events.js';
 import { describePosition } from '../psql/position.js';
@@ -138,11 +139,8 @@ export class Reconstruction {
       }
       case 'event':
       case 'output':
-        if (parsed.name === 'output' && parsed.fields.pieces !== undefined)
-          for (const [length, stream, t] of parsed.fields.pieces)
-            this.chunk(stream === 'o' ? 'stdout' : 'stderr', length, t);
-        else if (parsed.name === 'output')
-          this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
+        if (parsed.name === 'output')
+          for (const p of piecesOf(parsed.fields, when.t)) this.chunk(p.stream, p.length, p.t);
         for (const held of recordEvents(name, json))
           this.recordedEvent(held.event, { ...when, step: held.step }, verified.seq);
         break;
@@ -187,7 +185,7 @@ export class Reconstruction {
     return { t: this.lastT, time: this.lastTime };
   }
 
-  /** A chunk of psql's output (counted; its bytes are the .log's). */
+  /** A chunk (or /3 piece) of psql's output, counted (its bytes are the .log's). */
   chunk(stream: 'stdout' | 'stderr' | 'combined', length: number, t?: number): void {
     this.output.bytes += length;
     this.output.chunks++;

@@ -8,6 +8,7 @@
  * short). Query output lines are not events here, as they were never recorded (forRecords).
  */
 import { ExcerptMap } from '../packet/map-excerpts.js';
+import { piecesOf } from '../runlog/compact.js';
 import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
 import type { PsqlParser } from '../psql/parser-options.js';
@@ -59,16 +60,14 @@ export class Reparse {
       this.steps.set(step, parsing);
     }
     parsing.map?.add(record.map ?? []);
-    const pieces = record.pieces ?? [[record.length, record.stream === 'stdout' ? 'o' : 'e', 0]];
     let position = record.offset;
-    for (const [length, stream, t] of pieces) {
-      const at = { ...when, step, ...(record.pieces === undefined ? {} : { t }) };
+    for (const { length, stream, t } of piecesOf(record, when.t)) {
+      const at = { ...when, step, t };
       for (let done = 0; done < length;) {
         const got = this.source.read(this.buffer, Math.min(PIECE, length - done), position);
         if (got <= 0) return; // the checker has read these bytes: only a file changed under us
         const bytes = this.buffer.subarray(0, got);
-        for (const event of parsing.parser.push(stream === 'o' ? 'stdout' : 'stderr', bytes))
-          this.take(event, at);
+        for (const event of parsing.parser.push(stream, bytes)) this.take(event, at);
         done += got;
         position += got;
       }
