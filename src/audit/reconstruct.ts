@@ -28,14 +28,11 @@ import {
 } from './run-records.js';
 import { runnerTable, TierTimeline } from './tier-timeline.js';
 import type { VerifiedRecord } from './verify.js';
+import type { ReparsedWhen } from './reparse.js';
 
 export type Reconstructed = Omit<ReplayReport, 'replay' | 'source' | 'integrity'>;
 
-interface When {
-  t?: number | undefined;
-  time?: string | undefined;
-  step?: string | undefined;
-}
+type When = Partial<ReparsedWhen>;
 
 export class Reconstruction {
   private readonly run: Reconstructed['run'] = emptyRun();
@@ -180,11 +177,6 @@ export class Reconstruction {
     this.event(event, when);
   }
 
-  /** The last record's times (the end of a log cut short). */
-  get lastWhen(): { t: number | undefined; time: string | undefined } {
-    return { t: this.lastT, time: this.lastTime };
-  }
-
   /** A chunk (or /3 piece) of psql's output, counted (its bytes are the .log's). */
   chunk(stream: 'stdout' | 'stderr' | 'combined', length: number, t?: number): void {
     this.output.bytes += length;
@@ -193,6 +185,7 @@ export class Reconstruction {
     if (t !== undefined) {
       this.output.firstT ??= t;
       this.output.lastT = t;
+      if (this.lastT === undefined || t > this.lastT) this.lastT = t; // a /3 piece's, later
     }
   }
 
