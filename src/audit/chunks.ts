@@ -6,6 +6,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import { FileBytes, readChunks, readLines } from './files.js';
 import type { ReplayReport } from './report.js';
+import { piecesOf } from '../runlog/compact.js';
+import { outputRecordSchema } from '../runlog/records.js';
 
 export interface OutputChunk {
   stream: 'stdout' | 'stderr' | 'combined';
@@ -34,30 +36,11 @@ export function* outputChunks(source: ReplayReport['source']): Generator<OutputC
     for (const line of readLines(source.records)) {
       // Only output records matter here; the cheap test avoids parsing every event.
       if (!line.terminated || line.bytes.indexOf('"record":"output"') < 0) continue;
-      const record = JSON.parse(line.bytes.toString('utf8')) as {
-        record?: unknown;
-        stream?: unknown;
-        offset?: unknown;
-        length?: unknown;
-        t?: unknown;
-        pieces?: unknown;
-      };
-      if (record.record !== 'output') continue;
-      let offset = Number(record.offset);
-      // /3: a record of several pieces, each with its stream and time (src/runlog/records.ts).
-      const pieces = Array.isArray(record.pieces)
-        ? (record.pieces as [unknown, unknown, unknown][]).map(([length, stream, t]) => ({
-            length: Number(length),
-            stream: stream === 'e' ? ('stderr' as const) : ('stdout' as const),
-            t: typeof t === 'number' ? t : undefined,
-          }))
-        : [
-            {
-              length: Number(record.length),
-              stream: record.stream === 'stderr' ? ('stderr' as const) : ('stdout' as const),
-              t: typeof record.t === 'number' ? record.t : undefined,
-            },
-          ];
+      const json = JSON.parse(line.bytes.toString('utf8')) as { record?: unknown; t?: unknown };
+      const parsed = outputRecordSchema.safeParse(json);
+      if (json.record !== 'output' || !parsed.success) continue;
+      let offset = parsed.data.offset;
+      const pieces = piecesOf(parsed.data, typeof json.t === 'number' ? json.t : undefined);
       for (const { length, stream, t } of pieces) {
         // A record may index a long chunk: read it in pieces of at most 1 MiB (flat memory).
         for (let done = 0; done < length;) {

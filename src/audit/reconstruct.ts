@@ -1,11 +1,12 @@
 /**
  * What a run was, rebuilt from its records (a oneroof log) or from psql's text alone (a
  * hand-made `tee` log): a pure, incremental reducer — records and events in, one report out —
- * in memory bounded by the number of tiers and checks, not by the size of the log (lists of
- * findings keep their first MAX_FINDINGS; the counts are exact).
+ * in memory bounded by the tiers and checks, not the log's size (lists of findings keep their
+ * first MAX_FINDINGS; the counts are exact).
  */
 import { stepNamed } from './step-named.js';
 import { recordEvents } from '../runlog/record-events.js';
+import { piecesOf } from '../runlog/compact.js';
 import { FULL_ROLLBACK_TIER } from '../contract/schema.js';
 import { psqlEventSchema, type PsqlEvent } from '../psql/events.js';
 import { describePosition } from '../psql/position.js';
@@ -27,14 +28,11 @@ import {
 } from './run-records.js';
 import { runnerTable, TierTimeline } from './tier-timeline.js';
 import type { VerifiedRecord } from './verify.js';
+import type { ReparsedWhen } from './reparse.js';
 
 export type Reconstructed = Omit<ReplayReport, 'replay' | 'source' | 'integrity'>;
 
-interface When {
-  t?: number | undefined;
-  time?: string | undefined;
-  step?: string | undefined;
-}
+type When = Partial<ReparsedWhen>;
 
 export class Reconstruction {
   private readonly run: Reconstructed['run'] = emptyRun();
@@ -138,11 +136,8 @@ export class Reconstruction {
       }
       case 'event':
       case 'output':
-        if (parsed.name === 'output' && parsed.fields.pieces !== undefined)
-          for (const [length, stream, t] of parsed.fields.pieces)
-            this.chunk(stream === 'o' ? 'stdout' : 'stderr', length, t);
-        else if (parsed.name === 'output')
-          this.chunk(parsed.fields.stream, parsed.fields.length, when.t);
+        if (parsed.name === 'output')
+          for (const p of piecesOf(parsed.fields, when.t)) this.chunk(p.stream, p.length, p.t);
         for (const held of recordEvents(name, json))
           this.recordedEvent(held.event, { ...when, step: held.step }, verified.seq);
         break;
@@ -182,12 +177,7 @@ export class Reconstruction {
     this.event(event, when);
   }
 
-  /** The last record's times (the end of a log cut short). */
-  get lastWhen(): { t: number | undefined; time: string | undefined } {
-    return { t: this.lastT, time: this.lastTime };
-  }
-
-  /** A chunk of psql's output (counted; its bytes are the .log's). */
+  /** A chunk (or /3 piece) of psql's output, counted (its bytes are the .log's). */
   chunk(stream: 'stdout' | 'stderr' | 'combined', length: number, t?: number): void {
     this.output.bytes += length;
     this.output.chunks++;
@@ -195,6 +185,7 @@ export class Reconstruction {
     if (t !== undefined) {
       this.output.firstT ??= t;
       this.output.lastT = t;
+      if (this.lastT === undefined || t > this.lastT) this.lastT = t; // a /3 piece's, later
     }
   }
 

@@ -8,6 +8,8 @@
  * short). Query output lines are not events here, as they were never recorded (forRecords).
  */
 import { ExcerptMap } from '../packet/map-excerpts.js';
+import type { MapExcerpt } from '../packet/source-map.js';
+import { piecesOf } from '../runlog/compact.js';
 import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
 import type { PsqlParser } from '../psql/parser-options.js';
@@ -37,6 +39,8 @@ const PIECE = 1 << 16;
 export class Reparse {
   private readonly steps = new Map<string, StepParser>();
   private readonly buffer = Buffer.allocUnsafe(PIECE);
+  /** The latest piece time fed. */
+  private latest: number | undefined;
 
   constructor(
     private readonly source: ByteSource,
@@ -59,16 +63,15 @@ export class Reparse {
       this.steps.set(step, parsing);
     }
     parsing.map?.add(record.map ?? []);
-    const pieces = record.pieces ?? [[record.length, record.stream === 'stdout' ? 'o' : 'e', 0]];
     let position = record.offset;
-    for (const [length, stream, t] of pieces) {
-      const at = { ...when, step, ...(record.pieces === undefined ? {} : { t }) };
+    for (const { length, stream, t } of piecesOf(record, when.t)) {
+      const at = { ...when, step, t };
+      if (t !== undefined) this.latest = Math.max(this.latest ?? t, t);
       for (let done = 0; done < length;) {
         const got = this.source.read(this.buffer, Math.min(PIECE, length - done), position);
         if (got <= 0) return; // the checker has read these bytes: only a file changed under us
         const bytes = this.buffer.subarray(0, got);
-        for (const event of parsing.parser.push(stream === 'o' ? 'stdout' : 'stderr', bytes))
-          this.take(event, at);
+        for (const event of parsing.parser.push(stream, bytes)) this.take(event, at);
         done += got;
         position += got;
       }
@@ -76,16 +79,19 @@ export class Reparse {
   }
 
   /** A step ended (its step-end record, or the end of the records): the parser's last events. */
-  end(step: string, when: Omit<ReparsedWhen, 'step'>): void {
+  end(step: string, when: Omit<ReparsedWhen, 'step'>, map: readonly MapExcerpt[] = []): void {
     const parsing = this.steps.get(step);
     if (parsing === undefined) return;
+    parsing.map?.add(map);
     this.steps.delete(step);
     for (const event of parsing.parser.end()) this.take(event, { ...when, step });
   }
 
   /** The end of the records: every step still open ends. */
   finish(when: Omit<ReparsedWhen, 'step'>): void {
-    for (const step of [...this.steps.keys()]) this.end(step, when);
+    // A piece may have come after the last record's `t` (its record's first chunk's).
+    const t = Math.max(when.t ?? 0, this.latest ?? 0);
+    for (const step of [...this.steps.keys()]) this.end(step, { ...when, t });
   }
 
   private take(event: PsqlEvent, when: ReparsedWhen): void {

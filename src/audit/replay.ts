@@ -81,6 +81,7 @@ async function replayRecords(
       reconstruction.stepEvent(event, when);
     });
     let reparsing = false;
+    let last: ReturnType<typeof whenOf> = { t: undefined, time: undefined };
     for (;;) {
       const step = verified.next();
       if (step.done === true) {
@@ -108,8 +109,12 @@ async function replayRecords(
         }
       }
       const when = whenOf(record);
-      if (reparsing && record.name === 'step-end' && typeof record.json.step === 'string')
-        reparse.end(record.json.step, when);
+      last = when;
+      if (reparsing && record.name === 'step-end') {
+        const ended = parseRecord('step-end', record.json);
+        if (!('error' in ended) && ended.name === 'step-end')
+          reparse.end(ended.fields.step, when, ended.fields.map);
+      }
       reconstruction.record(record);
       if (reparsing && record.name === 'stream') {
         const stream = parseRecord('stream', record.json);
@@ -123,7 +128,7 @@ async function replayRecords(
       derived = [];
     }
     problem ??= chain.problem;
-    if (problem === undefined && reparsing) reparse.finish(reconstruction.lastWhen);
+    if (problem === undefined && reparsing) reparse.finish(last);
     if (problem === undefined) {
       const end = reconstruction.endRecord;
       if (reconstruction.complete && end?.log === undefined)

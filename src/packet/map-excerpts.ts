@@ -73,17 +73,9 @@ export class RecordingMap implements SourceLookup {
     if (this.fresh.length === 0) return [];
     const index = new Map(this.files.map((file, i) => [file, i]));
     const fresh = this.fresh.map((excerpt) =>
-      excerpt.runs === undefined
-        ? excerpt
-        : {
-            ...excerpt,
-            runs: excerpt.runs.map(([a, b, source, ...rest]) => [
-              a,
-              b,
-              typeof source === 'string' ? (index.get(source) ?? source) : source,
-              ...rest,
-            ]) as typeof excerpt.runs,
-          },
+      renamed(excerpt, (source) =>
+        typeof source === 'string' ? (index.get(source) ?? source) : source,
+      ),
     );
     this.fresh = [];
     return fresh;
@@ -104,19 +96,11 @@ export class ExcerptMap implements SourceLookup {
   add(excerpts: readonly MapExcerpt[]): void {
     if (excerpts.length === 0) return;
     for (const excerpt of excerpts)
-      this.excerpts.push({
-        ...excerpt,
-        ...(excerpt.runs === undefined
-          ? {}
-          : {
-              runs: excerpt.runs.map(([a, b, source, ...rest]) => [
-                a,
-                b,
-                typeof source === 'number' ? (this.files[source] ?? `#${source}`) : source,
-                ...rest,
-              ]) as typeof excerpt.runs,
-            }),
-      });
+      this.excerpts.push(
+        renamed(excerpt, (source) =>
+          typeof source === 'number' ? (this.files[source] ?? `#${source}`) : source,
+        ),
+      );
     this.built = undefined;
   }
 
@@ -153,4 +137,20 @@ export function mergeByLine(excerpts: readonly MapExcerpt[]): MapExcerpt[] {
     }
   }
   return [...byLine.values()];
+}
+
+/** An excerpt with each run's source renamed (a file's name ↔ its index in the step's files). */
+function renamed(
+  excerpt: MapExcerpt,
+  rename: (source: string | number) => string | number,
+): MapExcerpt {
+  if (excerpt.runs === undefined) return excerpt;
+  return {
+    ...excerpt,
+    runs: excerpt.runs.map((run) => {
+      const copy: typeof run = [...run];
+      copy[2] = rename(run[2]);
+      return copy;
+    }),
+  };
 }

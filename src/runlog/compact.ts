@@ -14,9 +14,7 @@ export type ExcerptTuple = [
   NonNullable<MapExcerpt['statements']>,
 ];
 
-export function filesObject(
-  files: readonly { path: string; sha256: string }[],
-): Record<string, string> {
+function filesObject(files: readonly { path: string; sha256: string }[]): Record<string, string> {
   return Object.fromEntries(files.map((f) => [f.path, f.sha256]));
 }
 
@@ -45,4 +43,17 @@ export function compactFiles(fields: object): { files?: Record<string, string> }
   // A path twice (never in a bundle) keeps the list: an object would lose one.
   if (new Set(list.map((f) => f.path)).size !== list.length) return {};
   return { files: filesObject(list) };
+}
+
+/** An output record's pieces (one, its own, when it lists none): stream, length, time. */
+export function piecesOf(
+  record: { stream: 'stdout' | 'stderr'; length: number; pieces?: [number, 'o' | 'e', number][] },
+  t: number | undefined,
+): { stream: 'stdout' | 'stderr'; length: number; t: number | undefined }[] {
+  if (record.pieces === undefined) return [{ stream: record.stream, length: record.length, t }];
+  return record.pieces.map(([length, stream, at]) => ({
+    stream: stream === 'o' ? 'stdout' : 'stderr',
+    length,
+    t: at,
+  }));
 }

@@ -136,6 +136,8 @@ const stepEndRecordSchema = z.object({
   end: execEndSchema.optional(),
   sentinelSeen: z.boolean().optional(),
   durationMs: z.number().optional(),
+  /** /3: the source map's excerpts the parser's end asked for (as an output record's `map`). */
+  map: z.array(mapExcerptSchema).optional(),
 });
 
 /** Who signed the packet's manifest, as the run found it (src/packet/signature.ts). */

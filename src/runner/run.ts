@@ -16,6 +16,7 @@ import { createPsqlParser } from '../psql/parse.js';
 import { forRecords, type PsqlEvent } from '../psql/events.js';
 import { RecordingMap } from '../packet/map-excerpts.js';
 import { formatMatches } from '../psql/raise-format.js';
+import { excerptTuple } from '../runlog/compact.js';
 import type { LiveRecord, StepRecord } from './live-record.js';
 import {
   RunLog,
@@ -231,6 +232,8 @@ export class RunSession {
       });
     const [end] = await Promise.all([running.done, pump('stdout'), pump('stderr')]);
     const last = parser.end();
+    // What the map answered for the parser's end (a message it closed): in the step-end record.
+    const endMap = tee ? map?.take(last) : undefined;
     record(last);
     take(last);
 
@@ -251,7 +254,14 @@ export class RunSession {
     };
     this.note({
       name: 'step-end',
-      fields: { step: step.name, outcome, end, sentinelSeen, durationMs: result.durationMs },
+      fields: {
+        step: step.name,
+        outcome,
+        end,
+        sentinelSeen,
+        durationMs: result.durationMs,
+        ...(endMap?.length ? { map: endMap.map(excerptTuple) } : {}),
+      },
     });
     return result;
   }

@@ -585,12 +585,12 @@ describe('every edit to a signed log is caught, and located (exit 5)', () => {
 
   it('a flipped byte in a record', async () => {
     const { log, records } = await copyOf(await signed());
-    // An output record that holds a packet marker's events (oneroof-runlog/2).
+    // An output record that holds a packet marker's map excerpt (oneroof-runlog/3).
     const line =
       fileLines(records).findIndex(
-        (l, i) => i >= 10 && l.includes('"events":[') && l.includes('ONEROOF'),
+        (l, i) => i >= 5 && l.includes('"record":"output"') && l.includes('ONEROOF'),
       ) + 1;
-    expect(line).toBeGreaterThan(10);
+    expect(line).toBeGreaterThan(5);
     flipByte(records, line, fileLines(records)[line - 1]!.indexOf('ONEROOF') + 3);
     await caught(
       log,
