@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { FileBytes, readChunks, readLines } from './files.js';
 import type { ReplayReport } from './report.js';
 import { piecesOf } from '../runlog/compact.js';
-import { outputRecordSchema } from '../runlog/records.js';
+import { outputRecordSchema } from '../runlog/output-records.js';
 
 export interface OutputChunk {
   stream: 'stdout' | 'stderr' | 'combined';

@@ -4,7 +4,7 @@
  * come through a ByteSource (src/audit/files.ts opens the file).
  */
 import { createHash } from 'node:crypto';
-import type { OutputRecord } from '../runlog/records.js';
+import type { OutputRecord } from '../runlog/output-records.js';
 import type { Problem } from './verify.js';
 
 /** Positional reads of the .log (a file descriptor in practice). */

@@ -8,12 +8,13 @@
  * short). Query output lines are not events here, as they were never recorded (forRecords).
  */
 import { ExcerptMap } from '../packet/map-excerpts.js';
-import type { MapExcerpt } from '../packet/source-map.js';
+import type { MapExcerpt } from '../packet/source-map-parts.js';
 import { piecesOf } from '../runlog/compact.js';
 import { createPsqlParser } from '../psql/parse.js';
 import type { PsqlEvent } from '../psql/events.js';
 import type { PsqlParser } from '../psql/parser-options.js';
-import type { OutputRecord, KnownRecord } from '../runlog/records.js';
+import type { KnownRecord } from '../runlog/records.js';
+import type { OutputRecord } from '../runlog/output-records.js';
 import type { ByteSource } from './log-check.js';
 import type { Problem, VerifiedRecord } from './verify.js';
 

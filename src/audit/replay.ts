@@ -17,12 +17,8 @@ import {
 } from './files.js';
 import { Reconstruction } from './reconstruct.js';
 import { TeeLines } from './tee-repair.js';
-import {
-  describeIssues,
-  outputRecordSchema,
-  parseRecord,
-  type OutputRecord,
-} from '../runlog/records.js';
+import { describeIssues, parseRecord } from '../runlog/records.js';
+import { outputRecordSchema, type OutputRecord } from '../runlog/output-records.js';
 import type { PsqlEvent } from '../psql/events.js';
 import { piecesProblem, REPARSED_FORMAT, Reparse, whenOf } from './reparse.js';
 import { checkAnchor, judgeIntegrity, type AnchorSource } from './integrity.js';

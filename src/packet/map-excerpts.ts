@@ -5,7 +5,8 @@
  * of the chunk that made the parser ask (a message's formats with the chunk that ended it). Replay's parser asks an ExcerptMap built from the
  * excerpts read so far, so re-parsing the .log's bytes gets the answers the run got.
  */
-import { SourceMap, type MapExcerpt, type SourceLookup } from './source-map.js';
+import type { MapExcerpt } from './source-map-parts.js';
+import { SourceMap, type SourceLookup } from './source-map.js';
 
 /**
  * The runner's side: the map's answers, and what each line asked about says — its position

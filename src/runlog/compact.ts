@@ -5,7 +5,7 @@
  *   - an output record's `map`: [line, runs, markers, statements] for each excerpt object
  *     (src/packet/source-map.ts, MapExcerpt).
  */
-import type { MapExcerpt } from '../packet/source-map.js';
+import type { MapExcerpt } from '../packet/source-map-parts.js';
 
 export type ExcerptTuple = [
   number,

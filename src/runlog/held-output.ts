@@ -6,7 +6,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { mergeByLine } from '../packet/map-excerpts.js';
-import type { MapExcerpt } from '../packet/source-map.js';
+import type { MapExcerpt } from '../packet/source-map-parts.js';
 import type { RecordFields } from './records.js';
 import { excerptTuple } from './compact.js';
 

@@ -26,7 +26,7 @@ import { notWritable, openLogFiles, type RunLogPaths } from './log-files.js';
 import type { KnownRecordName, RecordFields } from './records.js';
 import { compactFiles } from './compact.js';
 
-import type { MapExcerpt } from '../packet/source-map.js';
+import type { MapExcerpt } from '../packet/source-map-parts.js';
 import {
   heldOutput,
   heldT,

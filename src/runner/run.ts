@@ -9,96 +9,32 @@
  *   5. success is exit 0 *and* our random sentinel echoed after the last statement
  *      (./outcome.ts).
  */
-import type { PacketSummary } from '../contract/summary.js';
-import type { RunOutcome } from '../model/judge.js';
-import type { Target } from '../inventory/load.js';
 import { createPsqlParser } from '../psql/parse.js';
 import { forRecords, type PsqlEvent } from '../psql/events.js';
 import { RecordingMap } from '../packet/map-excerpts.js';
 import { formatMatches } from '../psql/raise-format.js';
 import { excerptTuple } from '../runlog/compact.js';
-import type { LiveRecord, StepRecord } from './live-record.js';
-import {
-  RunLog,
-  type EndFields,
-  type RunKind,
-  type RunLogPaths,
-  type RunLogSeal,
-} from '../runlog/writer.js';
-import { anchorRunLog, type AnchorReceipt } from '../runlog/anchor.js';
-import type { Connection, ExecEnd, Peer, Transport } from '../transport/types.js';
+import type { StepRecord } from './live-record.js';
+import { RunLog, type EndFields } from '../runlog/writer.js';
+import { anchorRunLog } from '../runlog/anchor.js';
+import type { Connection, Peer } from '../transport/types.js';
 import { onTheWire } from './compress.js';
 import { classify, errorText, failedEnd } from './outcome.js';
-import { prepareStep, type PreparedStep, type StepRequest } from './step.js';
+import { prepareStep, type PreparedStep } from './step.js';
 import type { SqlSource } from './stream.js';
 
 // The engine (src/engine/) reaches the runner through this module.
 export { prepareStep, type PreparedStep } from './step.js';
-
-export interface SessionRequest {
-  kind: RunKind;
-  target: Target;
-  transport: Transport;
-  logDir: string;
-  /** The user's command line, for the log's first record. */
-  argv?: readonly string[];
-  now?: () => Date;
-  /** Injected monotonic clock and run id (tests: deterministic fixture runs), for the run log. */
-  elapsed?: () => number;
-  runId?: string;
-  onConnected?: (peer: Peer) => void;
-  /** A record a live view follows was written (a step staged or ended, the log sealed). */
-  onRecord?: (record: LiveRecord) => void;
-  /** The log could not be written after it was opened (disk full, I/O error): called once. */
-  onLogFailure?: (error: Error) => void;
-  /** The packet's names, into the log's start record (replay names things as the packet does). */
-  packet?: PacketSummary;
-}
-
-/** The optional parts of a session a command may pass on from its own options (clock, id, …). */
-export type SessionExtras = Pick<
-  SessionRequest,
-  'argv' | 'now' | 'elapsed' | 'runId' | 'onConnected' | 'onRecord'
->;
-
-/** Those of `options` that are set, ready to spread into RunSession.open. */
-export function sessionExtras(options: SessionExtras): SessionExtras {
-  const out: SessionExtras = {};
-  if (options.argv) out.argv = options.argv;
-  if (options.now) out.now = options.now;
-  if (options.elapsed) out.elapsed = options.elapsed;
-  if (options.runId) out.runId = options.runId;
-  if (options.onConnected) out.onConnected = options.onConnected;
-  if (options.onRecord) out.onRecord = options.onRecord;
-  return out;
-}
-
-/** @internal Only tests import it (knip --production ignores it): not yet behind a production import. */
-export type RunRequest = SessionRequest & StepRequest;
-
-export interface RunResult {
-  outcome: RunOutcome;
-  end: ExecEnd;
-  peer: Peer;
-  events: PsqlEvent[];
-  log: RunLogPaths;
-  commandLine: string;
-  stream: { length: number; sha256: string; files: { path: string; sha256: string }[] };
-  sentinelSeen: boolean;
-  durationMs: number;
-  /** Set when the log could not be written after the run started. */
-  logFailure?: string;
-}
+export {
+  sessionExtras,
+  type RunResult,
+  type SessionClose,
+  type SessionRequest,
+} from './session-types.js';
+import type { RunRequest, RunResult, SessionClose, SessionRequest } from './session-types.js';
 
 /** Query-output lines kept in RunResult.events (all of them are in the .log). */
 const MAX_OUTPUT_EVENTS = 10_000;
-
-/** What closing a session leaves: the log's seal, and where it was anchored (or why not). */
-export interface SessionClose {
-  seal: RunLogSeal;
-  anchor?: AnchorReceipt;
-  anchorError?: string;
-}
 
 /**
  * One run on one target: the log (opened before anything connects), one connection, and any

@@ -5,7 +5,7 @@
  * and 09 says NO-GO naming gate.ospa; after the demo approval 09 says GO; given the logs with
  * --from, the same figures are read back from them, cited by run id and record number.
  */
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APR, oneJsonDocument, oneroof, SSH_TARGET, STATE } from '../helpers/e2e.js';
@@ -122,19 +122,29 @@ describe('oneroof evidence on the golden clone', () => {
       expect(strip(await again.read(file))).toBe(strip(await made.read(file)));
   }, 60_000);
 
-  it('--from refuses a log whose records were edited (exit 5), writing nothing', async () => {
-    const log = made.set.citations[0]!.log;
-    const records = log.replace(/\.log$/, '.jsonl');
-    const dir = await tempDir('oneroof-evidence-bad-');
-    await copyFile(log, join(dir, 'preflight_x.log'));
-    const text = await readFile(records, 'utf8');
-    await writeFile(join(dir, 'preflight_x.jsonl'), text.replace('"PASS"', '"FAIL"'));
-    const out = join(dir, 'set');
-    const run = await runEvidence(out, ['--from', join(dir, 'preflight_x.log')]);
-    expect(run.code, run.stderr).toBe(5);
-    expect(run.stderr).toContain('preflight_x.log: not evidence: the log was edited');
-    await expect(readdir(out)).rejects.toThrow();
-  });
+  // A run log's words live in its .log (format 3: the records hold its bytes' digests, and
+  // replay parses the bytes again) and its facts in its records: an edit to either is refused.
+  it.each([
+    ['its .log', 'log', (t: string) => t.replace('PASS', 'FAIL')],
+    ['its records', 'jsonl', (t: string) => t.replace('"kind":"preflight"', '"kind":"rollout"')],
+  ] as const)(
+    'hostile run-log: --from refuses a log with %s edited (exit 5), writing nothing',
+    async (_what, edited, edit) => {
+      const log = made.set.citations[0]!.log;
+      const dir = await tempDir('oneroof-evidence-bad-');
+      for (const ext of ['log', 'jsonl'] as const) {
+        const text = await readFile(log.replace(/\.log$/, `.${ext}`), 'utf8');
+        const out = ext === edited ? edit(text) : text;
+        if (ext === edited) expect(out, `the edit changes the ${ext}`).not.toBe(text);
+        await writeFile(join(dir, `preflight_x.${ext}`), out);
+      }
+      const out = join(dir, 'set');
+      const run = await runEvidence(out, ['--from', join(dir, 'preflight_x.log')]);
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toContain('preflight_x.log: not evidence: the log was edited');
+      await expect(readdir(out)).rejects.toThrow();
+    },
+  );
 });
 
 describe('oneroof evidence, then evidence verify', () => {
