@@ -10,9 +10,6 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context, ContextFactory } from './context.js';
 import { writeJson } from './json-out.js';
 import { readAnchors, type AnchorLookup } from '../runlog/anchor.js';
-import { castLines, writeCast } from '../audit/cast.js';
-import { outputChunks } from '../audit/chunks.js';
-import { play } from '../audit/play.js';
 import { describeProblem } from '../audit/integrity.js';
 import type { OnTarget, ReplayReport } from '../audit/report.js';
 import { EXIT, OneroofError } from '../errors.js';
@@ -69,11 +66,22 @@ export function registerReplay(program: Command, context: ContextFactory): void 
       const ctx = context(command);
       const { io, ui } = ctx;
       // Replay reads and checks a log: the engine and the transports only with --target.
-      const [{ replayLog }, { renderText }, { loadPacket }, { markerClaims }] = await Promise.all([
+      const [
+        { replayLog },
+        { renderText },
+        { loadPacket },
+        { markerClaims },
+        { castLines, writeCast },
+        { outputChunks },
+        { play },
+      ] = await Promise.all([
         import('../audit/replay.js'),
         import('../audit/text.js'),
         import('../contract/load.js'),
         import('../contract/summary.js'),
+        import('../audit/cast.js'),
+        import('../audit/chunks.js'),
+        import('../audit/play.js'),
       ]);
       const speed = positive('--speed', options.speed ?? '1');
       const maxWait =
