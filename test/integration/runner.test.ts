@@ -18,6 +18,7 @@ import type { TransportKind } from '../../src/transport/types.js';
 import { HOSTILE_VALUES } from '../helpers/hostile.js';
 import { testbedPsql } from '../helpers/testbed-psql.js';
 import { tempDir } from '../helpers/tmp.js';
+import { piecesOf } from '../../src/runlog/compact.js';
 
 const testbed = inject('testbed');
 const PACKET = join(import.meta.dirname, '..', 'fixtures', 'runner', 'sql');
@@ -63,9 +64,16 @@ function streamsOf(result: RunResult): { stdout: string; stderr: string } {
       stream?: 'stdout' | 'stderr';
       offset?: number;
       length?: number;
+      pieces?: [number, 'o' | 'e', number][];
     };
-    if (r.record === 'output' && r.stream && r.offset !== undefined && r.length !== undefined)
-      out[r.stream] += bytes.subarray(r.offset, r.offset + r.length).toString('utf8');
+    if (r.record !== 'output' || !r.stream || r.offset === undefined || r.length === undefined)
+      continue;
+    // Format 3: one record may cover pieces of both streams, in the order they arrived.
+    let at = r.offset;
+    for (const piece of piecesOf({ ...r, stream: r.stream, length: r.length }, undefined)) {
+      out[piece.stream] += bytes.subarray(at, at + piece.length).toString('utf8');
+      at += piece.length;
+    }
   }
   // Each run has its own random sentinel; everything else must be the same bytes.
   out.stdout = out.stdout.replace(/ONEROOF SENTINEL [0-9a-f]{32}/, 'ONEROOF SENTINEL <nonce>');
