@@ -24,7 +24,7 @@ import { interleaved, load, printFigures, seconds, timed, type Figure } from './
 const testbed = inject('testbed');
 const APR = 'APR-2026-0142'; // the code sql/README.md's pinned fingerprints use
 const BIN = join(PACKAGE_ROOT, 'bin', 'oneroof');
-/** Another build (e.g. /work/main/bin/oneroof, built), timed beside this one in the same runs. */
+/** Another build (e.g. a checkout of main, built: CHECKOUT/bin/oneroof), timed beside this one in the same runs. */
 const OTHER = process.env.ONEROOF_BENCH_BIN;
 const PACKET = join(PACKAGE_ROOT, 'sql');
 const ALIAS = testbed.ssh.alias;
@@ -164,6 +164,12 @@ it(
           [applied[2]!, applied[1]!],
           'raw',
         );
+      // The records row is this build's: with another build timed beside it, its apply may
+      // have been the last one, so this build applies once more (not timed).
+      if (OTHER) {
+        reset();
+        cli(...applyArgs)();
+      }
       const records = newest(logs, 'rollout_', '.jsonl');
       const log = records.replace(/\.jsonl$/, '.log');
       figures.push({

@@ -1,7 +1,7 @@
 // The local work a release run does before it contacts anything, phase by phase, for one or two
 // builds, each run a cold process of its own, interleaved; medians in milliseconds:
 //   node bench/packet-phases.mjs [preflight|apply] [runs] [other checkout]
-// e.g. `node bench/packet-phases.mjs apply 7 /work/main` (both built). Needs no testbed: the
+// e.g. `node bench/packet-phases.mjs apply 7 ../oneroof-main` (both built). Needs no testbed: the
 // target is an inventory entry that is never reached. Prints; asserts nothing.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
