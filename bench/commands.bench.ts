@@ -12,14 +12,14 @@
  * Prints the figures and their Markdown rows; asserts only that every run ended as expected.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/package-root.js';
 import { PacketBench } from '../test/helpers/packet.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { ensureAnsible, psqlPlaybook } from './ansible.js';
-import { interleaved, load, printFigures, seconds, timed, type Figure } from './timing.js';
+import { interleaved, printFigures, recordsFigure, seconds, timed, type Figure } from './timing.js';
 
 const testbed = inject('testbed');
 const APR = 'APR-2026-0142'; // the code sql/README.md's pinned fingerprints use
@@ -171,16 +171,7 @@ it(
         cli(...applyArgs)();
       }
       const records = newest(logs, 'rollout_', '.jsonl');
-      const log = records.replace(/\.jsonl$/, '.log');
-      figures.push({
-        figure: 'run records (`.jsonl`) of one apply',
-        oneroof: `${(statSync(records).size / 1000).toFixed(1)} KB`,
-        versus: `its .log ${(statSync(log).size / 1000).toFixed(1)} KB`,
-        ratio: statSync(records).size / statSync(log).size,
-        goal: '≤ 2×',
-        load: load(),
-        command: 'ls -l logs/rollout_*.{jsonl,log}',
-      });
+      figures.push(recordsFigure(records));
 
       // The state is now applied: verify passes, status reads the ledger.
       for (const command of ['verify', 'status'] as const)

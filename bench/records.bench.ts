@@ -6,12 +6,12 @@
  * there. Prints the figure; asserts only that the apply ended as expected and replays intact.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/package-root.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { load, printFigures } from './timing.js';
+import { printFigures, recordsFigure } from './timing.js';
 
 const testbed = inject('testbed');
 const APR = 'APR-2026-0142';
@@ -37,15 +37,5 @@ it('sizes the run records of one apply against its .log', { timeout: 600_000 }, 
   const keep = process.env.ONEROOF_BENCH_KEEP;
   if (keep !== undefined)
     for (const file of [records, log]) copyFileSync(file, join(keep, file.split('/').pop()!));
-  printFigures(`run records of one apply by ${BIN}`, [
-    {
-      figure: 'run records (`.jsonl`) of one apply',
-      oneroof: `${(statSync(records).size / 1000).toFixed(1)} KB`,
-      versus: `its .log ${(statSync(log).size / 1000).toFixed(1)} KB`,
-      ratio: statSync(records).size / statSync(log).size,
-      goal: '≤ 2×',
-      load: load(),
-      command: 'ls -l logs/rollout_*.{jsonl,log}',
-    },
-  ]);
+  printFigures(`run records of one apply by ${BIN}`, [recordsFigure(records)]);
 });

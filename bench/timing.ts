@@ -6,7 +6,7 @@
  * bench/RESULTS.md. Nothing here asserts a timing.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -136,4 +136,19 @@ export function printFigures(title: string, figures: readonly Figure[]): void {
       ...markdown,
     ].join('\n'),
   );
+}
+
+/** The records row (issue 13): a run's records (`.jsonl`) against its `.log`, by size. */
+export function recordsFigure(records: string): Figure {
+  const log = records.replace(/\.jsonl$/, '.log');
+  const kb = (file: string) => `${(statSync(file).size / 1000).toFixed(1)} KB`;
+  return {
+    figure: 'run records (`.jsonl`) of one apply',
+    oneroof: kb(records),
+    versus: `its .log ${kb(log)}`,
+    ratio: statSync(records).size / statSync(log).size,
+    goal: '≤ 2×',
+    load: load(),
+    command: 'ls -l logs/rollout_*.{jsonl,log}',
+  };
 }
