@@ -18,8 +18,8 @@ import type { OutputRecord } from '../runlog/output-records.js';
 import type { ByteSource } from './log-check.js';
 import type { Problem, VerifiedRecord } from './verify.js';
 
-/** The format whose events replay derives from the .log's bytes. */
-export const REPARSED_FORMAT = 'oneroof-runlog/3';
+/** The formats whose events replay derives from the .log's bytes. */
+export const REPARSED_FORMATS: readonly unknown[] = ['oneroof-runlog/3', 'oneroof-runlog/4'];
 
 type StreamFields = Extract<KnownRecord, { name: 'stream' }>['fields'];
 

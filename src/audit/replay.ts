@@ -20,7 +20,7 @@ import { TeeLines } from './tee-repair.js';
 import { describeIssues, parseRecord } from '../runlog/records.js';
 import { outputRecordSchema, type OutputRecord } from '../runlog/output-records.js';
 import type { PsqlEvent } from '../psql/events.js';
-import { piecesProblem, REPARSED_FORMAT, Reparse, whenOf } from './reparse.js';
+import { piecesProblem, REPARSED_FORMATS, Reparse, whenOf } from './reparse.js';
 import { checkAnchor, judgeIntegrity, type AnchorSource } from './integrity.js';
 import type { ReplayReport } from './report.js';
 import type { SignatureCheck } from '../ssh/sign.js';
@@ -85,7 +85,7 @@ async function replayRecords(
         break;
       }
       const record = step.value;
-      if (record.seq === 0) reparsing = record.json.format === REPARSED_FORMAT;
+      if (record.seq === 0) reparsing = REPARSED_FORMATS.includes(record.json.format);
       let output: OutputRecord | undefined;
       if (record.name === 'output') {
         const parsed = outputRecordSchema.safeParse(record.json);

@@ -91,6 +91,7 @@ export function* verifyChain(lines: Iterable<RawLine>): Generator<VerifiedRecord
   let previous = GENESIS;
   let beforePrevious: Buffer | undefined;
   let expected = 0;
+  let clock: { ms: number; t: number } | undefined;
   let endLine: number | undefined;
   const result = (extra: Partial<ChainResult> = {}): ChainResult => ({
     records: expected,
@@ -137,7 +138,13 @@ export function* verifyChain(lines: Iterable<RawLine>): Generator<VerifiedRecord
           reason: `the first record must be a start record of format ${NAMED}`,
         },
       });
-    yield { line: current.number, seq: expected, name: cur.name ?? '?', json: cur.json };
+    if (expected === 0) clock = clockOf(cur.json);
+    yield {
+      line: current.number,
+      seq: expected,
+      name: cur.name ?? '?',
+      json: timed(cur.json, clock),
+    };
     beforePrevious = previous;
     previous = cur.split.chain;
     expected++;
@@ -145,6 +152,29 @@ export function* verifyChain(lines: Iterable<RawLine>): Generator<VerifiedRecord
     current = lookahead;
   }
   return result();
+}
+
+/** The largest time a Date holds (ECMA-262: ±8.64e15 ms). */
+const MAX_DATE_MS = 8.64e15;
+
+/** The start record's wall-clock `time` and monotonic `t`: the clock of the records after it. */
+function clockOf(json: Record<string, unknown>): { ms: number; t: number } | undefined {
+  const ms = typeof json.time === 'string' ? Date.parse(json.time) : NaN;
+  return Number.isFinite(ms) && typeof json.t === 'number' ? { ms, t: json.t } : undefined;
+}
+
+/**
+ * A record as its readers take it: one without a `time` of its own (/4 writes it on the start
+ * and end records only) has the start's plus its `t`, to the millisecond, as /3 wrote it.
+ */
+function timed(
+  json: Record<string, unknown>,
+  clock: { ms: number; t: number } | undefined,
+): Record<string, unknown> {
+  if (json.time !== undefined || clock === undefined || typeof json.t !== 'number') return json;
+  const ms = clock.ms + Math.round((json.t - clock.t) * 1000);
+  // A hostile `t` (huge, NaN) gives no time rather than an invalid date.
+  return Math.abs(ms) <= MAX_DATE_MS ? { ...json, time: new Date(ms).toISOString() } : json;
 }
 
 function diagnose(

@@ -18,15 +18,24 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The format this version writes (the start record's `format`). /3 holds no parsed event that
+ * The format this version writes (the start record's `format`). /4 is /3 written smaller: only
+ * the start and end records carry the wall-clock `time` (every other record's is the start's
+ * plus its monotonic `t`: src/audit/verify.ts derives it), and an output record with pieces
+ * names its stream only in them, each piece's time left out when it is the one before it (the
+ * first piece's: the record's `t`). /3 holds no parsed event that
  * the .log's bytes give again: its output records index runs of chunks (and the source map's
  * excerpts for the lines psql reported), and replay re-parses the bytes. /2 held each parsed
  * event once, without its raw lines, in the output record of its chunk; /1 every event in a
- * record of its own, with its raw lines. The chain rule is the same for all three.
+ * record of its own, with its raw lines. The chain rule is the same for all four.
  */
-export const RUNLOG_FORMAT = 'oneroof-runlog/3';
+export const RUNLOG_FORMAT = 'oneroof-runlog/4';
 /** Every format replay reads. */
-export const RUNLOG_FORMATS = ['oneroof-runlog/1', 'oneroof-runlog/2', RUNLOG_FORMAT] as const;
+export const RUNLOG_FORMATS = [
+  'oneroof-runlog/1',
+  'oneroof-runlog/2',
+  'oneroof-runlog/3',
+  RUNLOG_FORMAT,
+] as const;
 /** The chain's genesis, the same for every format (the rule has not changed since /1). */
 export const GENESIS: Buffer = createHash('sha256').update('oneroof-runlog/1\n').digest();
 

@@ -45,15 +45,21 @@ export function compactFiles(fields: object): { files?: Record<string, string> }
   return { files: filesObject(list) };
 }
 
-/** An output record's pieces (one, its own, when it lists none): stream, length, time. */
+/** An output record's piece: [length, `o` stdout or `e` stderr, t (/4: absent when unchanged)]. */
+export type OutputPiece = [number, 'o' | 'e'] | [number, 'o' | 'e', number];
+
+/**
+ * An output record's pieces (one, its own, when it lists none): stream, length, time (a piece
+ * without one has the time of the piece before it; the first, the record's `t`: /4).
+ */
 export function piecesOf(
-  record: { stream: 'stdout' | 'stderr'; length: number; pieces?: [number, 'o' | 'e', number][] },
+  record: { stream: 'stdout' | 'stderr'; length: number; pieces?: OutputPiece[] },
   t: number | undefined,
 ): { stream: 'stdout' | 'stderr'; length: number; t: number | undefined }[] {
   if (record.pieces === undefined) return [{ stream: record.stream, length: record.length, t }];
-  return record.pieces.map(([length, stream, at]) => ({
-    stream: stream === 'o' ? 'stdout' : 'stderr',
-    length,
-    t: at,
-  }));
+  let before = t;
+  return record.pieces.map(([length, stream, at]) => {
+    before = at ?? before;
+    return { stream: stream === 'o' ? 'stdout' : 'stderr', length, t: before };
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * The output record the writer (./writer.ts) holds while chunks keep coming (format 3): one
+ * The output record the writer (./writer.ts) holds while chunks keep coming (format 4): one
  * record for a contiguous range of the .log — one digest, one chain link — cut into pieces
  * where the stream changes or an event was parsed (each piece keeps when its first chunk
  * arrived), with the source map's excerpts for the lines psql reported in it.
@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mergeByLine } from '../packet/map-excerpts.js';
 import type { MapExcerpt } from '../packet/source-map-parts.js';
 import type { RecordFields } from './records.js';
-import { excerptTuple } from './compact.js';
+import { excerptTuple, type OutputPiece } from './compact.js';
 
 /** A held output record is written once it covers this many bytes. */
 export const MAX_HELD = 1 << 20;
@@ -59,7 +59,8 @@ export function heldT(held: HeldOutput): number {
 export function outputFields(held: HeldOutput): RecordFields<'output'> {
   const first = held.pieces[0]!;
   return {
-    stream: first.stream,
+    // With pieces, the stream is in them (/4).
+    ...(held.pieces.length < 2 ? { stream: first.stream } : {}),
     offset: held.offset,
     length: held.length,
     sha256: held.hash.digest('hex'),
@@ -68,12 +69,25 @@ export function outputFields(held: HeldOutput): RecordFields<'output'> {
     ...(held.pieces.length < 2
       ? {}
       : {
-          pieces: held.pieces.map(
-            (p) => [p.length, p.stream === 'stdout' ? 'o' : 'e', Number(p.t.toFixed(6))] as const,
-          ),
+          pieces: piecesField(held.pieces),
         }),
     ...(held.map.length === 0 ? {} : { map: mergeByLine(held.map).map(excerptTuple) }),
   };
+}
+
+/**
+ * [length, `o`|`e`, t] per piece; t is left out when it is the one before it (the first
+ * piece's is the record's `t`), as six decimals: replay reads it back the same (/4).
+ */
+function piecesField(pieces: readonly Piece[]): OutputPiece[] {
+  let before = pieces[0]!.t.toFixed(6);
+  return pieces.map((p) => {
+    const s = p.stream === 'stdout' ? 'o' : 'e';
+    const t = p.t.toFixed(6);
+    const same = t === before;
+    before = t;
+    return same ? [p.length, s] : [p.length, s, Number(t)];
+  });
 }
 
 const ERRORS: readonly unknown[] = ['ERROR', 'FATAL', 'PANIC'];

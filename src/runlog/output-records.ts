@@ -41,8 +41,14 @@ const filesSchema = z
  * holds the events parsed as they arrived (`events`, each without its raw lines: those are the
  * .log's bytes, once); in /1 one record per chunk, and events in event records of their own.
  */
-export const outputRecordSchema = z.object({
-  stream: z.enum(['stdout', 'stderr']),
+const piece = z.union([
+  z.tuple([z.number().int().positive(), z.enum(['o', 'e'])]),
+  z.tuple([z.number().int().positive(), z.enum(['o', 'e']), z.number()]),
+]);
+
+const outputFields = z.object({
+  /** The stream of all its bytes; /4 leaves it out when `pieces` names them. */
+  stream: z.enum(['stdout', 'stderr']).optional(),
   offset: z.number().int().nonnegative(),
   length: z.number().int().positive(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -55,12 +61,22 @@ export const outputRecordSchema = z.object({
   /**
    * /3, when the record covers more than one run of chunks: each run's [length, stream (`o`
    * stdout, `e` stderr), t (when its first chunk arrived)], in order; they add up to `length`.
+   * /4 leaves a run's t out when it is the one before it (the first run's: the record's `t`).
    */
-  pieces: z
-    .array(z.tuple([z.number().int().positive(), z.enum(['o', 'e']), z.number()]))
-    .optional(),
+  pieces: z.array(piece).nonempty().optional(),
   /** /3: what the packet's source map says of the lines psql first reported in these bytes. */
   map: z.array(mapExcerptSchema).optional(),
+});
+
+/** An output record, its `stream` the first piece's when /4 left it out. */
+export const outputRecordSchema = outputFields.transform((record, ctx) => {
+  const first = record.pieces?.[0];
+  const stream = record.stream ?? (first ? (first[1] === 'o' ? 'stdout' : 'stderr') : undefined);
+  if (stream === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'names no stream: neither `stream` nor `pieces`' });
+    return z.NEVER;
+  }
+  return { ...record, stream };
 });
 export type OutputRecord = z.infer<typeof outputRecordSchema>;
 

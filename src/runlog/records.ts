@@ -16,7 +16,7 @@ import { mapExcerptSchema, outputRecordSchema, streamRecordSchema } from './outp
 const whoSchema = z.object({ user: z.string(), host: z.string() });
 
 const startRecordSchema = z.object({
-  /** oneroof-runlog/1, /2 or /3 (./chain.ts): where the events are (event records, output records, or the .log's bytes, re-parsed). */
+  /** oneroof-runlog/1, /2, /3 or /4 (./chain.ts): where the events are (event records, output records, or the .log's bytes, re-parsed). */
   format: z.enum(RUNLOG_FORMATS),
   run: z.string(),
   kind: z.string(),

@@ -2,12 +2,12 @@
  * A run's log: two files opened before anything connects.
  *   <kind>_<UTC stamp>.log    psql's combined output, byte for byte as `2>&1 | tee` has it
  *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines), hash-chained
- *                             (./chain.ts, format oneroof-runlog/3): what ran where, and for
+ *                             (./chain.ts, format oneroof-runlog/4): what ran where, and for
  *                             every range of output chunks its offset, length, sha256, pieces
- *                             (stream, time) and source-map excerpts — the events are re-parsed
+ *                             (length, stream, time) and source-map excerpts — the events are re-parsed
  *                             from the .log's bytes (stored once); any change to them is located.
  * Every record carries `seq` (its line number − 1), `t` (seconds since the log was opened,
- * monotonic) and `chain`; everything a caller logs goes through the chain (`log.logger` too).
+ * monotonic) and `chain`; the start and end records also the wall-clock `time`; everything a caller logs goes through the chain (`log.logger` too).
  * Both files are written synchronously, one write per record (an output record is held: see
  * output()), so a crash leaves a valid prefix; after a write error nothing more is written.
  * `close()` returns the seal (final head, record count, .log length) that src/audit/ signs and
@@ -65,6 +65,8 @@ export class RunLog {
   /** The timer that writes a held BEGIN (held-output.ts: milestone). */
   private soon: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The record being written carries `time` (start and end only: /4, ./chain.ts). */
+  private withTime = false;
   private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
   private listener: ((error: Error) => void) | undefined;
@@ -89,7 +91,7 @@ export class RunLog {
         base: null,
         messageKey: 'msg',
         redact: { paths: REDACT, censor: '[redacted]' },
-        timestamp: () => `,"time":"${now().toISOString()}"`,
+        timestamp: () => (this.withTime ? `,"time":"${now().toISOString()}"` : ''),
         formatters: { level: (label) => ({ level: label }) },
       },
       this.records,
@@ -213,7 +215,12 @@ export class RunLog {
       ...fields,
       ...(record === 'stream' ? compactFiles(fields) : {}),
     };
-    this.logger.info(line, msg);
+    this.withTime = record === 'start' || record === 'end';
+    try {
+      this.logger.info(line, msg);
+    } finally {
+      this.withTime = false;
+    }
   }
 
   private fail(error: Error): void {

@@ -117,13 +117,13 @@ export function recordsIn(logDir: string): string | undefined {
  * marker (`ONEROOF …`), a psql event the run recorded that says it. Only records that hold
  * events count for a marker (an event record, an output record's `events`): a log of format /1
  * held the packet's marker formats (ONEROOF TIER 20 BEGIN …) in its stream record's source map
- * before any of them ran. A log of format /3 holds no events: there the marker must be in the
+ * before any of them ran. A log of format /3 or /4 holds no events: there the marker must be in the
  * .log's bytes that its output records already index (`log`: the .log's bytes).
  */
 export function recordsReached(records: string, moment: string | RegExp, log?: Buffer): boolean {
   const marker = typeof moment === 'string' && moment.startsWith('ONEROOF ');
   const lines = records.split('\n');
-  if (marker && log !== undefined && lines[0]?.includes('"format":"oneroof-runlog/3"')) {
+  if (marker && log !== undefined && /"format":"oneroof-runlog\/[34]"/.test(lines[0] ?? '')) {
     let indexed = 0;
     for (const line of lines)
       if (line.includes('"record":"output"') && line.endsWith('}')) {

@@ -19,6 +19,7 @@ import { HOSTILE_VALUES } from '../helpers/hostile.js';
 import { testbedPsql } from '../helpers/testbed-psql.js';
 import { tempDir } from '../helpers/tmp.js';
 import { piecesOf } from '../../src/runlog/compact.js';
+import { outputRecordSchema } from '../../src/runlog/output-records.js';
 
 const testbed = inject('testbed');
 const PACKET = join(import.meta.dirname, '..', 'fixtures', 'runner', 'sql');
@@ -59,18 +60,13 @@ function streamsOf(result: RunResult): { stdout: string; stderr: string } {
   const bytes = readFileSync(result.log.output);
   const out = { stdout: '', stderr: '' };
   for (const line of readFileSync(result.log.records, 'utf8').trimEnd().split('\n')) {
-    const r = JSON.parse(line) as {
-      record: string;
-      stream?: 'stdout' | 'stderr';
-      offset?: number;
-      length?: number;
-      pieces?: [number, 'o' | 'e', number][];
-    };
-    if (r.record !== 'output' || !r.stream || r.offset === undefined || r.length === undefined)
-      continue;
+    const json = JSON.parse(line) as Record<string, unknown>;
+    if (json.record !== 'output') continue;
+    // As replay reads it (format 4: the stream may be only in the pieces).
+    const r = outputRecordSchema.parse(json);
     // Format 3: one record may cover pieces of both streams, in the order they arrived.
     let at = r.offset;
-    for (const piece of piecesOf({ ...r, stream: r.stream, length: r.length }, undefined)) {
+    for (const piece of piecesOf(r, undefined)) {
       out[piece.stream] += bytes.subarray(at, at + piece.length).toString('utf8');
       at += piece.length;
     }

@@ -1,11 +1,13 @@
 /**
- * Run-record format 3 (src/runlog/chain.ts): the records hold no psql event the .log's bytes
- * give again, and replay re-parses those bytes. Two real applies of the shipped packet on the
- * testbed replica are kept: one written by the last version that wrote /2, one by the first that
- * wrote /3 (test/fixtures/runlog-v2/, runlog-v3/). The /2 log replays exactly as that version
- * replayed it; the /3 log replays to the same gate, checks, tiers and events; every kind of edit
- * to a /3 log's bytes or records is TAMPERED and located; and a run cut mid-stream replays what
- * its records index, and says what they do not.
+ * Run-record formats 3 and 4 (src/runlog/chain.ts): the records hold no psql event the .log's
+ * bytes give again, and replay re-parses those bytes; /4 is /3 written smaller (wall-clock time
+ * on the start and end records only, an output record's stream and first piece's time not said
+ * twice). Three real applies of the shipped packet on the testbed replica are kept: one written
+ * by the last version that wrote /2, one by the first that wrote /3, one by the first that wrote
+ * /4 (test/fixtures/runlog-v2/, runlog-v3/, runlog-v4/). The /2 log replays exactly as that
+ * version replayed it; the /3 and /4 logs replay to the same gate, checks, tiers and events;
+ * every kind of edit to a /3 or /4 log's bytes or records is TAMPERED and located; and a run cut
+ * mid-stream replays what its records index, and says what they do not.
  */
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import type { ReplayReport } from '../../src/audit/report.js';
 import { createPsqlParser } from '../../src/psql/parse.js';
 import { forRecords } from '../../src/psql/events.js';
 import { RunLog } from '../../src/runlog/writer.js';
+import { verifyChain } from '../../src/audit/verify.js';
 import { fixedClock } from '../helpers/runlog-fixture.js';
 import { deleteLine, fileLines, flipByteAt, rewriteChain, truncateTo } from '../helpers/tamper.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -23,7 +26,7 @@ import { tempDir } from '../helpers/tmp.js';
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 /** A copy of a kept log (never the fixture itself: tests edit their copy). */
-async function copyOf(format: 'v2' | 'v3'): Promise<{ log: string; records: string }> {
+async function copyOf(format: 'v2' | 'v3' | 'v4'): Promise<{ log: string; records: string }> {
   const from = join(FIXTURES, `runlog-${format}`);
   const name = readdirSync(from)
     .find((f) => f.endsWith('.jsonl'))!
@@ -83,6 +86,72 @@ describe('run-record formats 2 and 3', () => {
     expect(text).not.toContain('"record":"event"');
     expect(text).not.toContain('ONEROOF PREFLIGHT PASS database');
     expect(readFileSync(records).length).toBeLessThanOrEqual(2 * readFileSync(log).length);
+  });
+});
+
+describe('run-record format 4', () => {
+  it('a oneroof-runlog/4 apply replays to what the /2 and /3 applies said', async () => {
+    const v2 = await replayLog({ path: (await copyOf('v2')).log });
+    const v4 = await replayLog({ path: (await copyOf('v4')).log });
+    expect(v4.integrity).toMatchObject({ chain: 'intact', complete: true, verdict: 'unsigned' });
+    // The packet's files are the same; the runner's own entry file has changed since /2 (the
+    // state guard of the confirmation), and with it its digest.
+    const { files: files4, ...rest4 } = essence(v4);
+    const { files: files2, ...rest2 } = essence(v2);
+    expect(rest4).toEqual(rest2);
+    expect(files4.map((f) => f.path)).toEqual(files2.map((f) => f.path));
+    expect(files4.slice(1)).toEqual(files2.slice(1));
+    expect(v4.gate.checks).toHaveLength(17);
+  });
+
+  it('its records are smaller than /3’s for the same .log, and within 2× of it', async () => {
+    const v3 = await copyOf('v3');
+    const v4 = await copyOf('v4');
+    const size = (path: string) => readFileSync(path).length;
+    expect(readFileSync(v4.records, 'utf8')).toContain('"format":"oneroof-runlog/4"');
+    expect(size(v4.log)).toBe(size(v3.log));
+    expect(size(v4.records)).toBeLessThan(size(v3.records));
+    expect(size(v4.records)).toBeLessThanOrEqual(2 * size(v4.log));
+  });
+
+  it('says each thing once: time on the start and end records, a piece’s stream and time once', async () => {
+    const { records } = await copyOf('v4');
+    const rs = fileLines(records).map((l) => JSON.parse(l.toString()) as Record<string, unknown>);
+    expect(rs.filter((r) => 'time' in r).map((r) => r.record)).toEqual(['start', 'end']);
+    const pieced = rs.filter((r) => Array.isArray(r.pieces));
+    expect(pieced.length).toBeGreaterThan(0);
+    for (const r of pieced) {
+      expect(r).not.toHaveProperty('stream');
+      const pieces = r.pieces as unknown[][];
+      expect(pieces[0]).toHaveLength(2);
+      // A time is written only where it changes.
+      let before = r.t as number;
+      for (const p of pieces.slice(1))
+        if (p.length === 3) {
+          expect(p[2]).not.toBe(before);
+          before = p[2] as number;
+        }
+    }
+  });
+
+  it('a record without a time of its own reads as the start’s time plus its t', async () => {
+    const { records } = await copyOf('v4');
+    const lines = fileLines(records).map((bytes, i) => ({
+      bytes,
+      number: i + 1,
+      terminated: true,
+    }));
+    const read = [...verifyChain(lines)];
+    const start = read[0]!.json;
+    const base = Date.parse(start.time as string) - (start.t as number) * 1000;
+    for (const r of read.slice(1, -1)) {
+      const want = new Date(base + Math.round((r.json.t as number) * 1000)).getTime();
+      expect(Math.abs(Date.parse(r.json.time as string) - want)).toBeLessThanOrEqual(1);
+    }
+    const report = await replayLog({ path: records.replace(/\.jsonl$/, '.log') });
+    expect(report.run.confirmation?.at).toBe(
+      read.find((r) => r.name === 'confirmation')!.json.time,
+    );
   });
 });
 
@@ -164,9 +233,37 @@ const HOSTILE: [string, (files: { log: string; records: string }) => void, RegEx
   ],
 ];
 
-describe('hostile run-log: every edit to a format 3 log is TAMPERED, and located', () => {
-  it.each(HOSTILE)('hostile run-log: %s', async (_name, edit, reason) => {
-    const files = await copyOf('v3');
+const HOSTILE4: typeof HOSTILE = [
+  [
+    'an output record stripped of its stream and its pieces (chain recomputed) is refused',
+    ({ records }) =>
+      rewriteChain(records, (r) => {
+        if (r.record !== 'output') return r;
+        const { stream: _s, pieces: _p, ...rest } = r;
+        return rest;
+      }),
+    /an output record the \.log cannot be checked against: .*names no stream/,
+  ],
+  [
+    'a piece with a time that is not a number (chain recomputed) is refused',
+    ({ records }) =>
+      rewriteChain(records, (r) =>
+        Array.isArray(r.pieces)
+          ? { ...r, pieces: (r.pieces as unknown[][]).map(([l, s]) => [l, s, 'soon']) }
+          : r,
+      ),
+    /an output record the \.log cannot be checked against/,
+  ],
+];
+
+describe('hostile run-log: every edit to a format 3 or 4 log is TAMPERED, and located', () => {
+  it.each([
+    ...HOSTILE.map(([name, edit, reason]) => [`/3: ${name}`, edit, reason, 'v3'] as const),
+    ...[...HOSTILE, ...HOSTILE4].map(
+      ([name, edit, reason]) => [`/4: ${name}`, edit, reason, 'v4'] as const,
+    ),
+  ])('hostile run-log: %s', async (_name, edit, reason, format) => {
+    const files = await copyOf(format);
     edit(files);
     const report = await replayLog({ path: files.log });
     expect(report.integrity.verdict).toBe('tampered');
