@@ -155,6 +155,27 @@ describe('run-record format 4', () => {
   });
 });
 
+describe('hostile run-log: a /4 record’s clock', () => {
+  it.each([
+    ['a t beyond any date', 1e300],
+    ['a negative t', -1e17],
+    ['a t that is not a number', 'soon'],
+  ])('hostile run-log: %s reads with no time, not a crash', async (_name, t) => {
+    const files = await copyOf('v4');
+    rewriteChain(files.records, (r) => (r.record === 'confirmation' ? { ...r, t } : r));
+    const lines = fileLines(files.records).map((bytes, i) => ({
+      bytes,
+      number: i + 1,
+      terminated: true,
+    }));
+    const confirmation = [...verifyChain(lines)].find((r) => r.name === 'confirmation')!;
+    expect(confirmation.json).not.toHaveProperty('time');
+    const report = await replayLog({ path: files.log });
+    expect(report.integrity.chain).toBe('intact');
+    expect(report.run.confirmation?.at ?? null).toBeNull();
+  });
+});
+
 /** Swaps two equal-length ranges of a file's bytes. */
 function swapRanges(path: string, a: number, b: number, length: number): void {
   const bytes = readFileSync(path);
