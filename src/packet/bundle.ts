@@ -32,7 +32,7 @@
  * The checks of one file's own text are ./bundle-check.ts; following its includes is here.
  */
 import { createHash } from 'node:crypto';
-import { realpath as fsRealpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PACKET_FILE, readCheckedAsync } from '../bounded-file.js';
 import { BundleError, type BundleErrorDetails } from './bundle-error.js';
@@ -82,9 +82,13 @@ export interface Bundle {
   files: BundledFile[];
 }
 
+/**
+ * The disk. Synchronous underneath (a bundle resolves dozens of includes one after another: each
+ * through the thread pool left the process idle between them), promises on top.
+ */
 export const fsPacketReader: PacketReader = {
   readFile: (p) => readCheckedAsync(p, PACKET_FILE),
-  realpath: (p) => fsRealpath(p),
+  realpath: (p) => new Promise((resolve) => resolve(realpathSync.native(p))),
 };
 
 export { BundleError } from './bundle-error.js';
