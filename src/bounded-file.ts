@@ -117,7 +117,7 @@ function check(path: string, kind: FileKind, stats: Stats): void {
  * is two dozen small files, each of which would otherwise cost five trips through libuv's
  * thread pool with the process idle between them (about 70 ms of an apply's start).
  */
-export function readChecked(path: string, kind: FileKind): Buffer {
+function readChecked(path: string, kind: FileKind): Buffer {
   const flags = OPEN_FLAGS | (kind.noFollow ? constants.O_NOFOLLOW : 0);
   let fd: number;
   try {
