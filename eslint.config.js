@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'logs/', 'coverage/'] },
+  { ignores: ['dist/', 'bundle/', 'node_modules/', 'logs/', 'coverage/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -4,8 +4,8 @@
  * commands that reach no target, the raw one-liner an operator would type for preflight and
  * apply — and printed as medians and their ratio: wall time, and (with /usr/bin/time, Debian's
  * `time`) the CPU time (user + sys) and peak RSS of the process tree's largest member, which a
- * loaded machine disturbs much less than wall time. Then, for the same commands, how many modules
- * each loads and from which packages (test/helpers/module-trace.mjs). Prints; asserts only that
+ * loaded machine disturbs much less than wall time. Then, for the same commands, how many files
+ * (bundle files, dist modules, packages' modules) each loads and from which packages (test/helpers/module-trace.mjs). Prints; asserts only that
  * every run did what it should.
  *
  *   npm run build && ONEROOF_TESTBED_ID=<id> npx vitest run --project bench bench/startup.bench.ts
@@ -206,16 +206,19 @@ it(
         const urls = new Set((await readFile(traceFile, 'utf8')).split('\n').filter(Boolean));
         const packages = new Map<string, number>();
         let own = 0;
+        let bundled = 0;
         for (const url of urls) {
           const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
           if (match) packages.set(match[1]!, (packages.get(match[1]!) ?? 0) + 1);
           else if (url.includes('/dist/')) own++;
+          // A file of the bundle (scripts/bundle.mjs): our modules and the bundled packages'.
+          else if (url.includes('/bundle/')) bundled++;
         }
         const sorted = [...packages].sort((a, b) => b[1] - a[1]);
         const list = sorted.slice(0, 8).map(([p, n]) => `${p} ${n}`);
         if (sorted.length > 8) list.push(`${sorted.length - 8} more packages`);
         lines.push(
-          `${pair.name.padEnd(48)} ${String(urls.size).padStart(4)}  dist ${own}; ${list.join(', ') || '-'}`,
+          `${pair.name.padEnd(48)} ${String(urls.size).padStart(4)}  bundle ${bundled}, dist ${own}; ${list.join(', ') || '-'}`,
         );
       }
       console.log(lines.join('\n'));

@@ -8,6 +8,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OneroofError, reasonOf } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { runLocal, startLocal } from '../local/run.js';
 import { isNotFound, withTimeout, type DockerClient } from '../docker/client.js';
 
@@ -105,7 +106,8 @@ async function pullImage(
   );
 }
 
-const ENTRYPOINT_FILE = new URL('../../src/replica/entrypoint.sh', import.meta.url);
+/** Shipped in the package as a file of its own (package.json `files`), wherever the code runs from. */
+const ENTRYPOINT_FILE = join(PACKAGE_ROOT, 'src', 'replica', 'entrypoint.sh');
 
 async function recipeDigest(major: string): Promise<string> {
   const hash = createHash('sha256');

@@ -10,13 +10,13 @@
  * from ssh-agent when it holds it (give the private or the .pub path), else from the file
  * (ssh-keygen asks an encrypted key's passphrase on the terminal).
  */
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, lstat, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OneroofError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { runLocal, type LocalResult } from '../local/run.js';
 import { sshsigKey } from './sshsig-key.js';
 
@@ -79,7 +79,7 @@ export interface SignOptions {
 }
 
 /** ssh-keygen's askpass program while a known passphrase signs (bin/oneroof-askpass). */
-const ASKPASS = fileURLToPath(new URL('../../bin/oneroof-askpass', import.meta.url));
+const ASKPASS = join(PACKAGE_ROOT, 'bin', 'oneroof-askpass');
 
 /**
  * The environment of an ssh-keygen that signs: with a passphrase, ssh-keygen asks the askpass

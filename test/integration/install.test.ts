@@ -160,7 +160,7 @@ function bundledPackages(paths: string[]): string[] {
 describe('install: npm pack, npm install -g', () => {
   it('the tarball bundles exactly the lockfile’s production tree, no dev dependency', async () => {
     expect(bundledPackages(packed)).toEqual(Object.keys(await lockedProduction()).sort());
-    for (const dev of ['typescript', 'vitest', 'eslint', 'knip', 'prettier'])
+    for (const dev of ['typescript', 'vitest', 'eslint', 'knip', 'prettier', 'esbuild'])
       expect(packed.filter((p) => p.startsWith(`node_modules/${dev}/`))).toEqual([]);
   });
 
@@ -168,6 +168,7 @@ describe('install: npm pack, npm install -g', () => {
     expect(packed).toEqual(
       expect.arrayContaining([
         'bin/oneroof',
+        'bundle/main.js',
         'dist/cli/main.js',
         'sql/packet.yml',
         'inventory/targets.yml',
@@ -186,7 +187,7 @@ describe('install: npm pack, npm install -g', () => {
     expect(Object.keys(installed)).toEqual(
       expect.arrayContaining(['node_modules/commander', 'node_modules/ssh2', 'node_modules/zod']),
     );
-    for (const dev of ['typescript', 'vitest', 'eslint', 'knip', 'prettier'])
+    for (const dev of ['typescript', 'vitest', 'eslint', 'knip', 'prettier', 'esbuild'])
       expect(installed).not.toHaveProperty([`node_modules/${dev}`]);
     expect(existsSync(join(pkg, '.git'))).toBe(false);
   });

@@ -2,13 +2,15 @@
  * What a cold `node bin/oneroof …` loads (issue 13: start in a blink): the commands that reach
  * no target must not load the ssh and Docker clients, the run logger or the engine, and a run
  * over ssh2 must not load the Docker client. Deterministic: the real, built bin under the
- * module-trace preload (test/helpers/module-trace.mjs), which lists every module the process
- * loaded; no timing is measured or asserted (bench/startup.bench.ts prints those).
+ * module-trace preload (test/helpers/module-trace.mjs), which lists every file the process
+ * loaded; a file of the bundle (scripts/bundle.mjs) stands for the modules its metafile says it
+ * holds. No timing is measured or asserted (bench/startup.bench.ts prints those).
  */
 import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { BIN } from '../helpers/cli.js';
 import { PacketBench } from '../helpers/packet.js';
 import { writeFixtureRun } from '../helpers/runlog-fixture.js';
@@ -44,15 +46,34 @@ async function loaded(args: string[]): Promise<Loaded> {
   const urls = (await readFile(traceFile, 'utf8')).split('\n').filter(Boolean);
   const packages = new Set<string>();
   const own = new Set<string>();
-  for (const url of urls) {
-    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  const take = (path: string) => {
+    const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
     if (pkg) packages.add(pkg[1]!);
     else {
-      const mine = /\/dist\/(.+\.js)$/.exec(url);
+      const mine = /(?:^|\/)dist\/(.+\.js)$/.exec(path);
       if (mine) own.add(mine[1]!);
     }
+  };
+  const bundled = await bundleInputs();
+  for (const url of urls) {
+    // A file of the bundle stands for the modules it holds (scripts/bundle.mjs: its metafile).
+    const file = new URL(url).pathname;
+    const inputs = file.startsWith(BUNDLE) ? bundled.get(file.slice(PACKAGE_ROOT.length + 1)) : [];
+    if (inputs === undefined) throw new Error(`${file}: not in bundle/meta.json`);
+    for (const input of inputs) take(input);
+    if (!file.startsWith(BUNDLE)) take(url);
   }
   return { code, stderr, packages, own };
+}
+
+const BUNDLE = join(PACKAGE_ROOT, 'bundle') + '/';
+
+/** Each output file of the bundle (`bundle/chunk-….js`) and the modules it holds. */
+async function bundleInputs(): Promise<Map<string, string[]>> {
+  const meta = JSON.parse(await readFile(join(BUNDLE, 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return new Map(Object.entries(meta.outputs).map(([out, o]) => [out, Object.keys(o.inputs)]));
 }
 
 /** What only a run needs: the ssh and Docker clients (dockerode brings gRPC), the run logger. */
