@@ -48,6 +48,14 @@ export function compactFiles(fields: object): { files?: Record<string, string> }
 /** An output record's piece: [length, `o` stdout or `e` stderr, t (/4: absent when unchanged)]. */
 export type OutputPiece = [number, 'o' | 'e'] | [number, 'o' | 'e', number];
 
+/** A piece's stream as written (`o`, `e`) and as read. */
+export function streamCode(stream: 'stdout' | 'stderr'): 'o' | 'e' {
+  return stream === 'stdout' ? 'o' : 'e';
+}
+export function streamOfCode(code: 'o' | 'e'): 'stdout' | 'stderr' {
+  return code === 'o' ? 'stdout' : 'stderr';
+}
+
 /**
  * An output record's pieces (one, its own, when it lists none): stream, length, time (a piece
  * without one has the time of the piece before it; the first, the record's `t`: /4).
@@ -60,6 +68,6 @@ export function piecesOf(
   let before = t;
   return record.pieces.map(([length, stream, at]) => {
     before = at ?? before;
-    return { stream: stream === 'o' ? 'stdout' : 'stderr', length, t: before };
+    return { stream: streamOfCode(stream), length, t: before };
   });
 }

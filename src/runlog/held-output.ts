@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mergeByLine } from '../packet/map-excerpts.js';
 import type { MapExcerpt } from '../packet/source-map-parts.js';
 import type { RecordFields } from './records.js';
-import { excerptTuple, type OutputPiece } from './compact.js';
+import { excerptTuple, streamCode, type OutputPiece } from './compact.js';
 
 /** A held output record is written once it covers this many bytes. */
 export const MAX_HELD = 1 << 20;
@@ -57,20 +57,16 @@ export function heldT(held: HeldOutput): number {
 
 /** The fields of the output record for what was held. */
 export function outputFields(held: HeldOutput): RecordFields<'output'> {
-  const first = held.pieces[0]!;
   return {
-    // With pieces, the stream is in them (/4).
-    ...(held.pieces.length < 2 ? { stream: first.stream } : {}),
     offset: held.offset,
     length: held.length,
     sha256: held.hash.digest('hex'),
     // The main step's is the default (src/audit/reparse.ts).
     ...(held.step === undefined || held.step === 'main' ? {} : { step: held.step }),
+    // One run of chunks: its stream; more: the pieces, which name their streams (/4).
     ...(held.pieces.length < 2
-      ? {}
-      : {
-          pieces: piecesField(held.pieces),
-        }),
+      ? { stream: held.pieces[0]!.stream }
+      : { pieces: piecesField(held.pieces) }),
     ...(held.map.length === 0 ? {} : { map: mergeByLine(held.map).map(excerptTuple) }),
   };
 }
@@ -82,7 +78,7 @@ export function outputFields(held: HeldOutput): RecordFields<'output'> {
 function piecesField(pieces: readonly Piece[]): OutputPiece[] {
   let before = pieces[0]!.t.toFixed(6);
   return pieces.map((p) => {
-    const s = p.stream === 'stdout' ? 'o' : 'e';
+    const s = streamCode(p.stream);
     const t = p.t.toFixed(6);
     const same = t === before;
     before = t;

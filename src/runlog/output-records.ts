@@ -4,7 +4,7 @@
  * of the one record catalogue, ./records.ts.
  */
 import { z } from 'zod';
-import { excerptObject, filesList } from './compact.js';
+import { excerptObject, filesList, streamOfCode } from './compact.js';
 
 /** A source of the map: its name, or its index in the step's files (the stream record's). */
 const source = z.union([z.string(), z.number().int().nonnegative()]);
@@ -71,7 +71,7 @@ const outputFields = z.object({
 /** An output record, its `stream` the first piece's when /4 left it out. */
 export const outputRecordSchema = outputFields.transform((record, ctx) => {
   const first = record.pieces?.[0];
-  const stream = record.stream ?? (first ? (first[1] === 'o' ? 'stdout' : 'stderr') : undefined);
+  const stream = record.stream ?? (first ? streamOfCode(first[1]) : undefined);
   if (stream === undefined) {
     ctx.addIssue({ code: 'custom', message: 'names no stream: neither `stream` nor `pieces`' });
     return z.NEVER;

@@ -4,10 +4,12 @@
  *   <kind>_<UTC stamp>.jsonl  the runner's own records (pino, JSON lines), hash-chained
  *                             (./chain.ts, format oneroof-runlog/4): what ran where, and for
  *                             every range of output chunks its offset, length, sha256, pieces
- *                             (length, stream, time) and source-map excerpts — the events are re-parsed
- *                             from the .log's bytes (stored once); any change to them is located.
+ *                             (length, stream, time) and source-map excerpts — the events are
+ *                             re-parsed from the .log's bytes (stored once); any change to them
+ *                             is located.
  * Every record carries `seq` (its line number − 1), `t` (seconds since the log was opened,
- * monotonic) and `chain`; the start and end records also the wall-clock `time`; everything a caller logs goes through the chain (`log.logger` too).
+ * monotonic) and `chain`, and the start and end records the wall-clock `time` (/4: replay
+ * derives the others'); everything a caller logs goes through the chain (`log.logger` too).
  * Both files are written synchronously, one write per record (an output record is held: see
  * output()), so a crash leaves a valid prefix; after a write error nothing more is written.
  * `close()` returns the seal (final head, record count, .log length) that src/audit/ signs and
@@ -65,8 +67,6 @@ export class RunLog {
   /** The timer that writes a held BEGIN (held-output.ts: milestone). */
   private soon: NodeJS.Timeout | undefined;
   private closed = false;
-  /** The record being written carries `time` (start and end only: /4, ./chain.ts). */
-  private withTime = false;
   private sealed: RunLogSeal | undefined;
   private writeError: Error | undefined;
   private listener: ((error: Error) => void) | undefined;
@@ -75,7 +75,7 @@ export class RunLog {
     paths: RunLogPaths,
     outputFd: number,
     recordsFd: number,
-    now: () => Date,
+    private readonly now: () => Date,
     target: string,
     seams: Pick<RunLogOptions, 'elapsed' | 'runId' | 'maxHeld'>,
   ) {
@@ -91,7 +91,8 @@ export class RunLog {
         base: null,
         messageKey: 'msg',
         redact: { paths: REDACT, censor: '[redacted]' },
-        timestamp: () => (this.withTime ? `,"time":"${now().toISOString()}"` : ''),
+        // The wall-clock time is a field of the start and end records only (write(): /4).
+        timestamp: false,
         formatters: { level: (label) => ({ level: label }) },
       },
       this.records,
@@ -211,16 +212,12 @@ export class RunLog {
   private write<K extends KnownRecordName>(record: K, fields: RecordFields<K>, msg?: string): void {
     if (record !== 'output') this.flush();
     const line: object = {
+      ...(record === 'start' || record === 'end' ? { time: this.now().toISOString() } : {}),
       record,
       ...fields,
       ...(record === 'stream' ? compactFiles(fields) : {}),
     };
-    this.withTime = record === 'start' || record === 'end';
-    try {
-      this.logger.info(line, msg);
-    } finally {
-      this.withTime = false;
-    }
+    this.logger.info(line, msg);
   }
 
   private fail(error: Error): void {
