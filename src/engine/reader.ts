@@ -134,6 +134,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
     manifest: { sha256: packet.manifestSha256, root: packet.root, signature: packet.signature },
   });
   let result: Omit<ReaderSetupResult, 'audit'> | undefined;
+  let run: RunResult | undefined;
   let closed!: SessionClose;
   try {
     if (options.confirm) {
@@ -145,7 +146,7 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
           `reader setup on ${target.name} not confirmed; nothing was run`,
         );
     }
-    const run = await session.run(step);
+    run = await session.run(step);
     result = judgeSetup(target, role, readerFile, run, session, packet.manifestSha256);
   } finally {
     // A mutating run: its log's head is anchored on the target, as apply's.
@@ -156,7 +157,18 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
       { anchor: true },
     );
   }
-  // Reached only when the try block did not throw: result is set.
+  // Reached only when the try block did not throw: result and run are set. A log that failed
+  // only as it closed (its end record, its fsync) is judged again: never exit 0 on it.
+  const failure = closed.seal.failure;
+  if (failure !== undefined && run.logFailure === undefined)
+    result = judgeSetup(
+      target,
+      role,
+      readerFile,
+      { ...run, logFailure: failure },
+      session,
+      packet.manifestSha256,
+    );
   return {
     ...result,
     ...(packet.signature ? { packetSignature: packet.signature } : {}),

@@ -111,6 +111,25 @@ export function logFailureOf(
   return error === undefined ? undefined : { records: session.log.paths.records, error };
 }
 
+/**
+ * The result once the log is closed. A log that failed only after the run was judged (its end
+ * record, its last fsync, a record after the judgement) is judged again with that failure:
+ * the exit code never says more than the log on disk holds.
+ */
+export function judgedAtClose(
+  result: ReleaseResult,
+  facts: RunFacts,
+  closed: SessionClose,
+  session: RunSession,
+): ReleaseResult {
+  if (closed.seal.failure === undefined || facts.logFailure !== undefined) return result;
+  return judged(
+    { ...facts, logFailure: logFailureOf(closed.seal.failure, session) },
+    result.runOutcome,
+    result,
+  );
+}
+
 /** The model's judgement (src/model/judge.ts) and findings, as the engine's result. */
 export function judged(
   facts: RunFacts,

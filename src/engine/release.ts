@@ -16,6 +16,7 @@
 import { EXIT } from '../errors.js';
 import type { SessionClose } from '../runner/run.js';
 import { summarize } from '../model/findings.js';
+import type { RunFacts } from '../model/judge.js';
 import { seal } from './seal.js';
 import { checkPacket } from './packet-check.js';
 import { readerMissing, readerMissingError } from './reader.js';
@@ -27,6 +28,7 @@ import {
   closeRun,
   collectProbes,
   judged,
+  judgedAtClose,
   logFailureOf,
   noteLastRun,
   noteLateCancel,
@@ -67,6 +69,7 @@ export async function runRelease(
   });
   const base = recordStart(session, command, options, summary, packet, readOnly, appName);
   let result: ReleaseResult | undefined;
+  let facts: RunFacts | undefined;
   let closed!: SessionClose;
   let failure: unknown;
   try {
@@ -98,28 +101,27 @@ export async function runRelease(
     else options.interrupt?.addEventListener('abort', cancel, { once: true });
     if (cancelled) {
       options.interrupt?.removeEventListener('abort', cancel);
-      result = judged(
-        {
-          command,
-          target: options.target.name,
-          main: undefined,
-          mainStarted: false,
-          cancelled,
-          logFailure: logFailureOf(logFailure, session),
-          findings: summarize([]),
-          tracker,
-          dryRun: options.dryRun === true,
-        },
-        undefined,
-        {
-          ...base,
-          state: {},
-          tiers: tracker?.steps ?? [],
-          probes: {},
-          durationMs: Date.now() - started,
-        },
-      );
-      return { ...result, audit: await seal(await closeRun(session, command, result), options) };
+      facts = {
+        command,
+        target: options.target.name,
+        main: undefined,
+        mainStarted: false,
+        cancelled,
+        logFailure: logFailureOf(logFailure, session),
+        findings: summarize([]),
+        tracker,
+        dryRun: options.dryRun === true,
+      };
+      result = judged(facts, undefined, {
+        ...base,
+        state: {},
+        tiers: tracker?.steps ?? [],
+        probes: {},
+        durationMs: Date.now() - started,
+      });
+      closed = await closeRun(session, command, result);
+      result = judgedAtClose(result, facts, closed, session);
+      return { ...result, audit: await seal(closed, options) };
     }
     mainStarted = true;
     const run = await session.run(steps.main).finally(() => {
@@ -158,42 +160,39 @@ export async function runRelease(
     };
     const found = collectProbes(probes, descriptor);
     const ledger = found.ledger;
-    result = judged(
-      {
-        command,
-        target: options.target.name,
-        main: { outcome: run.outcome, end: run.end },
-        mainStarted: true,
-        cancelled,
-        logFailure: logFailureOf(logFailure, session),
-        findings: summarize(run.events),
-        tracker,
-        dryRun: options.dryRun === true,
-        state: {
-          ...(entry ? { entry: entry.text } : {}),
-          ...(exit ? { exit: exit.text } : {}),
-          ...(state.unchanged === undefined ? {} : { unchanged: state.unchanged }),
-        },
-        ...(ledger
-          ? {
-              status: {
-                applied: ledger.filter((r) => r.applied).length,
-                tiers: ledger.length,
-                alive: found.alive?.length ?? 0,
-              },
-            }
-          : {}),
-        log: session.log.paths.output,
+    facts = {
+      command,
+      target: options.target.name,
+      main: { outcome: run.outcome, end: run.end },
+      mainStarted: true,
+      cancelled,
+      logFailure: logFailureOf(logFailure, session),
+      findings: summarize(run.events),
+      tracker,
+      dryRun: options.dryRun === true,
+      state: {
+        ...(entry ? { entry: entry.text } : {}),
+        ...(exit ? { exit: exit.text } : {}),
+        ...(state.unchanged === undefined ? {} : { unchanged: state.unchanged }),
       },
-      run.outcome,
-      {
-        ...base,
-        state,
-        tiers: tracker?.steps ?? [],
-        probes: found,
-        durationMs: Date.now() - started,
-      },
-    );
+      ...(ledger
+        ? {
+            status: {
+              applied: ledger.filter((r) => r.applied).length,
+              tiers: ledger.length,
+              alive: found.alive?.length ?? 0,
+            },
+          }
+        : {}),
+      log: session.log.paths.output,
+    };
+    result = judged(facts, run.outcome, {
+      ...base,
+      state,
+      tiers: tracker?.steps ?? [],
+      probes: found,
+      durationMs: Date.now() - started,
+    });
     if (command === 'status' && result.exitCode === EXIT.ok)
       await noteLastRun(result, session, options);
     noteLateCancel(result, options.interrupt);
@@ -203,6 +202,7 @@ export async function runRelease(
   } finally {
     closed = await closeRun(session, command, result, failure);
   }
-  // Reached only when the try block did not throw: result is set.
+  // Reached only when the try block did not throw: result and facts are set.
+  result = judgedAtClose(result, facts, closed, session);
   return { ...result, audit: await seal(closed, options) };
 }

@@ -78,14 +78,29 @@ export function judge(facts: RunFacts): Judgement {
   });
   const facts_ = () => tierFacts(command, target, tiers, facts.log);
 
-  if (facts.logFailure !== undefined)
+  if (facts.logFailure !== undefined) {
+    const cannot = `the log could not be written (${facts.logFailure.records}: ${facts.logFailure.error})`;
+    if (!facts.mainStarted)
+      return done(
+        EXIT.runtime,
+        'log-failed',
+        `${command} on ${target}: ${cannot}; nothing was run`,
+      );
+    if (facts.cancelled)
+      return done(
+        EXIT.runtime,
+        'log-failed',
+        `${command} on ${target}: ${cannot}, so the run was cancelled; the log is incomplete${facts_()}`,
+      );
+    // It failed when nothing was left to cancel (after the main session, or in the end record
+    // itself): the run's own judgement is said, but never as exit 0 — its log cannot show it.
+    const own = judge({ ...facts, logFailure: undefined });
     return done(
       EXIT.runtime,
       'log-failed',
-      facts.mainStarted
-        ? `${command} on ${target}: the log could not be written (${facts.logFailure.records}: ${facts.logFailure.error}), so the run was cancelled; the log is incomplete${facts_()}`
-        : `${command} on ${target}: the log could not be written (${facts.logFailure.records}: ${facts.logFailure.error}); nothing was run`,
+      `${command} on ${target}: ${cannot}; the log is incomplete, though the run was not stopped: it ended ${own.outcome}${facts_()}`,
     );
+  }
   if (facts.cancelled && !facts.mainStarted)
     return done(
       EXIT.runtime,

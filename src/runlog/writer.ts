@@ -220,6 +220,15 @@ export class RunLog {
     this.logger.info(line, msg);
   }
 
+  /** fsync: a file whose bytes cannot be made durable failed as a write would. */
+  private settle(fd: number): void {
+    try {
+      fsyncSync(fd);
+    } catch (error) {
+      this.fail(error as Error);
+    }
+  }
+
   private fail(error: Error): void {
     if (this.writeError) return;
     this.writeError = error;
@@ -247,21 +256,24 @@ export class RunLog {
 
   /**
    * Writes the end record (with the .log's length), flushes and closes both files, and returns
-   * the seal. Idempotent: a second call returns the same seal.
+   * the seal. The .log is made durable first: a .log that cannot be (an I/O error) leaves the
+   * records without an end, which claims no exit code, as the run's result will not either.
+   * Idempotent: a second call returns the same seal.
    */
   close(fields: EndFields = {}): RunLogSeal {
     if (this.sealed) return this.sealed;
     this.flush();
+    const known = this.writeError;
+    this.settle(this.outputFd);
     const log = { bytes: this.offset };
-    this.write('end', { bytes: this.offset, log, ...fields });
+    if (this.writeError === known) this.write('end', { bytes: this.offset, log, ...fields });
     this.closed = true;
+    this.settle(this.records.fd);
     for (const fd of [this.outputFd, this.records.fd]) {
       try {
-        fsyncSync(fd);
+        closeSync(fd);
       } catch (error) {
         this.fail(error as Error);
-      } finally {
-        closeSync(fd);
       }
     }
     this.sealed = {

@@ -8,7 +8,6 @@ import { SHIPPED_PACKET } from '../helpers/shipped-packet.js';
 
 const COLUMNS = SHIPPED_PACKET.state.columns;
 import { readFileSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
@@ -42,27 +41,12 @@ import { TierTracker } from '../../src/model/tiers.js';
 import { releaseTiers } from '../../src/contract/summary.js';
 import { worstExit } from '../../src/model/group-exit.js';
 import { prepareStep } from '../../src/runner/run.js';
-import { markerFormats } from '../../src/packet/marker-sites.js';
-import { scanPsqlScript } from '../../src/packet/psql-lexer.js';
-import { formatMatches } from '../../src/psql/raise-format.js';
 import type { PsqlEvent } from '../../src/psql/events.js';
-import type { Connection, ExecEnd, ExecRequest, Transport } from '../../src/transport/types.js';
+import type { ExecEnd } from '../../src/transport/types.js';
 import { tempDir } from '../helpers/tmp.js';
+import { error, notice, PACKET, PsqlLikeTransport, STATE, target } from '../helpers/psql-like.js';
 import { HOSTILE_VALUES } from '../helpers/hostile.js';
 
-const PACKET = join(PACKAGE_ROOT, 'sql');
-const target = {
-  name: 'replica',
-  transport: 'local',
-  container: 'oneroof-replica',
-  database: 'directus',
-  user: 'workflow_admin',
-  reader: {
-    mode: 'role',
-    user: 'oneroof_reader',
-    timeouts: { statement: 300_000, lock: 10_000, idleInTransaction: 60_000 },
-  },
-} as unknown as Target;
 const READ_OPTIONS =
   '-c statement_timeout=300000 -c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000';
 
@@ -310,71 +294,6 @@ describe('a group exit code', () => {
     expect(worstExit([5, 2, 0])).toBe(2);
   });
 });
-
-/** Answers each exec like psql would: the scripted stderr, the sentinel echoed, an end. */
-class PsqlLikeTransport implements Transport {
-  readonly kind = 'local' as const;
-  connects = 0;
-  readonly requests: ExecRequest[] = [];
-  constructor(
-    private readonly answer: (
-      stdin: string,
-      index: number,
-    ) => { stderr: string; end: ExecEnd; stdout?: string },
-  ) {}
-  connect(): Promise<Connection> {
-    this.connects++;
-    return Promise.resolve({
-      peer: { transport: 'local', host: 'docker' },
-      exec: (request) => {
-        const index = this.requests.push(request) - 1;
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        const done = (async () => {
-          const chunks: Buffer[] = [];
-          if (Buffer.isBuffer(request.stdin)) chunks.push(request.stdin);
-          else for await (const c of request.stdin as Readable) chunks.push(c as Buffer);
-          const input = Buffer.concat(chunks).toString();
-          const nonce = /ONEROOF SENTINEL ([0-9a-f]{32})/.exec(input)?.[1] ?? '';
-          const a = placeMarkers(input, this.answer(input, index));
-          const sentinel =
-            a.end.kind === 'exit' && a.end.code === 0 ? `ONEROOF SENTINEL ${nonce}\n` : '';
-          stdout.end(`${a.stdout ?? ''}${sentinel}`);
-          stderr.end(a.stderr);
-          return a.end;
-        })();
-        return { commandLine: 'scripted', stdout, stderr, done };
-      },
-      close: () => Promise.resolve(),
-    });
-  }
-}
-
-/**
- * psql names the line that ended the statement that raised a message: a scripted marker is
- * placed on the marker statement of the stream that raises it (the parser counts a marker
- * only from there), as real psql would.
- */
-function placeMarkers<A extends { stderr: string }>(input: string, answer: A): A {
-  const lines = input.split('\n');
-  const sites = scanPsqlScript(input).statements.map((s) => ({
-    end: s.end,
-    formats: markerFormats(lines.slice(s.start - 1, s.end).join('\n')),
-  }));
-  const stderr = answer.stderr.replace(
-    /^psql:<stdin>:\d+: (NOTICE|ERROR): {2}(.*)$/gm,
-    (line, severity: string, text: string) => {
-      const site = sites.find((s) => s.formats.some((f) => formatMatches(f, text)));
-      return site === undefined ? line : `psql:<stdin>:${site.end}: ${severity}:  ${text}`;
-    },
-  );
-  return { ...answer, stderr };
-}
-
-const STATE = (v: string) =>
-  `ONEROOF PROBE state_vector BEGIN\n${v}\nONEROOF PROBE state_vector END\n`;
-const notice = (text: string) => `psql:<stdin>:5: NOTICE:  ${text}\n`;
-const error = (text: string) => `psql:<stdin>:9: ERROR:  ${text}\n`;
 
 async function release(
   command: ReleaseCommand,

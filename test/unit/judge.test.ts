@@ -90,6 +90,11 @@ describe('the judge of reader setup', () => {
     const judged = setup('ok', ok, {}, { logFailure: { records: 'r.jsonl', error: 'ENOSPC' } });
     expect(judged.outcome).toBe('log-failed');
     expect(judged.exitCode).toBe(EXIT.runtime);
+    // Nothing cancelled it (reader setup never cancels; a release only while its main session
+    // runs): it says what the run itself ended as, and that the log is incomplete.
+    expect(judged.message).toMatch(
+      /^reader setup on replica: the log could not be written \(r\.jsonl: ENOSPC\); the log is incomplete, though the run was not stopped: it ended \S+$/,
+    );
   });
 
   it.each([
