@@ -130,12 +130,32 @@ function globalPacket(packet: string | undefined, action: CommandUnknownOpts): v
 export async function main(argv: string[], io: Io = processIo()): Promise<ExitCode> {
   const program = buildProgram(io);
   const verbose = argv.includes('--verbose');
+  let code: ExitCode;
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    code = EXIT.ok;
   } catch (error) {
-    return report(error, io, verbose, colorModeOf(argv));
+    code = report(error, io, verbose, colorModeOf(argv));
   }
+  return outputChecked(code, io);
+}
+
+/**
+ * The result goes to stdout (docs/usage.md, "Output"): one that could not be written there (a
+ * redirect onto a full disk) is never exit 0, and stderr says so. A stream's write error is
+ * emitted after the write returns: one turn of the event loop lets it arrive first.
+ */
+async function outputChecked(code: ExitCode, io: Io): Promise<ExitCode> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const failure = io.stdout.failure;
+  if (failure === undefined) return code;
+  const ui = new Ui(io, { quiet: false, verbose: false, color: 'never' });
+  ui.error(
+    `stdout could not be written (${failure.message}): the command's output there is incomplete${
+      code === EXIT.ok ? '; exit 1, though the command itself succeeded' : ''
+    }`,
+  );
+  return code === EXIT.ok ? EXIT.runtime : code;
 }
 
 function report(error: unknown, io: Io, verbose: boolean, color: ColorMode): ExitCode {

@@ -6,7 +6,8 @@ import { useColor, type ColorMode } from './color.js';
  * to stderr. Passed in (not global) so tests can capture it.
  */
 export interface Io {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  /** `failure`: a write that failed for another reason than a reader gone (a full disk). */
+  stdout: { write(text: string): unknown; isTTY?: boolean; readonly failure?: Error | undefined };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number; rows?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -31,19 +32,25 @@ interface ClosableOutput {
   readonly isTTY?: boolean;
   readonly columns?: number;
   readonly rows?: number;
-  /** True once the reader has gone (EPIPE): what is written after is dropped. */
+  /** True once the reader has gone (EPIPE) or a write failed: what is written after is dropped. */
   readonly closed: boolean;
+  /** A write that failed for another reason than a reader gone (ENOSPC, EIO, EFBIG, …). */
+  readonly failure: Error | undefined;
 }
 
 /**
  * stdout or stderr, where a reader that went away (EPIPE) is not an error of the command: the
  * rest of the output is dropped, no stack trace, and the command ends with its own exit code.
- * Anything waiting for 'drain' is released.
+ * A write that fails otherwise (a redirect onto a full disk) drops the rest too, never with a
+ * stack trace nor by stopping a run half-way; it is kept as `failure`, and main never ends
+ * with exit 0 on a stdout that lost it (src/cli/main.ts). Anything waiting for 'drain' is
+ * released.
  */
 function closable(stream: NodeJS.WriteStream): ClosableOutput {
   let closed = false;
+  let failure: Error | undefined;
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE') failure ??= error;
     closed = true;
     stream.emit('drain');
   });
@@ -61,6 +68,9 @@ function closable(stream: NodeJS.WriteStream): ClosableOutput {
     },
     get closed() {
       return closed;
+    },
+    get failure() {
+      return failure;
     },
   };
 }

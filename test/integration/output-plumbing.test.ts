@@ -139,3 +139,37 @@ describe('hostile closed-pipe: a reader that goes away is not an error', () => {
     },
   );
 });
+
+describe('fault output-disk-full: a result that cannot be written is never exit 0', () => {
+  it.each(CASES)(
+    'fault output-disk-full: %s with stdout on a full disk (/dev/full): not exit 0, said on stderr',
+    async (_name, args) => {
+      const baseline = await runCli(argv(args()));
+      const r = await shell(argv(args()), '>/dev/full');
+      // Its own failure stands; a success whose result was lost is exit 1.
+      expect(r.code, r.stderr).toBe(baseline.code === 0 ? 1 : baseline.code);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.stderr).toContain(
+        'oneroof: error: stdout could not be written (ENOSPC: no space left on device, write)',
+      );
+    },
+  );
+
+  it.each(CASES)(
+    'fault output-disk-full: %s with stderr on a full disk: its own exit code, its whole result',
+    async (name, args) => {
+      const baseline = await runCli(argv(args()));
+      const dir = await tempDir('oneroof-plumbing-full-');
+      const { stdout } = await exec(
+        'bash',
+        ['-c', 'node "$BIN" "$@" 2>/dev/full >"$OUT"; echo "$?"', 'oneroof', ...argv(args())],
+        { env: { ...colourEnv(), BIN, OUT: join(dir, 'out') } },
+      );
+      // Progress and diagnostics are lost; the run is not stopped half-way, nor its exit code.
+      expect(Number(stdout.trim())).toBe(baseline.code);
+      const file = await readFile(join(dir, 'out'), 'utf8');
+      if (name.endsWith('--json')) checkJsonDocument(file, args());
+      else expect(file.length).toBeGreaterThan(0);
+    },
+  );
+});
