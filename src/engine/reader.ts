@@ -15,7 +15,7 @@ import type { PsqlEvent } from '../psql/events.js';
 import { summarize } from '../model/findings.js';
 import { judge } from '../model/judge.js';
 import { readerLine, readerScript } from '../model/reader-lines.js';
-import { logFailureOf } from './release-result.js';
+import { logFailureOf, unjudgedFailure } from './release-result.js';
 import {
   prepareStep,
   RunSession,
@@ -159,13 +159,13 @@ export async function runReaderSetup(options: ReaderSetupOptions): Promise<Reade
   }
   // Reached only when the try block did not throw: result and run are set. A log that failed
   // only as it closed (its end record, its fsync) is judged again: never exit 0 on it.
-  const failure = closed.seal.failure;
-  if (failure !== undefined && run.logFailure === undefined)
+  const late = unjudgedFailure(closed, run.logFailure);
+  if (late !== undefined)
     result = judgeSetup(
       target,
       role,
       readerFile,
-      { ...run, logFailure: failure },
+      { ...run, logFailure: late },
       session,
       packet.manifestSha256,
     );

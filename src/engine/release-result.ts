@@ -112,22 +112,24 @@ export function logFailureOf(
 }
 
 /**
- * The result once the log is closed. A log that failed only after the run was judged (its end
- * record, its last fsync, a record after the judgement) is judged again with that failure:
- * the exit code never says more than the log on disk holds.
+ * The log's failure that the run's judgement did not know of: it came after the judgement (its
+ * end record, its last fsync, a record after it). Such a run is judged again with it, by
+ * release and reader setup alike: the exit code never says more than the log on disk holds.
  */
+export function unjudgedFailure(closed: SessionClose, judgedWith: unknown): string | undefined {
+  return judgedWith === undefined ? closed.seal.failure : undefined;
+}
+
+/** The result once the log is closed: judged again on a failure it did not know of. */
 export function judgedAtClose(
   result: ReleaseResult,
   facts: RunFacts,
   closed: SessionClose,
   session: RunSession,
 ): ReleaseResult {
-  if (closed.seal.failure === undefined || facts.logFailure !== undefined) return result;
-  return judged(
-    { ...facts, logFailure: logFailureOf(closed.seal.failure, session) },
-    result.runOutcome,
-    result,
-  );
+  const late = unjudgedFailure(closed, facts.logFailure);
+  if (late === undefined) return result;
+  return judged({ ...facts, logFailure: logFailureOf(late, session) }, result.runOutcome, result);
 }
 
 /** The model's judgement (src/model/judge.ts) and findings, as the engine's result. */

@@ -119,83 +119,81 @@ export async function runRelease(
         probes: {},
         durationMs: Date.now() - started,
       });
-      closed = await closeRun(session, command, result);
-      result = judgedAtClose(result, facts, closed, session);
-      return { ...result, audit: await seal(closed, options) };
-    }
-    mainStarted = true;
-    const run = await session.run(steps.main).finally(() => {
-      mainEnded = true;
-      options.interrupt?.removeEventListener('abort', cancel);
-    });
-    if (
-      readOnly &&
-      options.target.reader.mode === 'role' &&
-      readerMissing(run, options.target.reader.user)
-    ) {
-      session.record('reader-missing', { role: options.target.reader.user });
-      throw readerMissingError(options.target, command);
-    }
-    tracker?.finish();
-    const entry = parseStateVector(probes.lines('state_vector'), columns);
-    if (entry)
-      session.record('state', {
-        at: 'entry',
-        vector: entry.text,
-        ...fingerprintOf(probes.lines('fingerprint')),
+    } else {
+      mainStarted = true;
+      const run = await session.run(steps.main).finally(() => {
+        mainEnded = true;
+        options.interrupt?.removeEventListener('abort', cancel);
       });
+      if (
+        readOnly &&
+        options.target.reader.mode === 'role' &&
+        readerMissing(run, options.target.reader.user)
+      ) {
+        session.record('reader-missing', { role: options.target.reader.user });
+        throw readerMissingError(options.target, command);
+      }
+      tracker?.finish();
+      const entry = parseStateVector(probes.lines('state_vector'), columns);
+      if (entry)
+        session.record('state', {
+          at: 'entry',
+          vector: entry.text,
+          ...fingerprintOf(probes.lines('fingerprint')),
+        });
 
-    // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
-    // The main session's own last probe, under its lock; when an error stopped it before
-    // that, a read-only session of its own.
-    const exit = await stateAtExit(session, command, options, steps, run, entry, columns);
+      // 5. The state at exit, in a session of its own (the main one may have stopped on an error).
+      // The main session's own last probe, under its lock; when an error stopped it before
+      // that, a read-only session of its own.
+      const exit = await stateAtExit(session, command, options, steps, run, entry, columns);
 
-    // 6. Judge.
-    const shown = before.vector ?? (READ_ONLY[command] ? undefined : entry);
-    const state = {
-      ...(shown ? { before: shown } : {}),
-      ...(entry ? { entry } : {}),
-      ...(exit ? { exit } : {}),
-      ...(entry && exit ? { unchanged: sameState(entry, exit, columns) } : {}),
-    };
-    const found = collectProbes(probes, descriptor);
-    const ledger = found.ledger;
-    facts = {
-      command,
-      target: options.target.name,
-      main: { outcome: run.outcome, end: run.end },
-      mainStarted: true,
-      cancelled,
-      logFailure: logFailureOf(logFailure, session),
-      findings: summarize(run.events),
-      tracker,
-      dryRun: options.dryRun === true,
-      state: {
-        ...(entry ? { entry: entry.text } : {}),
-        ...(exit ? { exit: exit.text } : {}),
-        ...(state.unchanged === undefined ? {} : { unchanged: state.unchanged }),
-      },
-      ...(ledger
-        ? {
-            status: {
-              applied: ledger.filter((r) => r.applied).length,
-              tiers: ledger.length,
-              alive: found.alive?.length ?? 0,
-            },
-          }
-        : {}),
-      log: session.log.paths.output,
-    };
-    result = judged(facts, run.outcome, {
-      ...base,
-      state,
-      tiers: tracker?.steps ?? [],
-      probes: found,
-      durationMs: Date.now() - started,
-    });
-    if (command === 'status' && result.exitCode === EXIT.ok)
-      await noteLastRun(result, session, options);
-    noteLateCancel(result, options.interrupt);
+      // 6. Judge.
+      const shown = before.vector ?? (READ_ONLY[command] ? undefined : entry);
+      const state = {
+        ...(shown ? { before: shown } : {}),
+        ...(entry ? { entry } : {}),
+        ...(exit ? { exit } : {}),
+        ...(entry && exit ? { unchanged: sameState(entry, exit, columns) } : {}),
+      };
+      const found = collectProbes(probes, descriptor);
+      const ledger = found.ledger;
+      facts = {
+        command,
+        target: options.target.name,
+        main: { outcome: run.outcome, end: run.end },
+        mainStarted: true,
+        cancelled,
+        logFailure: logFailureOf(logFailure, session),
+        findings: summarize(run.events),
+        tracker,
+        dryRun: options.dryRun === true,
+        state: {
+          ...(entry ? { entry: entry.text } : {}),
+          ...(exit ? { exit: exit.text } : {}),
+          ...(state.unchanged === undefined ? {} : { unchanged: state.unchanged }),
+        },
+        ...(ledger
+          ? {
+              status: {
+                applied: ledger.filter((r) => r.applied).length,
+                tiers: ledger.length,
+                alive: found.alive?.length ?? 0,
+              },
+            }
+          : {}),
+        log: session.log.paths.output,
+      };
+      result = judged(facts, run.outcome, {
+        ...base,
+        state,
+        tiers: tracker?.steps ?? [],
+        probes: found,
+        durationMs: Date.now() - started,
+      });
+      if (command === 'status' && result.exitCode === EXIT.ok)
+        await noteLastRun(result, session, options);
+      noteLateCancel(result, options.interrupt);
+    }
   } catch (error) {
     failure = error;
     throw error;

@@ -221,11 +221,13 @@ export class RunLog {
   }
 
   /** fsync: a file whose bytes cannot be made durable failed as a write would. */
-  private settle(fd: number): void {
+  private settle(fd: number): boolean {
     try {
       fsyncSync(fd);
+      return true;
     } catch (error) {
       this.fail(error as Error);
+      return false;
     }
   }
 
@@ -263,10 +265,8 @@ export class RunLog {
   close(fields: EndFields = {}): RunLogSeal {
     if (this.sealed) return this.sealed;
     this.flush();
-    const known = this.writeError;
-    this.settle(this.outputFd);
     const log = { bytes: this.offset };
-    if (this.writeError === known) this.write('end', { bytes: this.offset, log, ...fields });
+    if (this.settle(this.outputFd)) this.write('end', { bytes: this.offset, log, ...fields });
     this.closed = true;
     this.settle(this.records.fd);
     for (const fd of [this.outputFd, this.records.fd]) {
